@@ -1,0 +1,1 @@
+"""Ombud: insurance consumer reception and complaint resolution."""

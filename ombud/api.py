@@ -1,0 +1,110 @@
+"""The REST API under /api/v1/: one NinjaAPI, bearer-token auth, one error format.
+
+Every error is `{"error": {"code", "message", "fields"}}` with a 4xx status (docs/api.md).
+Handlers only parse, call a service and shape the answer; the rules are in services.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from ombud.directory.models import User
+from ombud.directory.services import user_for_token
+from ombud.errors import DomainError
+
+logger = logging.getLogger("ombud.api")
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Ombud API",
+    version="1",
+    urls_namespace="api",
+    auth=BearerToken(),
+    docs_url="/docs",
+    description="Reception-day intake, campaigns and statistics. Errors: "
+    '`{"error": {"code", "message", "fields"}}` with a 4xx status.',
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, fields: dict[str, str] | None = None
+) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
+    )
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, str] = {}
+    for err in exc.errors:
+        # loc is ("body", "payload", "visitor", "name") or ("query", "parent"): drop the
+        # transport parts so that the field reads as the client wrote it.
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path")]
+        fields[".".join(loc) or "body"] = err.get("msg", "invalid")
+    return error_response(request, 400, "invalid", "The request is not valid.", fields)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = error_response(request, 401, "unauthenticated", "Send a valid token: Authorization: Bearer <token>.")
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        return error_response(request, 400, "malformed_json", "The request body is not valid JSON.")
+    return error_response(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(request, 413, "too_large", "The request body is too large.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Never a traceback to a client; the log gets it (scrubbed of personal data).
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(request, 500, "server_error", "Something went wrong; it has been logged.")
+
+
+def _register_routers() -> None:
+    from ombud.campaigns.api import router as campaigns
+    from ombud.directory.api import router as directory
+    from ombud.intake.api import router as intake
+    from ombud.reports.api import router as reports
+
+    api.add_router("", directory)
+    api.add_router("", campaigns)
+    api.add_router("", intake)
+    api.add_router("", reports)
+
+
+_register_routers()

@@ -1,0 +1,92 @@
+"""Reception events (大接访活动), their sites (接待点), rosters and participating organizations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ombud.directory.models import Organization, Region, Staff
+
+
+class Campaign(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    organizer = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organizer"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_at", "id"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="campaign_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="sites")
+    city = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("city"))
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign_id", "city_id", "id"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        constraints = [models.UniqueConstraint(fields=["campaign", "name"], name="site_name_unique_in_campaign")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SiteOrganization(models.Model):
+    """An organization taking part at a site (Maoming: 21 insurers at the cultural square)."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="organizations")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["site_id", "organization_id"]
+        constraints = [models.UniqueConstraint(fields=["site", "organization"], name="site_organization_unique")]
+
+
+class RosterEntry(models.Model):
+    """A person rostered to a site; executives must attend in person (SEED principle 2)."""
+
+    class Duty(models.TextChoices):
+        RECEPTION = "reception", _("reception")
+        EXECUTIVE = "executive", _("executive on duty")
+        COORDINATOR = "coordinator", _("coordinator")
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="roster")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="roster_entries")
+    # Copied from staff at rostering so per-company attendance is one GROUP BY.
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    duty = models.CharField(_("duty"), max_length=16, choices=Duty.choices, default=Duty.RECEPTION)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["site_id", "organization_id", "id"]
+        verbose_name_plural = _("roster entries")
+        constraints = [models.UniqueConstraint(fields=["site", "staff"], name="roster_unique")]

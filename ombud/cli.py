@@ -1,0 +1,16 @@
+"""The `ombud` command: Django's management commands plus the project's own
+(`ombud demo`, `ombud serve`, `ombud worker`, ...)."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ombud.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

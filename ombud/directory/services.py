@@ -1,0 +1,51 @@
+"""Writes in the directory: API tokens (users and organizations are edited in the admin)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ombud.directory.models import ApiToken, User
+from ombud.errors import DomainError
+
+
+class BadCredentials(DomainError):
+    status = 401
+    code = "bad_credentials"
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(request: HttpRequest, username: str, password: str) -> tuple[str, ApiToken]:
+    """Check the password (with django-axes' lockout) and issue a bearer token."""
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        raise BadCredentials(_("Wrong username or password, or the account is locked."))
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        digest=_digest(raw),
+        expires_at=timezone.now() + timedelta(hours=settings.API_TOKEN_TTL_HOURS),
+    )
+    return raw, token
+
+
+def user_for_token(raw: str) -> User | None:
+    """The active user a bearer token belongs to, in one query; None if unknown or expired."""
+    if not raw or len(raw) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "user__organization")
+        .filter(digest=_digest(raw), expires_at__gt=timezone.now(), user__is_active=True)
+        .first()
+    )
+    return token.user if token else None

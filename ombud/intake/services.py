@@ -1,0 +1,242 @@
+"""Recording a visit: the one service behind the site form, the API, imports and the demo."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ombud.campaigns.models import Site
+from ombud.campaigns.queries import access_site_for_intake
+from ombud.cases.services import open_case_for_visit
+from ombud.directory.models import Organization, Practitioner, Region, User
+from ombud.errors import Conflict, Forbidden, InvalidInput
+from ombud.intake import policy
+from ombud.intake.models import IdempotencyKey, Visit
+from ombud.intake.tracking import new_secret_code, new_tracking_no
+from ombud.personal_data import blind_index, is_valid_id_number, is_valid_phone, normalise_phone
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SUMMARY_MAX = 4000
+NAME_MAX = 64
+COMPANY_KINDS = (Organization.Kind.INSURER, Organization.Kind.INTERMEDIARY)
+
+
+@dataclass(frozen=True)
+class VisitInput:
+    """What a receptionist, a site tablet or a hotline system tells us about one visit."""
+
+    kind: str
+    visitor_name: str
+    summary: str
+    site_id: int | None = None
+    channel: str | None = None
+    city_code: str | None = None
+    visitor_phone: str = ""
+    visitor_id_number: str = ""
+    company_id: int | None = None
+    practitioner_name: str = ""
+    practitioner_licence_no: str = ""
+    product_line: str = ""
+    outcome: str = ""
+    due_date: date | None = None
+    handled_by: str = ""
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RecordedVisit:
+    visit: Visit
+    case_id: int | None
+    replayed: bool  # True when an idempotent retry returned the first result
+
+
+def _check_fields(data: VisitInput, received_at: datetime) -> dict[str, str]:
+    """Checks that need no database: kind, outcome rules, visitor data, text sizes."""
+    errors: dict[str, str] = {}
+    kinds, outcomes, handlers = Visit.Kind.values, Visit.Outcome.values, Visit.HandledBy.values
+    if data.kind not in kinds:
+        errors["kind"] = _("Unknown kind; use one of: %s.") % ", ".join(kinds)
+    if data.channel is not None and data.channel not in Visit.Channel.values:
+        errors["channel"] = _("Unknown channel; use one of: %s.") % ", ".join(Visit.Channel.values)
+    if (data.channel in (None, Visit.Channel.ON_SITE)) and data.site_id is None:
+        errors["site_id"] = _("An on-site visit needs its site.")
+
+    if not data.visitor_name.strip():
+        errors["visitor.name"] = _("Enter the visitor's name.")
+    elif len(data.visitor_name.strip()) > NAME_MAX:
+        errors["visitor.name"] = _("A name has at most %d characters.") % NAME_MAX
+    if data.visitor_phone and not is_valid_phone(data.visitor_phone):
+        errors["visitor.phone"] = _("Enter an 11-digit mobile number or a landline with area code.")
+    if data.visitor_id_number and not is_valid_id_number(data.visitor_id_number):
+        errors["visitor.id_number"] = _("This is not a valid 18-character ID-card number.")
+    if not data.summary.strip():
+        errors["summary"] = _("Write what the visitor brought.")
+    elif len(data.summary) > SUMMARY_MAX:
+        errors["summary"] = _("The summary has at most %d characters.") % SUMMARY_MAX
+    if data.product_line and data.product_line not in policy.active_product_lines():
+        errors["product_line"] = _("Unknown product line.")
+
+    if data.kind == Visit.Kind.COMPLAINT:
+        if data.company_id is None:
+            errors["company_id"] = _("A complaint must name the company complained about.")
+        if not data.outcome:
+            errors["outcome"] = _("Record the outcome: resolved on site or time-limited.")
+        elif data.outcome not in outcomes:
+            errors["outcome"] = _("Unknown outcome; use one of: %s.") % ", ".join(outcomes)
+        elif data.outcome == Visit.Outcome.TIME_LIMITED:
+            if data.due_date is None:
+                errors["due_date"] = _("A time-limited complaint needs the promised date.")
+            elif data.due_date < received_at.astimezone(SHANGHAI).date():
+                errors["due_date"] = _("The promised date cannot be before the visit.")
+            if data.handled_by and data.handled_by not in handlers:
+                errors["handled_by"] = _("Unknown handler; use one of: %s.") % ", ".join(handlers)
+        else:
+            if data.due_date is not None:
+                errors["due_date"] = _("Only a time-limited complaint has a promised date.")
+            if data.handled_by:
+                errors["handled_by"] = _("Only a time-limited complaint is handed over.")
+    elif data.kind in kinds:
+        for name in ("outcome", "due_date", "handled_by"):
+            if getattr(data, name):
+                errors[name] = _("Only a complaint has an outcome, a promised date or a handler.")
+        if data.practitioner_name or data.practitioner_licence_no:
+            errors["practitioner"] = _("Only a complaint names a practitioner.")
+    if data.practitioner_licence_no and not data.practitioner_name.strip():
+        errors["practitioner.name"] = _("Give the practitioner's name with the licence number.")
+    return errors
+
+
+def _load_company(actor: User, company_id: int, errors: dict[str, str]) -> Organization | None:
+    company = (
+        Organization.objects.filter(pk=company_id, kind__in=COMPANY_KINDS).only("id", "head_office_id", "name").first()
+    )
+    if company is None:
+        errors["company_id"] = _("Unknown company.")
+        return None
+    if actor.is_company_user:
+        own = actor.organization.head_office_id if actor.organization else None
+        if company.head_office_id != own:
+            raise Forbidden(
+                _("You may record visits only about your own company."), fields={"company_id": "not your company"}
+            )
+    return company
+
+
+def _practitioner(data: VisitInput, company: Organization) -> Practitioner:
+    name = data.practitioner_name.strip()
+    if data.practitioner_licence_no:
+        found, _created = Practitioner.objects.get_or_create(
+            licence_no=data.practitioner_licence_no.strip(),
+            defaults={"name": name, "employer_id": company.head_office_id},
+        )
+        return found
+    found = Practitioner.objects.filter(employer_id=company.head_office_id, name=name, licence_no=None).first()
+    return found or Practitioner.objects.create(name=name, employer_id=company.head_office_id)
+
+
+def record_visit(
+    actor: User,
+    data: VisitInput,
+    *,
+    received_at: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> RecordedVisit:
+    """Validate and record one visit; a complaint opens its case in the same transaction.
+
+    Raises InvalidInput (every field error at once), Forbidden, or Conflict (an idempotency key
+    reused for a different visit) before anything is written. With an idempotency key, a retry
+    of the same request returns the first visit instead of recording a second.
+    """
+    received_at = received_at or timezone.now()
+    fingerprint = data.fingerprint() if idempotency_key else ""
+    if idempotency_key:
+        replay = _replay(actor, idempotency_key, fingerprint)
+        if replay:
+            return replay
+
+    errors = _check_fields(data, received_at)
+    site: Site | None = None
+    city_id: str | None = None
+    campaign_id: int | None = None
+    if data.site_id is not None and "site_id" not in errors:
+        site = access_site_for_intake(actor, data.site_id)
+        campaign = site.campaign
+        if received_at > campaign.ends_at:
+            errors["site_id"] = _("The campaign of this site has ended.")
+        elif received_at < campaign.starts_at:
+            errors["site_id"] = _("The campaign of this site has not started yet.")
+        city_id, campaign_id = site.city_id, campaign.pk
+    elif data.city_code:
+        if not Region.objects.filter(code=data.city_code, level=Region.Level.PREFECTURE).exists():
+            errors["city_code"] = _("Unknown prefecture-level city code.")
+        city_id = data.city_code
+    company = _load_company(actor, data.company_id, errors) if data.company_id is not None else None
+    if errors:
+        raise InvalidInput(_("The visit was not recorded."), fields=errors)
+
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                visit = Visit.objects.create(
+                    kind=data.kind,
+                    channel=data.channel or Visit.Channel.ON_SITE,
+                    campaign_id=campaign_id,
+                    site=site,
+                    city_id=city_id,
+                    visitor_name=data.visitor_name.strip(),
+                    visitor_phone=normalise_phone(data.visitor_phone) if data.visitor_phone else "",
+                    visitor_id_number=data.visitor_id_number.strip().upper(),
+                    visitor_phone_index=blind_index(normalise_phone(data.visitor_phone)) if data.visitor_phone else "",
+                    company=company,
+                    company_root_id=company.head_office_id if company else None,
+                    practitioner=_practitioner(data, company) if company and data.practitioner_name.strip() else None,
+                    product_line_id=data.product_line or None,
+                    summary=data.summary.strip(),
+                    outcome=data.outcome,
+                    due_date=data.due_date if data.outcome == Visit.Outcome.TIME_LIMITED else None,
+                    handled_by=(data.handled_by or Visit.HandledBy.COMPANY)
+                    if data.outcome == Visit.Outcome.TIME_LIMITED
+                    else "",
+                    tracking_no=new_tracking_no(received_at),
+                    secret_code=new_secret_code(),
+                    received_at=received_at,
+                    created_by=actor,
+                )
+                case = open_case_for_visit(visit, actor) if visit.kind == Visit.Kind.COMPLAINT else None
+                if idempotency_key:
+                    IdempotencyKey.objects.create(user=actor, key=idempotency_key, fingerprint=fingerprint, visit=visit)
+                return RecordedVisit(visit=visit, case_id=case.pk if case else None, replayed=False)
+        except IntegrityError:
+            # Either a concurrent request with the same idempotency key committed first, or a
+            # random tracking number collided (about once in 10^10 per visit): replay or retry.
+            if idempotency_key:
+                replay = _replay(actor, idempotency_key, fingerprint)
+                if replay:
+                    return replay
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _replay(actor: User, key: str, fingerprint: str) -> RecordedVisit | None:
+    row = IdempotencyKey.objects.filter(user=actor, key=key).select_related("visit", "visit__case").first()
+    if row is None:
+        return None
+    if row.fingerprint != fingerprint:
+        raise Conflict(
+            _("This Idempotency-Key was already used for a different visit."),
+            fields={"Idempotency-Key": "reused with a different request"},
+            code="idempotency_key_reused",
+        )
+    visit = row.visit
+    case = getattr(visit, "case", None)
+    return RecordedVisit(visit=visit, case_id=case.pk if case else None, replayed=True)

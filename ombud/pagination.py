@@ -1,0 +1,53 @@
+"""Keyset ("seek") pagination: constant cost on any page, unlike OFFSET or COUNT(*).
+
+A cursor is an opaque token holding the sort key of the last row of the previous page. Lists
+sort newest first by (timestamp, id), which their indexes cover.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from ombud.errors import InvalidInput
+
+MAX_LIMIT = 200
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+def encode_cursor(at: datetime, pk: int) -> str:
+    raw = json.dumps([at.isoformat(), pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, pk = json.loads(base64.urlsafe_b64decode(padded))
+        return datetime.fromisoformat(at), int(pk)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise InvalidInput("Bad cursor.", fields={"cursor": "not a cursor this server issued"}) from None
+
+
+def newest_first(qs: QuerySet, *, field: str, cursor: str | None, limit: int) -> Page:
+    """One page of `qs` ordered by (`field`, id) descending, after `cursor`."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput("Bad limit.", fields={"limit": f"between 1 and {MAX_LIMIT}"})
+    if cursor:
+        at, pk = decode_cursor(cursor)
+        qs = qs.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "pk__lt": pk}))
+    rows = list(qs.order_by(f"-{field}", "-pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(getattr(rows[-1], field), rows[-1].pk) if more and rows else None
+    return Page(items=rows, next_cursor=next_cursor)

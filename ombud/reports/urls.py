@@ -1,0 +1,10 @@
+from django.urls import path
+
+from ombud.reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("campaigns/", views.campaign_list, name="campaigns"),
+    path("campaigns/<int:campaign_id>/dashboard/", views.dashboard, name="dashboard"),
+    path("campaigns/<int:campaign_id>/dashboard/live/", views.dashboard_live, name="dashboard_live"),
+]

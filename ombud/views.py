@@ -1,0 +1,16 @@
+"""Project-level views: the landing redirect and the API's JSON 404."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.effective_role == "site_staff":
+        return redirect("intake:new")
+    return redirect("reports:campaigns")
+
+
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"error": {"code": "not_found", "message": "No such API route.", "fields": {}}}, status=404)
