@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from ombud.campaigns import queries, services
 from ombud.campaigns.models import Campaign, Site
@@ -36,9 +36,9 @@ def list_campaigns(request: HttpRequest) -> list[dict]:
 
 
 @router.post("/campaigns", response={201: CampaignOut})
-def create_campaign(request: HttpRequest, payload: CampaignIn) -> tuple[int, dict]:
+def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status:
     campaign = services.create_campaign(request.user, services.CampaignInput(**payload.dict()))
-    return 201, _campaign(campaign)
+    return Status(201, _campaign(campaign))
 
 
 @router.get("/campaigns/{campaign_id}", response=CampaignOut)
@@ -79,7 +79,7 @@ def list_sites(request: HttpRequest, campaign_id: int) -> list[dict]:
 
 
 @router.post("/campaigns/{campaign_id}/sites", response={201: SiteOut})
-def add_site(request: HttpRequest, campaign_id: int, payload: SiteIn) -> tuple[int, dict]:
+def add_site(request: HttpRequest, campaign_id: int, payload: SiteIn) -> Status:
     campaign = queries.access_campaign(request.user, campaign_id)
     site = services.add_site(request.user, campaign, services.SiteInput(**payload.dict()))
-    return 201, _site(site)
+    return Status(201, _site(site))

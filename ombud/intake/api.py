@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from ombud.errors import InvalidInput
 from ombud.intake import queries
@@ -83,7 +83,7 @@ def _created(recorded: RecordedVisit) -> dict:
 
 
 @router.post("/visits", response={201: VisitCreated})
-def create_visit(request: HttpRequest, payload: VisitIn, response: HttpResponse) -> tuple[int, dict]:
+def create_visit(request: HttpRequest, payload: VisitIn, response: HttpResponse) -> Status:
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and not (1 <= len(key) <= 128):
         raise InvalidInput(
@@ -92,7 +92,7 @@ def create_visit(request: HttpRequest, payload: VisitIn, response: HttpResponse)
     recorded = record_visit(request.user, payload.to_input(), idempotency_key=key)
     if recorded.replayed:
         response["Idempotent-Replayed"] = "true"
-    return 201, _created(recorded)
+    return Status(201, _created(recorded))
 
 
 class VisitOut(Schema):

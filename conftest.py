@@ -1,0 +1,3 @@
+"""Shared test configuration: the personas and the small world live in ombud/testing.py."""
+
+pytest_plugins = ["ombud.testing"]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OmbudConfig(AppConfig):
+    name = "ombud"
+    label = "ombud"
+    verbose_name = "Ombud"

@@ -1,0 +1,147 @@
+"""Personas and a small world for tests: regulator, site staff, company A, company B, public.
+
+Every test that touches access uses these, so that "a company never sees another company's
+visits" is checked the same way everywhere (in the manner of healthchecks' hc/test.py).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from ombud.campaigns.models import Campaign, Site
+from ombud.campaigns.services import roster
+from ombud.directory.models import ApiToken, Jurisdiction, Organization, Region, Staff, User
+from ombud.directory.services import _digest
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PASSWORD = "correct horse battery staple"
+GUANGZHOU, MAOMING, SHENZHEN = "440100", "440900", "440300"
+
+
+class ApiClient:
+    """A test client that speaks JSON with a bearer token."""
+
+    def __init__(self, user: User | None):
+        self.client = Client()
+        self.user = user
+        self.headers = {}
+        if user is not None:
+            raw = secrets.token_urlsafe(16)
+            ApiToken.objects.create(user=user, digest=_digest(raw), expires_at=timezone.now() + timedelta(days=1))
+            self.headers["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
+
+    def get(self, path: str, **params):
+        return self.client.get(path, params, **self.headers)
+
+    def post(self, path: str, body=None, *, raw: bytes | None = None, **headers):
+        data = raw if raw is not None else json.dumps(body)
+        return self.client.post(path, data, content_type="application/json", **self.headers, **headers)
+
+
+@dataclass
+class World:
+    gd_bureau: Organization
+    sz_bureau: Organization
+    company_a: Organization  # 中国人寿, head office
+    company_a_maoming: Organization  # its Maoming branch
+    company_b: Organization  # 中国平安财产
+    campaign: Campaign
+    site_gz: Site
+    site_mm: Site
+    admin: User  # regulator admin, no bureau: sees everything
+    officer: User  # Guangdong bureau officer
+    sz_officer: User  # Shenzhen bureau officer: sees none of Guangdong's 20 cities
+    staff_mm: User  # site staff rostered at Maoming
+    handler_a: User
+    handler_b: User
+    nobody: User  # signed in, no role
+
+    def api(self, user: User | None) -> ApiClient:
+        return ApiClient(user)
+
+    def browser_client(self, user: User) -> Client:
+        c = Client()
+        c.force_login(user)
+        return c
+
+
+def _user(username: str, role: str, org: Organization | None = None) -> User:
+    return User.objects.create_user(username=username, password=PASSWORD, role=role, organization=org)
+
+
+def make_world(*, starts_at: datetime | None = None) -> World:
+    gd_bureau = Organization.objects.create(kind="regulator", name="广东保监局")
+    sz_bureau = Organization.objects.create(kind="regulator", name="深圳保监局")
+    gd_cities = Region.objects.filter(parent_id="440000", level="prefecture").exclude(code=SHENZHEN)
+    Jurisdiction.objects.bulk_create([Jurisdiction(regulator=gd_bureau, region=r) for r in gd_cities])
+    Jurisdiction.objects.create(regulator=sz_bureau, region_id=SHENZHEN)
+    company_a = Organization.objects.create(
+        kind="insurer", name="中国人寿保险股份有限公司", short_name="中国人寿", company_type="life"
+    )
+    company_a_maoming = Organization.objects.create(
+        kind="insurer",
+        name="中国人寿保险股份有限公司茂名分公司",
+        parent=company_a,
+        region_id=MAOMING,
+        company_type="life",
+    )
+    company_b = Organization.objects.create(
+        kind="insurer", name="中国平安财产保险股份有限公司", short_name="平安财险", company_type="property_casualty"
+    )
+    start = starts_at or timezone.now() - timedelta(hours=1)
+    campaign = Campaign.objects.create(
+        name="广东保险服务大接访", starts_at=start, ends_at=start + timedelta(days=1), region_id="440000"
+    )
+    site_gz = Site.objects.create(campaign=campaign, city_id=GUANGZHOU, name="广州接待点", address="天河区")
+    site_mm = Site.objects.create(campaign=campaign, city_id=MAOMING, name="茂名市文化广场", address="茂南区")
+    staff_mm = _user("staff_mm", "site_staff", gd_bureau)
+    person = Staff.objects.create(name="接访员甲", organization=gd_bureau, user=staff_mm)
+    exec_a = Staff.objects.create(name="高管乙", organization=company_a_maoming, rank="head")
+    roster(site_mm, [company_a_maoming, company_b], [person, exec_a])
+    roster(site_gz, [company_a, company_b], [])
+    return World(
+        gd_bureau=gd_bureau,
+        sz_bureau=sz_bureau,
+        company_a=company_a,
+        company_a_maoming=company_a_maoming,
+        company_b=company_b,
+        campaign=campaign,
+        site_gz=site_gz,
+        site_mm=site_mm,
+        admin=_user("admin", "regulator_admin"),
+        officer=_user("officer", "regulator_officer", gd_bureau),
+        sz_officer=_user("sz_officer", "regulator_officer", sz_bureau),
+        staff_mm=staff_mm,
+        handler_a=_user("handler_a", "company_handler", company_a),
+        handler_b=_user("handler_b", "company_handler", company_b),
+        nobody=_user("nobody", ""),
+    )
+
+
+@pytest.fixture
+def world(db) -> World:
+    return make_world()
+
+
+def complaint(world: World, **overrides) -> dict:
+    """A valid complaint visit body for POST /api/v1/visits."""
+    body = {
+        "site_id": world.site_mm.pk,
+        "kind": "complaint",
+        "visitor": {"name": "李秀英", "phone": "13812345678", "id_number": "440902198503150028"},
+        "company_id": world.company_a_maoming.pk,
+        "practitioner": {"name": "王建国", "licence_no": "02000144090080012345"},
+        "product_line": "health_illness",
+        "summary": "2025年购买重疾险，确诊后申请理赔被以未如实告知为由拒赔。",
+        "outcome": "resolved_on_site",
+    }
+    body.update(overrides)
+    return body
