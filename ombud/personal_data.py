@@ -90,6 +90,9 @@ def mask_phone(phone: str) -> str:
     if not phone:
         return ""
     digits = phone.replace(" ", "")
+    if "-" in digits:
+        area, _, local = digits.partition("-")
+        return area + "-" + "*" * max(0, len(local) - 4) + local[-4:]
     if len(digits) <= 4:
         return "*" * len(digits)
     head = 3 if len(digits) >= 11 else max(0, len(digits) - 8)

@@ -115,6 +115,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("OMBUD_AXES_ENABLED", True)
 AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "ombud.directory.lockout.lockout_response"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ombud.campaigns.models import Site
+from ombud.campaigns.queries import _may_record_at, campaigns_for
 from ombud.directory.access import scope_for
-from ombud.directory.models import User
+from ombud.directory.models import Organization, User
 from ombud.errors import InvalidInput, NotFound
-from ombud.intake.models import Visit
+from ombud.intake.models import ProductLine, Visit
 from ombud.pagination import Page, newest_first
+
+COMPANY_KINDS = (Organization.Kind.INSURER, Organization.Kind.INTERMEDIARY)
 
 
 def visits_for(user: User) -> QuerySet[Visit]:
@@ -71,3 +77,78 @@ def filtered_visits(user: User, f: VisitFilters) -> QuerySet[Visit]:
 def visit_page(user: User, f: VisitFilters, *, cursor: str | None, limit: int) -> Page:
     qs = filtered_visits(user, f).select_related("site", "city", "company", "product_line")
     return newest_first(qs, field="received_at", cursor=cursor, limit=limit)
+
+
+# ---- the site intake form ------------------------------------------------------------------
+
+
+def intake_sites(user: User, *, at: datetime | None = None) -> QuerySet[Site]:
+    """Sites of campaigns running at `at` where `user` may record visits: the form's choices.
+
+    The permission is the one `record_visit` checks (campaigns.queries), as one EXISTS.
+    """
+    at = at or timezone.now()
+    qs = Site.objects.filter(campaign__starts_at__lte=at, campaign__ends_at__gte=at).select_related("campaign", "city")
+    allowed = _may_record_at(user)
+    if allowed is not None:
+        qs = qs.filter(allowed)
+    return qs.order_by("-campaign__starts_at", "city_id", "id")
+
+
+def intake_companies(city_codes: set[str] | frozenset[str]) -> list[dict]:
+    """Insurers (and intermediaries) a visit can name: head offices and the branches in the
+    given cities, by name. Public reference data, one query."""
+    return list(
+        Organization.objects.filter(kind__in=COMPANY_KINDS, is_active=True)
+        .filter(Q(parent_id=None) | Q(region_id__in=sorted(city_codes)))
+        .order_by("name")
+        .values("id", "name", "short_name", "parent_id")
+    )
+
+
+def company_id_by_name(text: str) -> int | None:
+    """The company a receptionist typed: its full name, or the short name of a head office."""
+    text = text.strip()
+    if not text:
+        return None
+    ids = list(
+        Organization.objects.filter(kind__in=COMPANY_KINDS)
+        .filter(Q(name=text) | Q(short_name=text, parent_id=None))
+        .order_by("kind", "id")
+        .values_list("id", "name")[:3]
+    )
+    exact = [pk for pk, name in ids if name == text]
+    if exact:
+        return exact[0]
+    return ids[0][0] if len(ids) == 1 else None
+
+
+def product_line_choices(language: str) -> list[tuple[str, str]]:
+    """Active product lines as (code, name in the UI language)."""
+    rows = ProductLine.objects.filter(is_active=True).order_by("sort", "code").values_list("code", "name_zh", "name_en")
+    zh = language.startswith("zh")
+    return [(code, name_zh if zh else name_en) for code, name_zh, name_en in rows]
+
+
+def filter_choices(user: User) -> dict:
+    """What the visits list can be filtered by, limited to what `user` may see."""
+    scope = scope_for(user)
+    sites = Site.objects.select_related("city", "campaign").order_by("-campaign__starts_at", "city_id", "id")
+    if scope.site_ids is not None:
+        sites = sites.filter(pk__in=sorted(scope.site_ids))
+    elif scope.city_codes is not None:
+        sites = sites.filter(city_id__in=sorted(scope.city_codes))
+    elif scope.company_city_codes is not None:
+        sites = sites.filter(city_id__in=sorted(scope.company_city_codes))
+    elif scope.sees_nothing:
+        sites = sites.none()
+    site_rows = list(sites.values("id", "name", "city_id", "city__name", "campaign_id"))
+    companies = Organization.objects.filter(kind__in=COMPANY_KINDS, parent_id=None)
+    if scope.company_id is not None:
+        companies = companies.filter(pk=scope.company_id)
+    return {
+        "campaigns": list(campaigns_for(user).values_list("id", "name")),
+        "sites": [(r["id"], f"{r['city__name']} · {r['name']}") for r in site_rows],
+        "cities": sorted({(r["city_id"], r["city__name"]) for r in site_rows}),
+        "companies": list(companies.order_by("name").values_list("id", "name")),
+    }

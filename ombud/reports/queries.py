@@ -115,20 +115,25 @@ def _roster_q(scope: Scope) -> Q:
     return Q(organization_id=scope.company_id) | Q(organization__head_office_id=scope.company_id)
 
 
+def _people() -> dict:
+    # Named n_* because "staff" is a field of RosterEntry and may not be shadowed.
+    return {
+        "n_staff": Count("staff_id", distinct=True),
+        "n_executives": Count("staff_id", distinct=True, filter=Q(staff__rank__in=EXECUTIVE_RANKS)),
+    }
+
+
 def participation(scope: Scope, campaign: Campaign) -> dict:
     """Sites, staff, executives and companies rostered where the user can see."""
     sites = _visible_sites(scope, campaign)
-    people = RosterEntry.objects.filter(_roster_q(scope), site__in=sites).aggregate(
-        staff=Count("staff_id", distinct=True),
-        executives=Count("staff_id", distinct=True, filter=Q(staff__rank__in=EXECUTIVE_RANKS)),
-    )
+    people = RosterEntry.objects.filter(_roster_q(scope), site__in=sites).aggregate(**_people())
     companies = SiteOrganization.objects.filter(site__in=sites, organization__kind__in=COMPANY_KINDS).aggregate(
         n=Count("organization__head_office_id", distinct=True)
     )["n"]
     return {
         "sites": sites.count(),
-        "staff": people["staff"],
-        "executives": people["executives"],
+        "staff": people["n_staff"],
+        "executives": people["n_executives"],
         "companies": companies,
     }
 
@@ -140,12 +145,9 @@ def city_participation(scope: Scope, campaign: Campaign) -> dict[str, dict]:
     for row in (
         RosterEntry.objects.filter(_roster_q(scope), site__in=sites)
         .values("site__city_id")
-        .annotate(
-            staff=Count("staff_id", distinct=True),
-            executives=Count("staff_id", distinct=True, filter=Q(staff__rank__in=EXECUTIVE_RANKS)),
-        )
+        .annotate(**_people())
     ):
-        out[row["site__city_id"]] = {"staff": row["staff"], "executives": row["executives"], "companies": 0}
+        out[row["site__city_id"]] = {"staff": row["n_staff"], "executives": row["n_executives"], "companies": 0}
     for row in (
         SiteOrganization.objects.filter(site__in=sites, organization__kind__in=COMPANY_KINDS)
         .values("site__city_id")
