@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "ombud.intake",
     "ombud.cases",
     "ombud.reports",
+    "ombud.portal",
     "ombud",  # project-level commands (serve, worker, demo), base templates and static files
 ]
 

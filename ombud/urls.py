@@ -15,4 +15,5 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("", include("ombud.intake.urls")),
     path("", include("ombud.reports.urls")),
+    path("", include("ombud.portal.urls")),
 ]
