@@ -10,6 +10,7 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -83,6 +84,11 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return error_response(request, 413, "too_large", "The request body is too large.")
 
 
+@api.exception_handler(MultiPartParserError)
+def _bad_form_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return error_response(request, 400, "malformed_body", "The request body does not match its Content-Type.")
+
+
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, "not_found", "Not found.")
@@ -108,3 +114,31 @@ def _register_routers() -> None:
 
 
 _register_routers()
+
+
+_STATUS_CODES = {405: "method_not_allowed", 404: "not_found", 403: "forbidden", 413: "too_large"}
+
+
+class JsonErrorsMiddleware:
+    """Gives the API's error shape to errors produced outside the API's handlers (a 405 from
+    the router for an unsupported method, Django's own 4xx), so that a client only ever has
+    to parse one format."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            status = response.status_code
+            code = _STATUS_CODES.get(status, "error" if status >= 500 else "invalid")
+            message = response.reason_phrase or "Error"
+            replaced = error_response(request, status, code, message)
+            if response.has_header("Allow"):
+                replaced["Allow"] = response["Allow"]
+            return replaced
+        return response

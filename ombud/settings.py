@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ombud.security.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "ombud.api.JsonErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "ombud.urls"

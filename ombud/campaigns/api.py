@@ -8,6 +8,7 @@ from ninja import Router, Schema, Status
 
 from ombud.campaigns import queries, services
 from ombud.campaigns.models import Campaign, Site
+from ombud.schemas import Id
 
 router = Router(tags=["campaigns"])
 
@@ -30,8 +31,11 @@ class CampaignOut(Schema):
 def _campaign(c: Campaign) -> dict:
     # Times in Asia/Shanghai (+08:00), the zone every user of a Chinese regulator reads.
     return {
-        "id": c.pk, "name": c.name, "starts_at": timezone.localtime(c.starts_at),
-        "ends_at": timezone.localtime(c.ends_at), "region_code": c.region_id,
+        "id": c.pk,
+        "name": c.name,
+        "starts_at": timezone.localtime(c.starts_at),
+        "ends_at": timezone.localtime(c.ends_at),
+        "region_code": c.region_id,
     }
 
 
@@ -47,7 +51,7 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status:
 
 
 @router.get("/campaigns/{campaign_id}", response=CampaignOut)
-def get_campaign(request: HttpRequest, campaign_id: int) -> dict:
+def get_campaign(request: HttpRequest, campaign_id: Id) -> dict:
     return _campaign(queries.access_campaign(request.user, campaign_id))
 
 
@@ -78,13 +82,13 @@ def _site(s: Site) -> dict:
 
 
 @router.get("/campaigns/{campaign_id}/sites", response=list[SiteOut])
-def list_sites(request: HttpRequest, campaign_id: int) -> list[dict]:
+def list_sites(request: HttpRequest, campaign_id: Id) -> list[dict]:
     campaign = queries.access_campaign(request.user, campaign_id)
     return [_site(s) for s in queries.sites_for(request.user, campaign)]
 
 
 @router.post("/campaigns/{campaign_id}/sites", response={201: SiteOut})
-def add_site(request: HttpRequest, campaign_id: int, payload: SiteIn) -> Status:
+def add_site(request: HttpRequest, campaign_id: Id, payload: SiteIn) -> Status:
     campaign = queries.access_campaign(request.user, campaign_id)
     site = services.add_site(request.user, campaign, services.SiteInput(**payload.dict()))
     return Status(201, _site(site))

@@ -5,6 +5,7 @@ from ninja import Router, Schema
 
 from ombud.directory import queries
 from ombud.directory.services import issue_token
+from ombud.schemas import Id
 
 router = Router(tags=["directory"])
 
@@ -49,6 +50,6 @@ class OrganizationOut(Schema):
 
 @router.get("/organizations", response=list[OrganizationOut])
 def organizations(
-    request: HttpRequest, kind: str | None = None, parent_id: int | None = None, region_code: str | None = None
+    request: HttpRequest, kind: str | None = None, parent_id: Id | None = None, region_code: str | None = None
 ) -> list[dict]:
     return queries.organizations(kind=kind, parent_id=parent_id, region_code=region_code)

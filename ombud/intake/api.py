@@ -10,6 +10,7 @@ from ombud.errors import InvalidInput
 from ombud.intake import queries
 from ombud.intake.models import Visit
 from ombud.intake.services import RecordedVisit, VisitInput, record_visit
+from ombud.schemas import Id
 
 router = Router(tags=["intake"])
 
@@ -26,12 +27,12 @@ class PractitionerIn(Schema):
 
 
 class VisitIn(Schema):
-    site_id: int | None = None
+    site_id: Id | None = None
     kind: str
     channel: str | None = None
     city_code: str | None = None
     visitor: VisitorIn
-    company_id: int | None = None
+    company_id: Id | None = None
     practitioner: PractitionerIn | None = None
     product_line: str | None = None
     summary: str
@@ -143,12 +144,12 @@ class VisitPage(Schema):
 
 
 class VisitQuery(Schema):
-    campaign_id: int | None = None
-    site_id: int | None = None
+    campaign_id: Id | None = None
+    site_id: Id | None = None
     city_code: str | None = None
     kind: str | None = None
     outcome: str | None = None
-    company_id: int | None = None
+    company_id: Id | None = None
     tracking_no: str | None = None
     cursor: str | None = None
     limit: int = 50
@@ -162,5 +163,5 @@ def list_visits(request: HttpRequest, q: Query[VisitQuery]) -> dict:
 
 
 @router.get("/visits/{visit_id}", response=VisitOut)
-def get_visit(request: HttpRequest, visit_id: int) -> dict:
+def get_visit(request: HttpRequest, visit_id: Id) -> dict:
     return _visit(queries.access_visit(request.user, visit_id))

@@ -35,11 +35,7 @@ def track(tracking_no: str, code: str) -> Visit | None:
     number = re.sub(r"[\s-]", "", tracking_no or "")
     if not re.fullmatch(r"\d{16}", number):
         return None
-    visit = (
-        Visit.objects.select_related("company", "site", "case")
-        .filter(tracking_no=number)
-        .first()
-    )
+    visit = Visit.objects.select_related("company", "site", "case").filter(tracking_no=number).first()
     given = (code or "").strip().upper().encode()
     if visit is None or not hmac.compare_digest(visit.secret_code.encode(), given):
         return None

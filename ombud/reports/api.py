@@ -6,6 +6,7 @@ from ninja import Router, Schema
 from ombud.campaigns.queries import access_campaign
 from ombud.reports import press
 from ombud.reports.queries import campaign_report
+from ombud.schemas import Id
 
 router = Router(tags=["reports"])
 
@@ -48,6 +49,6 @@ class Report(Counts):
 
 
 @router.get("/campaigns/{campaign_id}/report", response=Report)
-def report(request: HttpRequest, campaign_id: int) -> dict:
+def report(request: HttpRequest, campaign_id: Id) -> dict:
     campaign = access_campaign(request.user, campaign_id)
     return press.with_text(campaign, campaign_report(request.user, campaign))

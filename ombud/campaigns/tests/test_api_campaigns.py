@@ -55,7 +55,8 @@ def test_bad_campaigns_are_400s_naming_the_field(world, override, field):
 
 def test_a_regulator_adds_a_site(world):
     r = world.api(world.officer).post(
-        f"/api/v1/campaigns/{world.campaign.pk}/sites", {"city_code": "440600", "name": "佛山接待点", "address": "禅城区"}
+        f"/api/v1/campaigns/{world.campaign.pk}/sites",
+        {"city_code": "440600", "name": "佛山接待点", "address": "禅城区"},
     )
     assert r.status_code == 201, r.content
     assert r.json()["city_name"] == "佛山市"
@@ -91,7 +92,9 @@ def test_a_bureau_may_not_add_a_site_outside_its_jurisdiction(world):
 
 
 def test_site_staff_may_not_add_sites(world):
-    r = world.api(world.staff_mm).post(f"/api/v1/campaigns/{world.campaign.pk}/sites", {"city_code": "440600", "name": "x"})
+    r = world.api(world.staff_mm).post(
+        f"/api/v1/campaigns/{world.campaign.pk}/sites", {"city_code": "440600", "name": "x"}
+    )
     assert r.status_code == 403
 
 
@@ -103,7 +106,9 @@ def test_a_finished_campaign_takes_no_new_site(world):
     world.campaign.starts_at = timezone.now() - timedelta(days=5)
     world.campaign.ends_at = timezone.now() - timedelta(days=4)
     world.campaign.save()
-    r = world.api(world.officer).post(f"/api/v1/campaigns/{world.campaign.pk}/sites", {"city_code": "440600", "name": "x"})
+    r = world.api(world.officer).post(
+        f"/api/v1/campaigns/{world.campaign.pk}/sites", {"city_code": "440600", "name": "x"}
+    )
     assert r.status_code == 400
     assert "campaign_id" in r.json()["error"]["fields"]
 

@@ -56,8 +56,12 @@ def test_a_createsuperuser_acts_as_a_regulator_admin(db):
     token = post_token({"username": "root", "password": PASSWORD}).json()["token"]
     r = Client().post(
         "/api/v1/campaigns",
-        {"name": "x", "starts_at": "2026-12-01T09:00:00+08:00", "ends_at": "2026-12-02T09:00:00+08:00",
-         "region_code": "440000"},
+        {
+            "name": "x",
+            "starts_at": "2026-12-01T09:00:00+08:00",
+            "ends_at": "2026-12-02T09:00:00+08:00",
+            "region_code": "440000",
+        },
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
