@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Campaign, RosterEntry, Site, SiteOrganization
@@ -79,8 +80,6 @@ def add_site(actor: User, campaign: Campaign, data: SiteInput, *, now: datetime 
         errors["name"] = _("A site needs a name.")
     elif Site.objects.filter(campaign=campaign, name=name).exists():
         errors["name"] = _("The campaign already has a site of this name.")
-    from django.utils import timezone
-
     if (now or timezone.now()) > campaign.ends_at:
         errors["campaign_id"] = _("The campaign has ended.")
     if errors:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ombud.campaigns.models import Site
 from ombud.campaigns.queries import access_site_for_intake
 from ombud.cases.services import open_case_for_visit
+from ombud.directory.access import scope_for
 from ombud.directory.models import Organization, Practitioner, Region, User
 from ombud.errors import Conflict, Forbidden, InvalidInput
 from ombud.intake import policy
@@ -178,7 +179,13 @@ def record_visit(
     elif data.city_code:
         if not Region.objects.filter(code=data.city_code, level=Region.Level.PREFECTURE).exists():
             errors["city_code"] = _("Unknown prefecture-level city code.")
+        elif actor.is_regulator and not scope_for(actor).covers_city(data.city_code):
+            raise Forbidden(_("This city is outside your jurisdiction."), fields={"city_code": "outside jurisdiction"})
         city_id = data.city_code
+    elif "site_id" not in errors:
+        # Every visit has a place: the site, or for calls, letters and online visits the
+        # consumer's city, which decides who may see it and (issue 3) who handles it.
+        errors["city_code"] = _("Give the consumer's city when the visit has no site.")
     company = _load_company(actor, data.company_id, errors) if data.company_id is not None else None
     if errors:
         raise InvalidInput(_("The visit was not recorded."), fields=errors)

@@ -249,3 +249,28 @@ def test_unknown_api_routes_are_json_404s(world):
     r = world.api(world.admin).get("/api/v1/nothing-here")
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "not_found"
+
+
+# ---- visits that arrive without a site ----------------------------------------------------------
+
+
+def test_a_phone_complaint_gives_the_consumers_city_instead_of_a_site(world):
+    body = complaint(world, site_id=None, channel="phone", city_code="440900")
+    r = world.api(world.officer).post("/api/v1/visits", body)
+    assert r.status_code == 201, r.content
+    visit = Visit.objects.get()
+    assert visit.site_id is None and visit.campaign_id is None and visit.city_id == "440900"
+    assert world.api(world.officer).get(f"/api/v1/visits/{visit.pk}").status_code == 200
+
+
+def test_a_visit_without_site_or_city_is_refused(world):
+    r = world.api(world.officer).post("/api/v1/visits", complaint(world, site_id=None, channel="phone"))
+    assert r.status_code == 400
+    assert "city_code" in r.json()["error"]["fields"]
+    assert counts() == (0, 0, 0)
+
+
+def test_a_bureau_records_phone_visits_only_for_its_own_cities(world):
+    body = complaint(world, site_id=None, channel="phone", city_code="440900")
+    assert world.api(world.sz_officer).post("/api/v1/visits", body).status_code == 403
+    assert counts() == (0, 0, 0)
