@@ -1,6 +1,18 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class CasesConfig(AppConfig):
     name = "ombud.cases"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ombud.cases import deadlines
+        from ombud.cases.models import CalendarDay, CalendarYear
+
+        def forget(**kwargs):
+            deadlines.forget_cached_calendar()
+
+        for model in (CalendarDay, CalendarYear):
+            post_save.connect(forget, sender=model, dispatch_uid=f"calendar-save-{model.__name__}")
+            post_delete.connect(forget, sender=model, dispatch_uid=f"calendar-delete-{model.__name__}")

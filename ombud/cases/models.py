@@ -68,3 +68,74 @@ class CaseEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["case", "created_at"], name="caseevent_case_time")]
+
+
+class CalendarYear(models.Model):
+    """A year whose official holiday arrangement (国务院办公厅关于部分节假日安排的通知) is loaded.
+
+    Deadlines that run into a year not listed here are computed with weekends only and flagged
+    provisional (RULES.md "Counting days"): never a silent guess, never a crash.
+    """
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    source = models.CharField(_("source"), max_length=300)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("holiday calendar year")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the Monday–Friday pattern: a public holiday (or 调休 day off) on a
+    weekday, or a make-up working day (调休上班) on a weekend."""
+
+    class Kind(models.TextChoices):
+        REST_DAY = "rest_day", _("rest day")
+        ADJUSTED_WORKDAY = "adjusted_workday", _("make-up working day")
+
+    date = models.DateField(primary_key=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    holiday = models.CharField(_("holiday"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday calendar day")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind}"
+
+
+class DeadlineRule(models.Model):
+    """A legal time limit, with its source and how sure we are of it (RULES.md)."""
+
+    class Unit(models.TextChoices):
+        CALENDAR = "calendar", _("calendar days (日)")
+        WORKING = "working", _("working days (工作日)")
+
+    class Status(models.TextChoices):
+        CONFIRMED = "C", _("confirmed in a primary text")
+        SECONDARY = "S", _("secondary sources only")
+        UNCONFIRMED = "U", _("unconfirmed")
+
+    code = models.CharField(_("code"), max_length=48, primary_key=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    days = models.PositiveSmallIntegerField(_("days"))
+    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
+    # Civil Code art. 203: a period whose last day is a rest day ends on the next working day.
+    # Some petition offices also skip holidays inside the period; that is a `working` unit.
+    roll_to_working_day = models.BooleanField(_("last day rolls to the next working day"), default=True)
+    source = models.CharField(_("legal source"), max_length=300)
+    status = models.CharField(_("status"), max_length=1, choices=Status.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("deadline rule")
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.days} {self.unit}"
