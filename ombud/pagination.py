@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from ombud.errors import InvalidInput
 
@@ -36,13 +37,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         at, pk = json.loads(base64.urlsafe_b64decode(padded))
         return datetime.fromisoformat(at), int(pk)
     except (ValueError, TypeError, json.JSONDecodeError):
-        raise InvalidInput("Bad cursor.", fields={"cursor": "not a cursor this server issued"}) from None
+        raise InvalidInput(_("Bad cursor."), fields={"cursor": _("not a cursor this server issued")}) from None
 
 
 def newest_first(qs: QuerySet, *, field: str, cursor: str | None, limit: int) -> Page:
     """One page of `qs` ordered by (`field`, id) descending, after `cursor`."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput("Bad limit.", fields={"limit": f"between 1 and {MAX_LIMIT}"})
+        raise InvalidInput(_("Bad limit."), fields={"limit": _("between 1 and %d") % MAX_LIMIT})
     if cursor:
         at, pk = decode_cursor(cursor)
         qs = qs.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "pk__lt": pk}))

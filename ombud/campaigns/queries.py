@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Campaign, RosterEntry, Site
 from ombud.directory.models import Jurisdiction, User
@@ -23,7 +27,7 @@ def access_campaign(user: User, campaign_id: int) -> Campaign:
     try:
         return campaigns_for(user).get(pk=campaign_id)
     except Campaign.DoesNotExist:
-        raise NotFound("No such campaign.", fields={"campaign_id": "unknown"}) from None
+        raise NotFound(_("No such campaign."), fields={"campaign_id": _("unknown campaign")}) from None
 
 
 def sites_for(user: User, campaign: Campaign) -> QuerySet[Site]:
@@ -33,7 +37,7 @@ def sites_for(user: User, campaign: Campaign) -> QuerySet[Site]:
     return qs.order_by("city_id", "id")
 
 
-def _may_record_at(user: User) -> Q | Exists | None:
+def may_record_at(user: User) -> Q | Exists | None:
     """An expression true for sites where `user` may record visits; None = every site."""
     role = user.effective_role
     if role in (User.Role.REGULATOR_ADMIN, User.Role.REGULATOR_OFFICER):
@@ -66,12 +70,23 @@ def access_site_for_intake(user: User, site_id: int) -> Site:
     One query: the permission is an EXISTS computed with the row.
     """
     qs = Site.objects.select_related("campaign", "city")
-    allowed = _may_record_at(user)
+    allowed = may_record_at(user)
     if allowed is not None:
         qs = qs.annotate(allowed=allowed)
     site = qs.filter(pk=site_id).first()
     if site is None:
-        raise InvalidInput("No such site.", fields={"site_id": "unknown site"})
+        raise InvalidInput(_("No such site."), fields={"site_id": _("unknown site")})
     if allowed is not None and not site.allowed:
-        raise Forbidden("You may not record visits at this site.", fields={"site_id": "not your site"})
+        raise Forbidden(_("You may not record visits at this site."), fields={"site_id": _("not your site")})
     return site
+
+
+def sites_for_intake(user: User, *, at: datetime | None = None) -> QuerySet[Site]:
+    """Sites of campaigns running at `at` where `user` may record visits (the form's choices):
+    the same permission `access_site_for_intake` checks, as one EXISTS."""
+    at = at or timezone.now()
+    qs = Site.objects.filter(campaign__starts_at__lte=at, campaign__ends_at__gte=at).select_related("campaign", "city")
+    allowed = may_record_at(user)
+    if allowed is not None:
+        qs = qs.filter(allowed)
+    return qs.order_by("-campaign__starts_at", "city_id", "id")

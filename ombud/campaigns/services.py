@@ -74,7 +74,9 @@ def add_site(actor: User, campaign: Campaign, data: SiteInput, *, now: datetime 
     elif city.parent_id != campaign.region_id and city.code != campaign.region_id:
         errors["city_code"] = _("This city is outside the campaign's region.")
     elif not scope_for(actor).covers_city(city.code):
-        raise Forbidden(_("This city is outside your jurisdiction."), fields={"city_code": "outside jurisdiction"})
+        raise Forbidden(
+            _("This city is outside your jurisdiction."), fields={"city_code": _("outside your jurisdiction")}
+        )
     name = data.name.strip()
     if not name:
         errors["name"] = _("A site needs a name.")

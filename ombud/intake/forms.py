@@ -52,7 +52,9 @@ def new_token() -> str:
 
 class VisitForm(forms.Form):
     token = forms.CharField(required=False, max_length=128, widget=forms.HiddenInput)
-    site = forms.TypedChoiceField(label=_("Site"), coerce=int, empty_value=None)
+    # Not required here: a missing site is reported by the service, together with every other
+    # error, so the receptionist sees them all at once.
+    site = forms.TypedChoiceField(label=_("Site"), required=False, coerce=int, empty_value=None)
     kind = forms.ChoiceField(label=_("Kind"), choices=Visit.Kind.choices, widget=forms.RadioSelect)
     visitor_name = forms.CharField(label=_("Visitor's name"), required=False, max_length=200)
     visitor_phone = forms.CharField(label=_("Phone"), required=False, max_length=40)

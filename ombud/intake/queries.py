@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Site
-from ombud.campaigns.queries import _may_record_at, campaigns_for
+from ombud.campaigns.queries import campaigns_for, sites_for_intake
 from ombud.directory.access import scope_for
 from ombud.directory.models import Organization, User
 from ombud.errors import InvalidInput, NotFound
@@ -83,16 +82,7 @@ def visit_page(user: User, f: VisitFilters, *, cursor: str | None, limit: int) -
 
 
 def intake_sites(user: User, *, at: datetime | None = None) -> QuerySet[Site]:
-    """Sites of campaigns running at `at` where `user` may record visits: the form's choices.
-
-    The permission is the one `record_visit` checks (campaigns.queries), as one EXISTS.
-    """
-    at = at or timezone.now()
-    qs = Site.objects.filter(campaign__starts_at__lte=at, campaign__ends_at__gte=at).select_related("campaign", "city")
-    allowed = _may_record_at(user)
-    if allowed is not None:
-        qs = qs.filter(allowed)
-    return qs.order_by("-campaign__starts_at", "city_id", "id")
+    return sites_for_intake(user, at=at)
 
 
 def intake_companies(city_codes: set[str] | frozenset[str]) -> list[dict]:

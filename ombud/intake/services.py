@@ -180,7 +180,9 @@ def record_visit(
         if not Region.objects.filter(code=data.city_code, level=Region.Level.PREFECTURE).exists():
             errors["city_code"] = _("Unknown prefecture-level city code.")
         elif actor.is_regulator and not scope_for(actor).covers_city(data.city_code):
-            raise Forbidden(_("This city is outside your jurisdiction."), fields={"city_code": "outside jurisdiction"})
+            raise Forbidden(
+                _("This city is outside your jurisdiction."), fields={"city_code": _("outside your jurisdiction")}
+            )
         city_id = data.city_code
     elif "site_id" not in errors:
         # Every visit has a place: the site, or for calls, letters and online visits the
@@ -241,7 +243,7 @@ def _replay(actor: User, key: str, fingerprint: str) -> RecordedVisit | None:
     if row.fingerprint != fingerprint:
         raise Conflict(
             _("This Idempotency-Key was already used for a different visit."),
-            fields={"Idempotency-Key": "reused with a different request"},
+            fields={"Idempotency-Key": _("reused with a different request")},
             code="idempotency_key_reused",
         )
     visit = row.visit

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -19,18 +19,6 @@ from ombud.intake.services import record_visit
 from ombud.intake.tracking import format_tracking_no
 
 PAGE_SIZE = 50
-
-# Messages some services raise without marking them for translation; listed here so that
-# makemessages collects them and `gettext()` can show them in Chinese.
-UNMARKED_SERVICE_MESSAGES = (
-    gettext_noop("No such site."),
-    gettext_noop("unknown site"),
-    gettext_noop("You may not record visits at this site."),
-    gettext_noop("not your site"),
-    gettext_noop("not your company"),
-    gettext_noop("Bad cursor."),
-    gettext_noop("not a cursor this server issued"),
-)
 
 
 def _form(sites: list, data=None, initial=None) -> VisitForm:

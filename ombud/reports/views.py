@@ -1,15 +1,106 @@
-"""Placeholder: pages are built in the UI pass."""
+"""Report pages: the campaigns list and the live campaign dashboard.
 
-from django.http import HttpResponse
+Every number comes from `reports.queries` (scoped to the user: a company sees its own) and
+the wording from `reports.press`; these views only arrange them for the templates and charts.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from ombud.campaigns.models import Campaign
+from ombud.campaigns.queries import access_campaign, campaigns_for
+from ombud.directory.models import User
+from ombud.errors import NotFound
+from ombud.reports import press
+from ombud.reports.queries import COUNT_KEYS, campaign_overview, campaign_report, visits_by_hour
+
+PARTICIPATION_KEYS = ("sites", "staff", "executives", "companies")
+POLL_SECONDS = 5
 
 
-def campaign_list(request):
-    return HttpResponse("campaigns")
+@login_required
+@require_GET
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    counts = campaign_overview(request.user)
+    now = timezone.now()
+    rows = []
+    for campaign in campaigns_for(request.user):
+        if now < campaign.starts_at:
+            status, label = "upcoming", _("upcoming")
+        elif now > campaign.ends_at:
+            status, label = "ended", _("ended")
+        else:
+            status, label = "running", _("running")
+        rows.append(
+            {
+                "campaign": campaign,
+                "status": status,
+                "status_label": label,
+                **counts.get(campaign.pk, {"visits": 0, "cases": 0}),
+            }
+        )
+    return render(request, "reports/campaigns.html", {"rows": rows})
 
 
-def dashboard(request, campaign_id):
-    return HttpResponse("dashboard")
+def _campaign(user: User, campaign_id: int) -> Campaign:
+    try:
+        return access_campaign(user, campaign_id)
+    except NotFound:
+        raise Http404 from None
 
 
-def dashboard_live(request, campaign_id):
-    return HttpResponse("live")
+def _charts(report: dict, hours: list[dict]) -> dict:
+    """What static/js/dashboard.js draws: the report's numbers plus translated labels."""
+    cities = report["by_city"]
+    return {
+        "totals": {k: report[k] for k in (*COUNT_KEYS, *PARTICIPATION_KEYS)},
+        "cities": [{"code": r["city_code"], "name": r["city_name"], **{k: r[k] for k in COUNT_KEYS}} for r in cities],
+        "hours": hours,
+        "labels": {
+            "complaint": _("complaints"),
+            "consultation": _("consultations"),
+            "suggestion": _("suggestions"),
+            "resolved_on_site": _("resolved on site"),
+            "time_limited_company": _("time-limited, by the company"),
+            "referred": _("referred for investigation"),
+            "visits": _("visits"),
+            "no_data": _("No data yet"),
+        },
+    }
+
+
+def _dashboard_context(user: User, campaign: Campaign) -> dict:
+    report = press.with_text(campaign, campaign_report(user, campaign))
+    return {
+        "campaign": campaign,
+        "report": report,
+        "charts": _charts(report, visits_by_hour(user, campaign)),
+        "updated_at": timezone.now(),
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request.user, campaign_id)
+    return render(request, "reports/dashboard.html", _dashboard_context(request.user, campaign))
+
+
+@require_GET
+def dashboard_live(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The part of the dashboard htmx polls every few seconds: numbers, tables, text, chart data."""
+    if not request.user.is_authenticated:
+        if request.headers.get("HX-Request"):
+            # The session ended while the dashboard was open: reload it, which leads to login.
+            return HttpResponse(status=401, headers={"HX-Refresh": "true"})
+        return redirect_to_login(request.get_full_path())
+    campaign = _campaign(request.user, campaign_id)
+    return render(request, "reports/_live.html", _dashboard_context(request.user, campaign))

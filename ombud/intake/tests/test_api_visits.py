@@ -125,7 +125,7 @@ def test_site_staff_may_post_only_to_their_own_sites(world):
     before = counts()
     r = world.api(world.staff_mm).post("/api/v1/visits", complaint(world, site_id=world.site_gz.pk))
     assert r.status_code == 403
-    assert r.json()["error"]["fields"] == {"site_id": "not your site"}
+    assert set(r.json()["error"]["fields"]) == {"site_id"}
     assert counts() == before
 
 

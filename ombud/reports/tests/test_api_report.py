@@ -20,8 +20,12 @@ CITIES = ["440100", "440600", "441900", "440900", "445200"]
 def _random_visit(rng, site_id, companies, practitioners):
     kind = rng.choices(["complaint", "consultation", "suggestion"], weights=[3, 5, 2])[0]
     company = rng.choice(companies)
-    body = {"site_id": site_id, "kind": kind, "visitor": {"name": rng.choice(["张伟", "王芳", "李娜", "刘洋"])},
-            "summary": f"随机来访 {rng.random()}"}
+    body = {
+        "site_id": site_id,
+        "kind": kind,
+        "visitor": {"name": rng.choice(["张伟", "王芳", "李娜", "刘洋"])},
+        "summary": f"随机来访 {rng.random()}",
+    }
     if kind != "complaint":
         if rng.random() < 0.6:
             body["company_id"] = company.pk
@@ -46,8 +50,12 @@ def test_a_fresh_campaign_reports_exactly_what_was_sent(world):
     now = timezone.now()
     campaign_id = admin.post(
         "/api/v1/campaigns",
-        {"name": "随机活动", "starts_at": (now - timedelta(hours=1)).isoformat(),
-         "ends_at": (now + timedelta(hours=5)).isoformat(), "region_code": "440000"},
+        {
+            "name": "随机活动",
+            "starts_at": (now - timedelta(hours=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=5)).isoformat(),
+            "region_code": "440000",
+        },
     ).json()["id"]
     sites = {}
     for code in CITIES:
@@ -112,8 +120,9 @@ def test_each_persona_sees_only_its_share_of_the_report(world):
     officer = world.api(world.officer)
     staff.post("/api/v1/visits", complaint(world))  # Maoming, company A
     staff.post("/api/v1/visits", complaint(world, company_id=world.company_b.pk, practitioner=None))
-    officer.post("/api/v1/visits", complaint(world, site_id=world.site_gz.pk, company_id=world.company_a.pk,
-                                             practitioner=None))
+    officer.post(
+        "/api/v1/visits", complaint(world, site_id=world.site_gz.pk, company_id=world.company_a.pk, practitioner=None)
+    )
     url = f"/api/v1/campaigns/{world.campaign.pk}/report"
 
     def visits(user):
@@ -149,8 +158,18 @@ def test_the_city_paragraph_follows_the_maoming_paragraph(world):
 
     from ombud.reports.press import city_paragraph
 
-    row = {"city_name": "茂名市", "companies": 21, "staff": 296, "consultations": 205, "suggestions": 13,
-           "cases": 14, "practitioners_complained": 14, "resolved_on_site": 10, "time_limited": 4, "referred": 4}
+    row = {
+        "city_name": "茂名市",
+        "companies": 21,
+        "staff": 296,
+        "consultations": 205,
+        "suggestions": 13,
+        "cases": 14,
+        "practitioners_complained": 14,
+        "resolved_on_site": 10,
+        "time_limited": 4,
+        "referred": 4,
+    }
     with translation.override("zh-hans"):
         text = city_paragraph(row)
     assert "茂名地区的21家保险公司出动296人到活动现场" in text
