@@ -79,7 +79,18 @@ CITIES: tuple[City, ...] = (
 
 # Dongguan and Zhongshan have no county level: their towns and sub-districts (镇街) stand in.
 TOWNS = {
-    "441900": ["莞城街道", "南城街道", "东城街道", "虎门镇", "长安镇", "常平镇", "塘厦镇", "厚街镇", "石龙镇", "樟木头镇"],
+    "441900": [
+        "莞城街道",
+        "南城街道",
+        "东城街道",
+        "虎门镇",
+        "长安镇",
+        "常平镇",
+        "塘厦镇",
+        "厚街镇",
+        "石龙镇",
+        "樟木头镇",
+    ],
     "442000": ["石岐区", "东区", "西区", "小榄镇", "古镇镇", "坦洲镇", "三乡镇", "南头镇", "火炬开发区"],
 }
 
@@ -137,7 +148,9 @@ def city_figures(scale: float = 1.0) -> list[CityFigures]:
     )
     referred = apportion(_scaled(REFERRED_ELSEWHERE, scale), time_limited)
     out = [
-        CityFigures(c.code, consultations[i], suggestions[i], complaints[i] - time_limited[i], time_limited[i], referred[i])
+        CityFigures(
+            c.code, consultations[i], suggestions[i], complaints[i] - time_limited[i], time_limited[i], referred[i]
+        )
         for i, c in enumerate(others)
     ]
     out.append(CityFigures(MAOMING, **mm))

@@ -15,24 +15,36 @@ from ombud.personal_data import id_check_digit
 
 # Frequent surnames in Guangdong, most frequent first (weights fall off with the position).
 SURNAMES = (
-    "陈李黄张梁林刘吴罗杨何郑王周钟谢冯曾邓朱许蔡苏卢叶彭潘郭胡余赖方庄袁邱温"
-    "莫谭廖江徐欧麦孙关严汤骆翁甘颜巫丘范马韦龙"
+    "陈李黄张梁林刘吴罗杨何郑王周钟谢冯曾邓朱许蔡苏卢叶彭潘郭胡余赖方庄袁邱温莫谭廖江徐欧麦孙关严汤骆翁甘颜巫丘范马韦龙"
 )
 COMPOUND_SURNAMES = ("欧阳", "司徒", "上官", "司马")
 GIVEN_MALE = "伟强军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林志文永建国荣海锋"
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀玲桂英燕红梅琳莉婷雪慧萍珍佩嘉欣怡彩凤翠妹玉兰"
+# Mobile prefixes in use in 2012.
 MOBILE_PREFIXES = (
-    "130 131 132 133 134 135 136 137 138 139 147 150 151 152 153 155 156 157 158 159 "
-    "180 181 182 183 185 186 187 188 189"
-).split()
+    *range(130, 140),
+    147,
+    150,
+    151,
+    152,
+    153,
+    155,
+    156,
+    157,
+    158,
+    159,
+    180,
+    181,
+    182,
+    183,
+    *range(185, 190),
+)
 
 
 def person_name(rng: random.Random) -> str:
-    if rng.random() < 0.01:
-        surname = rng.choice(COMPOUND_SURNAMES)
-    else:
-        # A skewed pick: the first surnames are much more common than the last ones.
-        surname = SURNAMES[int(len(SURNAMES) * rng.random() ** 2)]
+    # A skewed pick: the first surnames are much more common than the last ones.
+    common = SURNAMES[int(len(SURNAMES) * rng.random() ** 2)]
+    surname = rng.choice(COMPOUND_SURNAMES) if rng.random() < 0.01 else common
     pool = GIVEN_MALE if rng.random() < 0.5 else GIVEN_FEMALE
     if rng.random() < 0.3:
         return surname + rng.choice(pool)
@@ -40,7 +52,7 @@ def person_name(rng: random.Random) -> str:
 
 
 def mobile_number(rng: random.Random) -> str:
-    return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+    return f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
 
 
 def id_number(rng: random.Random, region_code: str, *, on: date) -> str:

@@ -1,0 +1,279 @@
+"""The demo rebuilds the 2012 Guangdong reception day: the campaign report equals the article.
+
+The demo is built once for the module (inside a transaction rolled back at the end), and
+every test reads it.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+
+from ombud.campaigns.models import Campaign, RosterEntry, SiteOrganization
+from ombud.demo import figures, texts
+from ombud.demo.generator import DEFAULT_PASSWORD, SHANGHAI
+from ombud.demo.insurers import demo_insurers, short_name
+from ombud.directory.models import Jurisdiction, Organization, Practitioner, Region, Staff, User
+from ombud.intake.models import Visit
+from ombud.personal_data import MOBILE_RE, is_valid_id_number
+from ombud.reports.press import with_text
+from ombud.reports.queries import campaign_report
+
+GUANGDONG_CITIES = 21
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        out = io.StringIO()
+        call_command("demo", stdout=out)
+        campaign = Campaign.objects.get(name=figures.CAMPAIGN_NAME)
+        admin = User.objects.get(username="admin")
+        yield SimpleNamespace(
+            output=out.getvalue(), campaign=campaign, admin=admin, report=campaign_report(admin, campaign)
+        )
+        transaction.set_rollback(True)
+
+
+def _city(report: dict, code: str) -> dict:
+    return next(row for row in report["by_city"] if row["city_code"] == code)
+
+
+# ---- pure parts: no database ------------------------------------------------------------
+
+
+def test_city_figures_add_up_to_the_article():
+    rows = figures.city_figures()
+    assert len(rows) == 20
+    assert figures.SHENZHEN not in {r.code for r in rows}
+    assert sum(r.visits for r in rows) == figures.VISITS
+    assert sum(r.complaints for r in rows) == figures.COMPLAINTS
+    assert sum(r.resolved_on_site for r in rows) == figures.RESOLVED_ON_SITE
+    assert sum(r.time_limited for r in rows) == figures.TIME_LIMITED
+    assert sum(r.consultations for r in rows) == figures.CONSULTATIONS
+    assert sum(r.suggestions for r in rows) == figures.SUGGESTIONS
+    assert all(0 <= r.referred <= r.time_limited for r in rows)
+    assert sum(c.staff for c in figures.CITIES) > figures.STAFF_OVER
+
+
+def test_apportion_is_exact_and_proportional():
+    assert figures.apportion(10, [1, 1, 1]) == [4, 3, 3]
+    assert sum(figures.apportion(12_133, [100, 15, 18, 33])) == 12_133
+    assert figures.apportion(0, [1, 2]) == [0, 0]
+
+
+def test_short_names():
+    assert short_name("中国人寿保险股份有限公司") == "中国人寿"
+    assert short_name("永安财产保险股份有限公司") == "永安财险"
+    assert short_name("友邦人寿保险有限公司") == "友邦人寿"
+    assert short_name("现代财产保险（中国）有限公司") == "现代财险"
+    assert len({i.short_name for i in demo_insurers()}) == len(demo_insurers())
+
+
+def test_texts_are_deterministic_and_fit_the_insurer():
+    insurer = next(i for i in demo_insurers() if i.short_name == "人保财险")
+
+    def some(seed: int) -> list[texts.Text]:
+        rng = random.Random(seed)
+        return [
+            texts.complaint(rng, insurer=insurer, city="茂名市", district="高州市", outcome="resolved_on_site")
+            for _ in range(50)
+        ]
+
+    assert some(7) == some(7)
+    assert some(7) != some(8)
+    # A P&C insurer is never complained about for a life line.
+    assert {t.line for t in some(7)} <= set(texts.BUSINESS_LINES["property_casualty"])
+    assert all("人保财险" in t.summary or "保险公司" in t.summary for t in some(7))
+
+
+# ---- the demo ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_province_totals_are_the_articles(demo):
+    r = demo.report
+    assert r["visits"] == 15_307
+    assert r["cases"] == 1_540
+    assert r["resolved_on_site"] == 1_240
+    assert r["time_limited"] == 300
+    assert r["consultations"] == 12_338
+    assert r["suggestions"] == 1_429
+    assert r["staff"] > 6_000
+    assert r["executives"] == 1_500
+    assert r["sites"] == 20
+
+
+@pytest.mark.django_db
+def test_twenty_cities_without_shenzhen_and_sums_match(demo):
+    r = demo.report
+    codes = [row["city_code"] for row in r["by_city"]]
+    assert len(codes) == 20
+    assert figures.SHENZHEN not in codes
+    for key in ("visits", "cases", "resolved_on_site", "time_limited", "consultations", "suggestions", "referred"):
+        assert sum(row[key] for row in r["by_city"]) == r[key], key
+    assert sum(row["executives"] for row in r["by_city"]) == 1_500
+    # Bigger cities received more visitors.
+    assert _city(r, "440100")["visits"] > _city(r, "440600")["visits"] > _city(r, "445300")["visits"]
+    # Cases were referred for investigation elsewhere too.
+    assert sum(1 for row in r["by_city"] if row["referred"]) > 10
+
+
+@pytest.mark.django_db
+def test_maoming_is_the_articles(demo):
+    mm = _city(demo.report, figures.MAOMING)
+    assert mm["consultations"] == 205
+    assert mm["suggestions"] == 13
+    assert mm["cases"] == 14
+    assert mm["practitioners_complained"] == 14
+    assert mm["resolved_on_site"] == 10
+    assert mm["time_limited"] == 4
+    assert mm["referred"] == 4
+    assert mm["companies"] == 21
+    assert 280 <= mm["staff"] < 300
+    site = demo.campaign.sites.get(city_id=figures.MAOMING)
+    assert site.name == "茂名市文化广场"
+
+
+@pytest.mark.django_db
+def test_press_release_has_the_articles_numbers(demo):
+    report = with_text(demo.campaign, campaign_report(demo.admin, demo.campaign))
+    for number in ("15307", "1540", "1240", "300", "12338", "1429"):
+        assert number in report["press_release"]
+    maoming = _city(report, figures.MAOMING)["paragraph"]
+    for number in ("205", "13", "14", "10", "4"):
+        assert number in maoming
+
+
+@pytest.mark.django_db
+def test_regulators_insurers_and_branches(demo):
+    gd = Organization.objects.get(kind="regulator", short_name="广东保监局")
+    sz = Organization.objects.get(kind="regulator", short_name="深圳保监局")
+    gd_regions = set(Jurisdiction.objects.filter(regulator=gd).values_list("region_id", flat=True))
+    assert len(gd_regions) == GUANGDONG_CITIES - 1
+    assert figures.SHENZHEN not in gd_regions
+    assert set(Jurisdiction.objects.filter(regulator=sz).values_list("region_id", flat=True)) == {figures.SHENZHEN}
+    assert demo.campaign.organizer_id == gd.pk
+    assert demo.campaign.starts_at.astimezone(SHANGHAI).isoformat() == "2012-03-24T10:00:00+08:00"
+    assert demo.campaign.ends_at.astimezone(SHANGHAI).hour == 18
+
+    heads = Organization.objects.filter(kind="insurer", parent=None)
+    # The 32 insurers operating in Guangdong, and the nationwide ones the source misses.
+    assert set(heads.values_list("name", flat=True)) == {i.name for i in demo_insurers()}
+    assert heads.count() == 42
+    assert all(h.head_office_id == h.pk for h in heads)
+    branches = Organization.objects.filter(kind="insurer").exclude(parent=None)
+    assert all(b.head_office_id == b.parent_id for b in branches)
+    assert branches.filter(name="中国人寿保险股份有限公司茂名分公司", region_id=figures.MAOMING).exists()
+    # Site organizations are the city's own branches.
+    for so in SiteOrganization.objects.filter(organization__kind="insurer").select_related("site", "organization"):
+        assert so.organization.region_id == so.site.city_id
+
+
+@pytest.mark.django_db
+def test_staff_and_executives(demo):
+    rostered = Staff.objects.filter(roster_entries__site__campaign=demo.campaign)
+    assert 6_000 < rostered.count() < 6_200
+    assert rostered.filter(rank__in=["head", "deputy"]).count() == 1_500
+    # Every branch at a site sends its head and at least one deputy.
+    for so in SiteOrganization.objects.filter(organization__kind="insurer"):
+        people = Staff.objects.filter(organization=so.organization)
+        assert people.filter(rank="head").count() == 1
+        assert people.filter(rank="deputy").exists()
+    assert RosterEntry.objects.filter(duty="executive").count() == 1_500
+
+
+@pytest.mark.django_db
+def test_logins(demo):
+    users = {u.username: u for u in User.objects.select_related("organization")}
+    for name in ("admin", "officer", "maoming", "guangzhou", "chinalife", "chinalife_exec"):
+        assert users[name].check_password(DEFAULT_PASSWORD), name
+        assert name in demo.output
+    assert DEFAULT_PASSWORD in demo.output
+    assert users["admin"].is_superuser
+    assert users["officer"].role == "regulator_officer"
+    assert users["officer"].organization.short_name == "广东保监局"
+    assert users["maoming"].staff_profile.roster_entries.get().site.city_id == figures.MAOMING
+    assert users["guangzhou"].staff_profile.roster_entries.get().site.city_id == figures.GUANGZHOU
+    assert users["chinalife"].organization.name == "中国人寿保险股份有限公司"
+    assert users["chinalife_exec"].role == "executive"
+    assert users["chinalife_exec"].staff_profile.rank == "head"
+
+    # Each sees what its scope allows.
+    maoming = campaign_report(users["maoming"], demo.campaign)
+    assert [row["city_code"] for row in maoming["by_city"]] == [figures.MAOMING]
+    assert maoming["visits"] == 232
+    china_life = campaign_report(users["chinalife"], demo.campaign)
+    assert [row["company_name"] for row in china_life["by_company"]] == ["中国人寿保险股份有限公司"]
+    assert 0 < china_life["visits"] < 15_307
+
+
+@pytest.mark.django_db
+def test_visits_look_real(demo):
+    visits = Visit.objects.filter(campaign=demo.campaign)
+    summaries = visits.values("summary").distinct().count()
+    assert summaries > 5_000
+    assert visits.exclude(product_line=None).count() > 0.8 * 15_307
+    day = figures.DAY
+    start = demo.campaign.starts_at
+    assert visits.filter(received_at__lt=start).count() == 0
+    assert visits.filter(received_at__gt=start + timedelta(hours=7, minutes=30)).count() == 0
+
+    limited = visits.filter(outcome="time_limited")
+    assert limited.filter(due_date__lt=day + timedelta(days=3)).count() == 0
+    assert limited.filter(due_date__gt=day + timedelta(days=60)).count() == 0
+    assert visits.filter(case__isnull=True, kind="complaint").count() == 0
+
+    cities = {r.code: r for r in Region.objects.filter(parent_id="440000")}
+    sample = list(visits.select_related("practitioner")[:3_000])
+    phones = [v.visitor_phone for v in sample if v.visitor_phone]
+    assert len(phones) > 1_500
+    assert all(MOBILE_RE.match(p) for p in phones)
+    ids = [v for v in sample if v.visitor_id_number]
+    assert len(ids) > 100
+    for v in ids:
+        assert is_valid_id_number(v.visitor_id_number)
+        region = v.visitor_id_number[:6]
+        assert region == v.city_id or Region.objects.get(code=region).parent_id == v.city_id
+        assert v.city_id in cities
+        born = date(int(v.visitor_id_number[6:10]), int(v.visitor_id_number[10:12]), int(v.visitor_id_number[12:14]))
+        assert 18 <= (day - born).days // 365 <= 75
+
+    licences = list(Practitioner.objects.exclude(licence_no=None).values_list("licence_no", flat=True))
+    assert licences
+    assert all(re.fullmatch(r"\d{20}", n) for n in licences)
+    # The 14 practitioners complained about in Maoming are 14 different people.
+    assert visits.filter(city_id=figures.MAOMING, kind="complaint").values("practitioner_id").distinct().count() == 14
+
+
+@pytest.mark.django_db
+def test_personal_data_is_encrypted_at_rest(demo):
+    with connection.cursor() as cur:
+        cur.execute("SELECT visitor_phone, visitor_name, visitor_id_number FROM intake_visit")
+        rows = cur.fetchall()
+    assert len(rows) == 15_307
+    for phone, name, id_number in rows:
+        assert not re.search(r"1[3-9]\d{9}", phone)
+        assert phone == "" or phone.startswith("v1:")
+        assert name.startswith("v1:")
+        assert id_number == "" or id_number.startswith("v1:")
+
+
+@pytest.mark.django_db
+def test_rerun_refuses_and_if_empty_does_nothing(demo):
+    before = (Organization.objects.count(), Staff.objects.count(), Visit.objects.count(), User.objects.count())
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("demo", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    assert "already exists" in out.getvalue()
+    after = (Organization.objects.count(), Staff.objects.count(), Visit.objects.count(), User.objects.count())
+    assert after == before
