@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import random
+import resource
 import socket
 import sys
 import threading
@@ -77,13 +78,18 @@ def loopback_or_die(base: str) -> tuple[str, int]:
     if parts.path not in ("", "/"):
         raise SystemExit("--base is the server root, e.g. http://127.0.0.1:8000")
     host, port = parts.hostname, parts.port or 80
-    try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise SystemExit(f"cannot resolve {host!r}: {exc}") from None
-    addresses = {info[4][0] for info in infos}
+    if host != "localhost":
+        # An address literal only: a name would need a DNS lookup, and could point anywhere.
+        try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:
+            raise SystemExit(f"--base must name 127.0.0.1, [::1] or localhost, got {host!r}") from None
+        if not literal.is_loopback:
+            raise SystemExit(f"refusing a non-loopback target {host!r}")
+        return host, port
+    addresses = {info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)}
     if not addresses or not all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses):
-        raise SystemExit(f"refusing a non-loopback target {host!r} ({', '.join(sorted(addresses))})")
+        raise SystemExit(f"refusing {host!r}: it resolves to {', '.join(sorted(addresses))}")
     return host, port
 
 
@@ -278,7 +284,9 @@ class Phase:
     statuses: Counter = field(default_factory=Counter)
     kinds: Counter = field(default_factory=Counter)
     elapsed: float = 0.0
+    client_cpu_s: float = 0.0  # this process's CPU time during the phase
     stopped_early: bool = False
+    server_down: bool = False
     samples: dict = field(default_factory=dict)  # one error body per status, to show
 
 
@@ -298,7 +306,7 @@ def run_phase(
         try:
             while True:
                 i = next(counter)
-                if i >= len(bodies):
+                if i >= len(bodies) or phase.server_down:
                     break
                 if time.monotonic() > deadline:
                     phase.stopped_early = True
@@ -308,6 +316,12 @@ def run_phase(
                 t0 = time.perf_counter()
                 try:
                     status, data = api.raw("POST", "/api/v1/visits", body, headers)
+                except ConnectionRefusedError as exc:
+                    # Nobody listens any more: the server is down; stop instead of spinning.
+                    statuses[f"conn:{type(exc).__name__}"] += 1
+                    samples.setdefault(f"conn:{type(exc).__name__}", str(exc).encode())
+                    phase.server_down = True
+                    break
                 except (OSError, http.client.HTTPException) as exc:
                     status, data = f"conn:{type(exc).__name__}", str(exc).encode()
                 latencies.append((time.perf_counter() - t0) * 1000.0)
@@ -326,13 +340,33 @@ def run_phase(
                     phase.samples.setdefault(k, v)
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    cpu0 = _cpu_seconds()
     t0 = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     phase.elapsed = time.perf_counter() - t0
+    phase.client_cpu_s = _cpu_seconds() - cpu0
     return phase
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_speed_us() -> float:
+    """A reference of this core's speed right now: best of 5 x 200 runs of sum(range(10000)), µs.
+
+    Virtual machines change speed with their neighbours; compare figures at similar values."""
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(200):
+            sum(range(10000))
+        best = min(best, (time.perf_counter() - t0) / 200 * 1e6)
+    return best
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -359,6 +393,7 @@ def summarise(phase: Phase) -> dict:
         "errors": {str(k): v for k, v in sorted(phase.statuses.items(), key=str) if k != 201},
         "kinds": dict(phase.kinds),
         "ratio_to_target": round(rate / TARGET_VISITS_PER_SECOND, 3),
+        "client_cpu_ms_per_visit": round(phase.client_cpu_s * 1000.0 / len(lat), 2) if lat else None,
         "stopped_early": phase.stopped_early,
     }
 
@@ -381,6 +416,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=2024, help="random seed of the visit mix")
     p.add_argument("--label", default="", help="free text echoed in the JSON line (e.g. 'pg gunicorn w3')")
     p.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
+    p.add_argument("--markers", action="store_true", help=argparse.SUPPRESS)  # for bench/matrix.py
     args = p.parse_args(argv)
     if not args.password:
         p.error("give --password or set OMBUD_BENCH_PASSWORD")
@@ -420,12 +456,23 @@ def main(argv: list[str] | None = None) -> int:
         f"warm-up {len(warm)}, timed {len(timed)}, concurrency {args.concurrency}, "
         f"idempotency {'on' if args.idempotency else 'off'}, max {args.max_seconds:g}s"
     )
+    speed_before = cpu_speed_us()
     deadline = time.monotonic() + args.max_seconds
     warm_phase = (
         run_phase(host, port, setup.token, warm, args.concurrency, deadline, args.idempotency) if warm else Phase()
     )
+    if warm and not warm_phase.statuses.get(201):
+        print(f"the warm-up recorded no visit: {dict(warm_phase.statuses)}", file=sys.stderr)
+        for status, sample in warm_phase.samples.items():
+            print(f"  e.g. {status}: {sample.decode(errors='replace')}", file=sys.stderr)
+        return 2
+    if args.markers:
+        print("@@ timed phase starts", flush=True)
     phase = run_phase(host, port, setup.token, timed, args.concurrency, deadline, args.idempotency)
+    if args.markers:
+        print("@@ timed phase ends", flush=True)
     s = summarise(phase)
+    s["cpu_speed_us"] = round((speed_before + cpu_speed_us()) / 2, 1)
 
     print()
     print(f"visits/s     {s['visits_per_s']:8.1f}   ({s['created']} created in {s['elapsed_s']:.2f}s)")
@@ -435,8 +482,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"errors       {errors}")
     for status, sample in sorted(phase.samples.items(), key=lambda kv: str(kv[0])):
         print(f"  e.g. {status}: {sample.decode(errors='replace')}")
+    if phase.server_down:
+        print("stopped      the server refused connections: it is down")
     if s["stopped_early"]:
         print(f"stopped      after --max-seconds {args.max_seconds:g}: not every visit was sent")
+    print(
+        f"client       {s['client_cpu_ms_per_visit']} ms CPU per visit; load average {os.getloadavg()[0]:.2f};"
+        f" CPU speed reference {s['cpu_speed_us']:.0f} µs (sum(range(10000)); lower is faster)"
+    )
     print(
         f"target       {s['visits_per_s']:.1f} / {TARGET_VISITS_PER_SECOND} visits/s = {s['ratio_to_target']:.2f}x;"
         f"  p99 {s['p99_ms']:.1f} ms {'<' if s['p99_ms'] < TARGET_P99_MS else '>='} {TARGET_P99_MS:g} ms"
@@ -453,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"check        {how}: grew by {grew}, client got {created_total} x 201 (warm-up included): {verdict}")
     if args.json:
         print(json.dumps({"label": args.label, "concurrency": args.concurrency, **s, "check": verdict}))
-    return 0 if verdict == "OK" else 1
+    return 0 if verdict == "OK" and s["created"] else 1
 
 
 if __name__ == "__main__":

@@ -73,9 +73,10 @@ def access_site_for_intake(user: User, site_id: int) -> Site:
     allowed = may_record_at(user)
     if allowed is not None:
         qs = qs.annotate(allowed=allowed)
-    site = qs.filter(pk=site_id).first()
-    if site is None:
-        raise InvalidInput(_("No such site."), fields={"site_id": _("unknown site")})
+    try:
+        site = qs.get(pk=site_id)
+    except Site.DoesNotExist:
+        raise InvalidInput(_("No such site."), fields={"site_id": _("unknown site")}) from None
     if allowed is not None and not site.allowed:
         raise Forbidden(_("You may not record visits at this site."), fields={"site_id": _("not your site")})
     return site

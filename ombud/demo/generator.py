@@ -1,7 +1,8 @@
 """Build the demo: the directory, the 2012 Guangdong campaign, logins, and the day's replay.
 
 Directory rows and staff are bulk-created; the campaign and its sites go through
-`campaigns.services`; every visit goes through `intake.services.record_visit`, the service
+`campaigns.services`; every visit goes through `intake.services.VisitRecorder` (what
+`record_visit` uses), the service
 behind the API, so the demo data obeys the same rules as real data. All of it runs in one
 transaction: a failure leaves nothing behind. Seeded, so every run builds the same demo
 (except the random tracking numbers and secret codes).
@@ -25,7 +26,7 @@ from ombud.demo import figures, people, texts
 from ombud.demo.insurers import Insurer, branch_name, demo_insurers
 from ombud.directory.models import Jurisdiction, Organization, Region, Staff, User
 from ombud.intake.models import Visit
-from ombud.intake.services import VisitInput, record_visit
+from ombud.intake.services import VisitInput, VisitRecorder
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_SEED = 20120324
@@ -394,8 +395,10 @@ class _Builder:
 
     def replay(self, plans: list[tuple[datetime, User, VisitInput]]) -> None:
         step = max(1, len(plans) // 5)
+        recorders: dict[int, VisitRecorder] = {}  # one per actor: each site is checked once
         for n, (at, actor, data) in enumerate(plans, 1):
-            record_visit(actor, data, received_at=at)
+            recorder = recorders.get(actor.pk) or recorders.setdefault(actor.pk, VisitRecorder(actor))
+            recorder.record(data, received_at=at)
             if n % step == 0 or n == len(plans):
                 self.log(f"  {n:>6,}/{len(plans):,} visits, {at.astimezone(SHANGHAI):%H:%M}")
 
