@@ -3,12 +3,26 @@ answer is never a 5xx, and every 4xx is the documented JSON error."""
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from ombud.testing import ApiClient, make_world
 from ombud.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Django's test client stops `close_old_connections` from closing the test transaction's
+    connection at the end of each request; schemathesis calls the WSGI app directly, so do the
+    same here (on PostgreSQL the connection would otherwise be closed after the first call)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
