@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
@@ -25,6 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
 
     def handle(self, *args, **opts):
+        # Static files are served by WhiteNoise from STATIC_ROOT; collect them first (a second).
+        call_command("collectstatic", interactive=False, verbosity=0)
         bind = f"{opts['host']}:{opts['port']}"
         web = [
             sys.executable,
@@ -54,12 +57,13 @@ class Command(BaseCommand):
                 if p.poll() is None:
                     p.send_signal(signal.SIGTERM)
 
-        signal.signal(signal.SIGTERM, lambda *_: stop())
+        # Ctrl-C in a terminal reaches the whole process group; a supervisor's SIGTERM or an
+        # SIGINT sent to this process alone must stop the children too.
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
         try:
             while all(p.poll() is None for p in procs):
                 time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
         finally:
             stop()
             for p in procs:
