@@ -27,3 +27,8 @@ def case_promised_event(case: Case, actor: User | None, at: datetime, *, due_dat
 
 def case_referred_event(case: Case, actor: User | None, at: datetime, *, due_date: date) -> CaseEvent:
     return _event(case, CaseEvent.Type.REFERRED, actor, at, due_date=due_date.isoformat())
+
+
+def case_transition_event(case: Case, type_: str, actor: User | None, at: datetime, **data) -> CaseEvent:
+    """The timeline entry of a lifecycle action (cases/services.py `take_action`)."""
+    return _event(case, type_, actor, at, **data)

@@ -14,12 +14,23 @@ from ombud.intake.models import Visit
 class Case(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", _("received")
-        ACCEPTED = "accepted", _("accepted")
         NOT_ACCEPTED = "not_accepted", _("not accepted")
         IN_PROGRESS = "in_progress", _("in progress")
         DECIDED = "decided", _("decided")
         INFORMED = "informed", _("consumer informed")
+        IN_REVIEW = "in_review", _("in review (核查)")
+        IN_MEDIATION = "in_mediation", _("in mediation")
         CLOSED = "closed", _("closed")
+
+    class Extension(models.TextChoices):
+        NONE = "", _("none")
+        COMPLEX = "complex", _("complex case (30 days)")
+        ESPECIALLY_COMPLEX = "especially_complex", _("especially complex case (60 days)")
+
+    class Decision(models.TextChoices):
+        UPHELD = "upheld", _("upheld")
+        PARTLY_UPHELD = "partly_upheld", _("partly upheld")
+        NOT_UPHELD = "not_upheld", _("not upheld")
 
     visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="case")
     tracking_no = models.CharField(_("tracking number"), max_length=16, unique=True)
@@ -33,6 +44,26 @@ class Case(models.Model):
     resolved_on_site = models.BooleanField(_("resolved on site"), default=False)
     opened_at = models.DateTimeField(_("opened at"))
     due_date = models.DateField(_("due date"), null=True, blank=True, db_index=True)
+    # The end of the due day (24:00 Asia/Shanghai, Civil Code art. 203); what "overdue" means.
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True, db_index=True)
+    # True while the holiday calendar of the due date's year is not loaded (cases/deadlines.py).
+    due_provisional = models.BooleanField(_("due date provisional"), default=False)
+    category = models.CharField(_("category"), max_length=48, blank=True)
+    extension = models.CharField(_("extension"), max_length=24, choices=Extension.choices, blank=True, default="")
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
+    amount_paid = models.DecimalField(_("amount paid (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    reply = models.TextField(_("reply to the consumer"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    informed_at = models.DateTimeField(_("consumer informed at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    mediation_body = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("mediation body"),
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -56,6 +87,19 @@ class CaseEvent(models.Model):
         RESOLVED_ON_SITE = "resolved_on_site", _("resolved on site")
         PROMISED = "promised", _("resolution promised by a date")
         REFERRED = "referred", _("referred to the regulator for investigation")
+        RECEIVED = "received", _("received")
+        ACCEPTED = "accepted", _("accepted")
+        NOT_ACCEPTED = "not_accepted", _("not accepted")
+        EXTENDED = "extended", _("time limit extended")
+        DECIDED = "decided", _("decided")
+        INFORMED = "informed", _("consumer informed")
+        CLOSED = "closed", _("closed")
+        REVIEW_REQUESTED = "review_requested", _("review requested")
+        REVIEW_DECIDED = "review_decided", _("review decided")
+        MEDIATION_STARTED = "mediation_started", _("mediation started")
+        ESCALATED = "escalated", _("escalated to the regulator")
+        REFERRED_FOR_ENFORCEMENT = "referred_for_enforcement", _("suspected violation referred for enforcement")
+        REROUTED = "rerouted", _("rerouted")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=32, choices=Type.choices)

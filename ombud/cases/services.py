@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from ombud.cases import events
-from ombud.cases.models import Case
-from ombud.directory.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ombud.cases import deadlines, events, lifecycle
+from ombud.cases.models import Case, CaseEvent
+from ombud.cases.queries import access_case
+from ombud.directory.access import scope_for
+from ombud.directory.models import Organization, User
+from ombud.errors import Conflict, Forbidden, InvalidInput
 from ombud.intake.models import Visit
 
 
@@ -15,7 +25,8 @@ def open_case_for_visit(visit: Visit, actor: User | None) -> Case:
 
     Resolved on site: the complaint was decided and the consumer informed during the visit,
     so the case is born closed. Time-limited: accepted on the spot with the promised date as
-    its due date, handled by the company or, when referred for investigation, the regulator.
+    its due date (due at 24:00 that day), handled by the company or, when referred for
+    investigation, the regulator.
     """
     assert transaction.get_connection().in_atomic_block, "call inside the visit's transaction"
     assert visit.kind == Visit.Kind.COMPLAINT and visit.company_id and visit.company_root_id
@@ -32,6 +43,7 @@ def open_case_for_visit(visit: Visit, actor: User | None) -> Case:
         resolved_on_site=on_site,
         opened_at=visit.received_at,
         due_date=visit.due_date,
+        due_at=deadlines.Due(visit.due_date, provisional=False).at if visit.due_date else None,
         closed_at=visit.received_at if on_site else None,
     )
     if on_site:
@@ -42,4 +54,225 @@ def open_case_for_visit(visit: Visit, actor: User | None) -> Case:
     else:
         assert visit.due_date is not None
         events.case_promised_event(case, actor, visit.received_at, due_date=visit.due_date)
+    return case
+
+
+# ---- the lifecycle ------------------------------------------------------------------------------
+
+
+def parties(actor: User, case: Case) -> set[str]:
+    """Which lifecycle parties `actor` is for `case` (see cases/lifecycle.py)."""
+    found: set[str] = set()
+    scope = scope_for(actor)
+    regulator_here = actor.is_regulator and (scope.everything or scope.covers_city(case.city_id or ""))
+    if regulator_here:
+        found.add(lifecycle.REGULATOR)
+    if case.handled_by == Visit.HandledBy.REGULATOR:
+        if regulator_here:
+            found.add(lifecycle.HANDLER)
+    elif actor.is_company_user and actor.organization is not None:
+        own = actor.organization.head_office_id or actor.organization.pk
+        if own == case.company_root_id:
+            found.add(lifecycle.HANDLER)
+    return found
+
+
+def _require(fields: dict[str, Any], *names: str) -> dict[str, str]:
+    return {n: _("This field is required for this action.") for n in names if not str(fields.get(n) or "").strip()}
+
+
+def _set_due(case: Case, rule: str, start: datetime) -> None:
+    due = deadlines.due_for(rule, start)
+    case.due_date, case.due_at, case.due_provisional = due.date, due.at, due.provisional
+
+
+def _clear_due(case: Case) -> None:
+    case.due_date, case.due_at, case.due_provisional = None, None, False
+
+
+def _accept(case: Case, fields: dict, now: datetime) -> dict:
+    if case.due_at is None:
+        _set_due(case, "complaint.decision", case.opened_at)
+    return {}
+
+
+def _reject(case: Case, fields: dict, now: datetime) -> dict:
+    errors = _require(fields, "reason")
+    if errors:
+        raise InvalidInput(_("Give the legal reason for not accepting the complaint."), fields=errors)
+    _clear_due(case)
+    return {"reason": fields["reason"].strip()}
+
+
+_EXTENSION_RULES = {
+    Case.Extension.COMPLEX: "complaint.decision_complex",
+    Case.Extension.ESPECIALLY_COMPLEX: "complaint.decision_especially_complex",
+}
+
+
+def _extend(case: Case, fields: dict, now: datetime) -> dict:
+    """Complex: to 30 days; especially complex: to 60 in all (CBIRC Order 2020 No. 3). The
+    consumer must be told why: the reason is required and goes on the timeline."""
+    errors = _require(fields, "level", "reason")
+    order = list(_EXTENSION_RULES)
+    level = fields.get("level")
+    if level and level not in order:
+        errors["level"] = _("Use complex or especially_complex.")
+    elif level and case.extension and order.index(level) <= order.index(case.extension):
+        errors["level"] = _("The case is already extended that far.")
+    if errors:
+        raise InvalidInput(_("The time limit was not extended."), fields=errors)
+    case.extension = level
+    _set_due(case, _EXTENSION_RULES[level], case.opened_at)
+    return {"level": level, "reason": fields["reason"].strip(), "due_date": case.due_date.isoformat()}
+
+
+def _decide(case: Case, fields: dict, now: datetime) -> dict:
+    errors = _require(fields, "decision", "reply")
+    if fields.get("decision") and fields["decision"] not in Case.Decision.values:
+        errors["decision"] = _("Use upheld, partly_upheld or not_upheld.")
+    amount = None
+    if fields.get("amount_paid") not in (None, ""):
+        try:
+            amount = Decimal(str(fields["amount_paid"])).quantize(Decimal("0.01"))
+            if amount < 0 or amount >= Decimal("1e12"):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors["amount_paid"] = _("Give an amount in yuan, e.g. 1200.50.")
+    if errors:
+        raise InvalidInput(_("The decision was not recorded."), fields=errors)
+    case.decision, case.reply, case.amount_paid, case.decided_at = (
+        fields["decision"],
+        fields["reply"].strip(),
+        amount,
+        now,
+    )
+    return {"decision": case.decision, "amount_paid": str(amount) if amount is not None else None}
+
+
+def _notify(case: Case, fields: dict, now: datetime) -> dict:
+    case.informed_at = now
+    _clear_due(case)
+    return {"channel": fields.get("channel") or "recorded"}
+
+
+def _close(case: Case, fields: dict, now: datetime) -> dict:
+    case.closed_at = now
+    _clear_due(case)
+    return {}
+
+
+def _request_review(case: Case, fields: dict, now: datetime) -> dict:
+    window = deadlines.due_for("complaint.review_apply", case.informed_at or now)
+    if now > window.at:
+        raise Conflict(
+            _("The 30-day window for a review closed on %(date)s.") % {"date": window.date.isoformat()},
+            code="review_window_closed",
+        )
+    _set_due(case, "complaint.review_decide", now)
+    return {"reason": (fields.get("reason") or "").strip()}
+
+
+def _decide_review(case: Case, fields: dict, now: datetime) -> dict:
+    data = _decide(case, fields, now)
+    return {**data, "review": True}
+
+
+def _mediate(case: Case, fields: dict, now: datetime) -> dict:
+    body = None
+    if fields.get("mediation_body_id"):
+        body = Organization.objects.filter(pk=fields["mediation_body_id"], kind=Organization.Kind.MEDIATION).first()
+    if body is None:
+        raise InvalidInput(_("Choose the mediation body."), fields={"mediation_body_id": _("unknown mediation body")})
+    case.mediation_body = body
+    _clear_due(case)  # no confirmed time limit for insurance dispute mediation (RULES.md)
+    return {"mediation_body": body.name}
+
+
+def _escalate(case: Case, fields: dict, now: datetime) -> dict:
+    errors = _require(fields, "reason")
+    if errors:
+        raise InvalidInput(_("Say why the case is escalated."), fields=errors)
+    case.escalated_at = now
+    case.handled_by = Visit.HandledBy.REGULATOR
+    return {"reason": fields["reason"].strip()}
+
+
+def _refer(case: Case, fields: dict, now: datetime) -> dict:
+    errors = _require(fields, "reason")
+    if errors:
+        raise InvalidInput(_("Describe the suspected violation."), fields=errors)
+    return {"reason": fields["reason"].strip()}
+
+
+def _reroute(case: Case, fields: dict, now: datetime) -> dict:
+    errors = _require(fields, "reason")
+    handled_by = fields.get("handled_by") or case.handled_by
+    if handled_by not in Visit.HandledBy.values:
+        errors["handled_by"] = _("Use company or regulator.")
+    company = case.company
+    if fields.get("company_id"):
+        company = Organization.objects.filter(
+            pk=fields["company_id"], kind__in=[Organization.Kind.INSURER, Organization.Kind.INTERMEDIARY]
+        ).first()
+        if company is None:
+            errors["company_id"] = _("Unknown company.")
+    if errors:
+        raise InvalidInput(_("The case was not rerouted."), fields=errors)
+    before = {"company_id": case.company_id, "handled_by": case.handled_by}
+    case.company, case.company_root_id, case.handled_by = company, company.head_office_id, handled_by
+    return {
+        "reason": fields["reason"].strip(),
+        "from": before,
+        "to": {"company_id": company.pk, "handled_by": handled_by},
+    }
+
+
+_APPLY: dict[str, tuple[Callable[[Case, dict, datetime], dict], str]] = {
+    "accept": (_accept, CaseEvent.Type.ACCEPTED),
+    "reject": (_reject, CaseEvent.Type.NOT_ACCEPTED),
+    "extend": (_extend, CaseEvent.Type.EXTENDED),
+    "decide": (_decide, CaseEvent.Type.DECIDED),
+    "notify": (_notify, CaseEvent.Type.INFORMED),
+    "close": (_close, CaseEvent.Type.CLOSED),
+    "request_review": (_request_review, CaseEvent.Type.REVIEW_REQUESTED),
+    "decide_review": (_decide_review, CaseEvent.Type.REVIEW_DECIDED),
+    "mediate": (_mediate, CaseEvent.Type.MEDIATION_STARTED),
+    "escalate": (_escalate, CaseEvent.Type.ESCALATED),
+    "refer": (_refer, CaseEvent.Type.REFERRED_FOR_ENFORCEMENT),
+    "reroute": (_reroute, CaseEvent.Type.REROUTED),
+}
+
+
+@transaction.atomic
+def take_action(
+    actor: User, case_id: int, action: str, fields: dict | None = None, *, now: datetime | None = None
+) -> Case:
+    """Move a case through its lifecycle (cases/lifecycle.py).
+
+    Checks, in order: the case is visible (404), the actor is a party allowed to take the
+    action (403), the action is allowed from the current status (409), the fields it needs
+    (400). The case row is locked for the transaction; one timeline event is written.
+    """
+    fields = fields or {}
+    now = now or timezone.now()
+    transition = lifecycle.TRANSITIONS.get(action)
+    if transition is None:
+        raise InvalidInput(_("Unknown action."), fields={"action": ", ".join(lifecycle.TRANSITIONS)})
+    case = access_case(actor, case_id, for_update=True)
+    if not transition.parties & parties(actor, case):
+        raise Forbidden(_("You may not take this action on this case."), fields={"action": action})
+    if case.status not in transition.sources:
+        raise Conflict(
+            _("A case that is %(status)s cannot take the action %(action)s.")
+            % {"status": case.get_status_display(), "action": action},
+            fields={"action": _("allowed now: %s") % ", ".join(lifecycle.allowed_from(case.status))},
+            code="transition_not_allowed",
+        )
+    apply, event_type = _APPLY[action]
+    data = apply(case, fields, now)
+    if transition.target:
+        case.status = transition.target
+    case.save()
+    events.case_transition_event(case, event_type, actor, now, **data)
     return case

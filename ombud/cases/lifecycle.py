@@ -1,0 +1,59 @@
+"""The case lifecycle as one table: which action moves a case from which states to which, and
+which party may take it. Services in `cases/services.py` consult it before any write; nothing
+else changes `Case.status`.
+
+    received ──accept──▶ in_progress ──decide──▶ decided ──notify──▶ informed ──close──▶ closed
+        └──reject──▶ not_accepted ──close──▶ closed          │
+                     in_progress ──extend──▶ in_progress      ├─request_review─▶ in_review ─decide_review─▶ decided
+                                                              └─mediate─▶ in_mediation ─decide─▶ decided
+    any open state: escalate (to the regulator), refer (suspected violation), reroute (regulator only)
+
+"handler" is the party now handling the case: the company's users when `handled_by` is
+company, the regulator's when it is regulator. The regulator oversees every case in its
+jurisdiction but decides only those it handles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ombud.cases.models import Case
+
+S = Case.Status
+OPEN = frozenset({S.RECEIVED, S.IN_PROGRESS, S.DECIDED, S.INFORMED, S.IN_REVIEW, S.IN_MEDIATION})
+
+HANDLER = "handler"
+REGULATOR = "regulator"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str | None  # None: the status does not change
+    parties: frozenset[str]
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        Transition("accept", frozenset({S.RECEIVED}), S.IN_PROGRESS, frozenset({HANDLER})),
+        Transition("reject", frozenset({S.RECEIVED}), S.NOT_ACCEPTED, frozenset({HANDLER})),
+        Transition("extend", frozenset({S.IN_PROGRESS}), None, frozenset({HANDLER})),
+        Transition("decide", frozenset({S.IN_PROGRESS, S.IN_MEDIATION}), S.DECIDED, frozenset({HANDLER})),
+        Transition("notify", frozenset({S.DECIDED}), S.INFORMED, frozenset({HANDLER})),
+        Transition("close", frozenset({S.INFORMED, S.NOT_ACCEPTED}), S.CLOSED, frozenset({HANDLER, REGULATOR})),
+        # Recorded on the consumer's behalf by whoever received the request.
+        Transition("request_review", frozenset({S.INFORMED}), S.IN_REVIEW, frozenset({HANDLER, REGULATOR})),
+        Transition("decide_review", frozenset({S.IN_REVIEW}), S.DECIDED, frozenset({HANDLER})),
+        Transition("mediate", frozenset({S.DECIDED, S.INFORMED}), S.IN_MEDIATION, frozenset({HANDLER, REGULATOR})),
+        Transition("escalate", OPEN, None, frozenset({HANDLER, REGULATOR})),
+        Transition("refer", OPEN, None, frozenset({REGULATOR})),
+        Transition("reroute", OPEN, None, frozenset({REGULATOR})),
+    ]
+}
+
+
+def allowed_from(status: str) -> list[str]:
+    """The actions that may be taken on a case in `status`, in table order."""
+    return [a for a, t in TRANSITIONS.items() if status in t.sources]
