@@ -103,6 +103,7 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _register_routers() -> None:
     from ombud.campaigns.api import router as campaigns
+    from ombud.cases.api import router as cases
     from ombud.directory.api import router as directory
     from ombud.intake.api import router as intake
     from ombud.reports.api import router as reports
@@ -111,6 +112,7 @@ def _register_routers() -> None:
     api.add_router("", campaigns)
     api.add_router("", intake)
     api.add_router("", reports)
+    api.add_router("", cases)
 
 
 _register_routers()

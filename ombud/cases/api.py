@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+
+from ombud.cases import queries
+from ombud.cases.models import Case
+from ombud.cases.services import take_action
+from ombud.schemas import Id
+
+router = Router(tags=["cases"])
+
+
+class CaseItem(Schema):
+    id: int
+    tracking_no: str
+    status: str
+    company_id: int
+    handled_by: str
+    category: str
+    opened_at: datetime
+    due_at: datetime | None
+    due_provisional: bool
+    overdue: bool
+
+
+class EventOut(Schema):
+    type: str
+    at: datetime
+    actor: str | None
+    data: dict[str, Any]
+
+
+class CaseDetail(CaseItem):
+    company_name: str
+    city_code: str | None
+    site_id: int | None
+    resolved_on_site: bool
+    extension: str
+    decision: str
+    amount_paid: Decimal | None
+    reply: str
+    summary: str
+    complainant_name: str  # masked
+    complainant_phone: str  # masked
+    allowed_actions: list[str]
+    timeline: list[EventOut]
+
+
+class CasePage(Schema):
+    items: list[CaseItem]
+    next_cursor: str | None
+
+
+def _item(case: Case, now: datetime) -> dict:
+    return {
+        "id": case.pk,
+        "tracking_no": case.tracking_no,
+        "status": case.status,
+        "company_id": case.company_id,
+        "handled_by": case.handled_by,
+        "category": case.category,
+        "opened_at": case.opened_at,
+        "due_at": case.due_at,
+        "due_provisional": case.due_provisional,
+        "overdue": bool(case.due_at and case.due_at < now),
+    }
+
+
+def _detail(case: Case) -> dict:
+    from ombud.cases.lifecycle import allowed_from
+
+    visit = case.visit
+    return {
+        **_item(case, timezone.now()),
+        "company_name": case.company.name,
+        "city_code": case.city_id,
+        "site_id": case.site_id,
+        "resolved_on_site": case.resolved_on_site,
+        "extension": case.extension,
+        "decision": case.decision,
+        "amount_paid": case.amount_paid,
+        "reply": case.reply,
+        "summary": visit.summary,
+        "complainant_name": visit.masked_name,
+        "complainant_phone": visit.masked_phone,
+        "allowed_actions": allowed_from(case.status),
+        "timeline": [
+            {"type": e.type, "at": e.created_at, "actor": e.actor.username if e.actor else None, "data": e.data}
+            for e in case.events.select_related("actor").order_by("created_at", "id")
+        ],
+    }
+
+
+class CaseQuery(Schema):
+    status: str | None = None
+    company_id: Id | None = None
+    handler: str | None = None
+    overdue: bool | None = None
+    due_before: date | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+@router.get("/cases", response=CasePage)
+def list_cases(request: HttpRequest, q: Query[CaseQuery]) -> dict:
+    filters = queries.CaseFilters(**q.dict(exclude={"cursor", "limit"}))
+    page = queries.case_page(request.user, filters, cursor=q.cursor, limit=q.limit)
+    now = timezone.now()
+    return {"items": [_item(c, now) for c in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/cases/{case_id}", response=CaseDetail)
+def get_case(request: HttpRequest, case_id: Id) -> dict:
+    return _detail(queries.access_case(request.user, case_id))
+
+
+class TransitionIn(Schema):
+    action: str
+    reason: str | None = None
+    level: str | None = None
+    decision: str | None = None
+    reply: str | None = None
+    amount_paid: Decimal | None = None
+    mediation_body_id: Id | None = None
+    company_id: Id | None = None
+    handled_by: str | None = None
+    channel: str | None = None
+
+
+@router.post("/cases/{case_id}/transitions", response=CaseDetail)
+def transition(request: HttpRequest, case_id: Id, payload: TransitionIn) -> dict:
+    fields = payload.dict(exclude={"action"}, exclude_none=True)
+    case = take_action(request.user, case_id, payload.action, fields)
+    return _detail(queries.access_case(request.user, case.pk))
