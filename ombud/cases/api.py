@@ -6,11 +6,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from ombud.cases import queries
 from ombud.cases.models import Case
-from ombud.cases.services import take_action
+from ombud.cases.services import ComplaintInput, register_complaint, take_action
 from ombud.schemas import Id
 
 router = Router(tags=["cases"])
@@ -95,6 +95,66 @@ def _detail(case: Case) -> dict:
             for e in case.events.select_related("actor").order_by("created_at", "id")
         ],
     }
+
+
+class ComplainantIn(Schema):
+    name: str
+    phone: str | None = None
+    id_number: str | None = None
+
+
+class CaseIn(Schema):
+    company_id: Id
+    complainant: ComplainantIn
+    summary: str
+    channel: str
+    received_at: datetime
+    category: str | None = None
+    city_code: str | None = None
+    nature: str | None = None
+
+
+class CaseCreated(Schema):
+    id: int
+    tracking_no: str
+    secret_code: str
+    status: str
+    handled_by: str
+    company_id: int
+    due_at: datetime | None
+    due_provisional: bool
+
+
+@router.post("/cases", response={201: CaseCreated})
+def create_case(request: HttpRequest, payload: CaseIn) -> Status:
+    case = register_complaint(
+        request.user,
+        ComplaintInput(
+            company_id=payload.company_id,
+            complainant_name=payload.complainant.name,
+            complainant_phone=payload.complainant.phone or "",
+            complainant_id_number=payload.complainant.id_number or "",
+            summary=payload.summary,
+            channel=payload.channel,
+            received_at=payload.received_at,
+            category=payload.category or "",
+            city_code=payload.city_code or "",
+            nature=payload.nature or "",
+        ),
+    )
+    return Status(
+        201,
+        {
+            "id": case.pk,
+            "tracking_no": case.tracking_no,
+            "secret_code": case.visit.secret_code,
+            "status": case.status,
+            "handled_by": case.handled_by,
+            "company_id": case.company_id,
+            "due_at": case.due_at,
+            "due_provisional": case.due_provisional,
+        },
+    )
 
 
 class CaseQuery(Schema):

@@ -11,6 +11,15 @@ from ombud.directory.models import Organization, Region
 from ombud.intake.models import Visit
 
 
+class Nature(models.TextChoices):
+    """What a complaint is about, which decides who handles it (RoutingRule)."""
+
+    CONTRACT_DISPUTE = "contract_dispute", _("contract dispute")
+    SERVICE = "service", _("service attitude or quality")
+    SUSPECTED_VIOLATION = "suspected_violation", _("suspected violation of law")
+    ABOUT_REGULATOR = "about_regulator", _("petition about the regulator itself")
+
+
 class Case(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", _("received")
@@ -49,6 +58,7 @@ class Case(models.Model):
     # True while the holiday calendar of the due date's year is not loaded (cases/deadlines.py).
     due_provisional = models.BooleanField(_("due date provisional"), default=False)
     category = models.CharField(_("category"), max_length=48, blank=True)
+    nature = models.CharField(_("nature"), max_length=24, choices=Nature.choices, default=Nature.CONTRACT_DISPUTE)
     extension = models.CharField(_("extension"), max_length=24, choices=Extension.choices, blank=True, default="")
     decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
     amount_paid = models.DecimalField(_("amount paid (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
@@ -112,6 +122,26 @@ class CaseEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["case", "created_at"], name="caseevent_case_time")]
+
+
+class RoutingRule(models.Model):
+    """Who handles a complaint of a given nature, by law (按法律规定的职责范围受理).
+
+    `company`: the company's branch in the consumer's city, else its head office.
+    `regulator`: the bureau of the consumer's city (its petition office for petitions about
+    the regulator). Editable in the admin; the source says why.
+    """
+
+    nature = models.CharField(_("nature"), max_length=24, choices=Nature.choices, primary_key=True)
+    handled_by = models.CharField(_("handled by"), max_length=16, choices=Visit.HandledBy.choices)
+    source = models.CharField(_("legal source"), max_length=300)
+
+    class Meta:
+        ordering = ["nature"]
+        verbose_name = _("routing rule")
+
+    def __str__(self) -> str:
+        return f"{self.nature} → {self.handled_by}"
 
 
 class CalendarYear(models.Model):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -11,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ombud.cases import deadlines, events, lifecycle
-from ombud.cases.models import Case, CaseEvent
+from ombud.cases import deadlines, events, lifecycle, routing
+from ombud.cases.models import Case, CaseEvent, Nature
 from ombud.cases.queries import access_case
 from ombud.directory.access import scope_for
 from ombud.directory.models import Organization, User
@@ -20,39 +21,57 @@ from ombud.errors import Conflict, Forbidden, InvalidInput
 from ombud.intake.models import Visit
 
 
-def open_case_for_visit(visit: Visit, actor: User | None) -> Case:
-    """Open the case a complaint visit brings, in the state its on-site outcome leaves it.
+def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "") -> Case:
+    """Open the case a complaint visit brings, in the state its outcome leaves it.
 
-    Resolved on site: the complaint was decided and the consumer informed during the visit,
-    so the case is born closed. Time-limited: accepted on the spot with the promised date as
-    its due date (due at 24:00 that day), handled by the company or, when referred for
-    investigation, the regulator.
+    Resolved on site: decided and the consumer informed during the visit, so the case is born
+    closed. Time-limited: accepted on the spot with the promised date as its due date (24:00
+    that day), handled by the company or, when referred for investigation, the regulator. No
+    outcome (phone, letter, online, backlog): received, routed by the rules for its nature,
+    and due within the legal time limit counted from receipt.
     """
     assert transaction.get_connection().in_atomic_block, "call inside the visit's transaction"
     assert visit.kind == Visit.Kind.COMPLAINT and visit.company_id and visit.company_root_id
     on_site = visit.outcome == Visit.Outcome.RESOLVED_ON_SITE
-    case = Case.objects.create(
+    nature = nature or (Nature.SUSPECTED_VIOLATION if visit.is_referred else Nature.CONTRACT_DISPUTE)
+    case = Case(
         visit=visit,
         tracking_no=visit.tracking_no,
-        status=Case.Status.CLOSED if on_site else Case.Status.IN_PROGRESS,
-        handled_by=visit.handled_by or Visit.HandledBy.COMPANY,
+        nature=nature,
         site_id=visit.site_id,
         city_id=visit.city_id,
         company_id=visit.company_id,
         company_root_id=visit.company_root_id,
         resolved_on_site=on_site,
         opened_at=visit.received_at,
-        due_date=visit.due_date,
-        due_at=deadlines.Due(visit.due_date, provisional=False).at if visit.due_date else None,
-        closed_at=visit.received_at if on_site else None,
     )
     if on_site:
-        events.case_resolved_on_site_event(case, actor, visit.received_at)
-    elif visit.handled_by == Visit.HandledBy.REGULATOR:
+        case.status, case.handled_by, case.closed_at = Case.Status.CLOSED, Visit.HandledBy.COMPANY, visit.received_at
+    elif visit.outcome == Visit.Outcome.TIME_LIMITED:
         assert visit.due_date is not None
+        case.status, case.handled_by = Case.Status.IN_PROGRESS, visit.handled_by or Visit.HandledBy.COMPANY
+        case.due_date, case.due_at = visit.due_date, deadlines.Due(visit.due_date, provisional=False).at
+    else:
+        case.status = Case.Status.RECEIVED
+        case.handled_by, handler = routing.route(visit.company, visit.city_id, nature)
+        case.company = handler
+        _set_due(case, "complaint.decision", visit.received_at)
+    case.save()
+    if on_site:
+        events.case_resolved_on_site_event(case, actor, visit.received_at)
+    elif case.status == Case.Status.RECEIVED:
+        events.case_transition_event(
+            case,
+            CaseEvent.Type.RECEIVED,
+            actor,
+            visit.received_at,
+            handled_by=case.handled_by,
+            company_id=case.company_id,
+            due_date=case.due_date.isoformat(),
+        )
+    elif visit.handled_by == Visit.HandledBy.REGULATOR:
         events.case_referred_event(case, actor, visit.received_at, due_date=visit.due_date)
     else:
-        assert visit.due_date is not None
         events.case_promised_event(case, actor, visit.received_at, due_date=visit.due_date)
     return case
 
@@ -275,4 +294,71 @@ def take_action(
         case.status = transition.target
     case.save()
     events.case_transition_event(case, event_type, actor, now, **data)
+    return case
+
+
+# ---- complaints that arrive without a visit to a site ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComplaintInput:
+    """A complaint by hotline, letter or online, or an old one from the backlog."""
+
+    company_id: int
+    complainant_name: str
+    summary: str
+    channel: str
+    received_at: datetime
+    complainant_phone: str = ""
+    complainant_id_number: str = ""
+    category: str = ""
+    city_code: str = ""
+    nature: str = ""
+
+
+@transaction.atomic
+def register_complaint(actor: User, data: ComplaintInput, *, now: datetime | None = None) -> Case:
+    """Record the complaint as a visit of its channel (the one intake service) and open its
+    case: received, routed, due within the legal limit counted from `received_at`."""
+    from ombud.intake.services import VisitInput, record_visit
+
+    now = now or timezone.now()
+    errors: dict[str, str] = {}
+    if data.channel == Visit.Channel.ON_SITE:
+        errors["channel"] = _("On-site complaints are recorded as visits at their site.")
+    if data.received_at.tzinfo is None:
+        errors["received_at"] = _("Give a time zone, e.g. 2026-11-20T09:30:00+08:00.")
+    elif data.received_at > now + timedelta(minutes=5):
+        errors["received_at"] = _("The complaint cannot be received in the future.")
+    if len(data.category) > 48:
+        errors["category"] = _("A category has at most 48 characters.")
+    city = data.city_code
+    if not city:
+        company = Organization.objects.filter(pk=data.company_id).only("region").first()
+        region = company.region if company else None
+        if region is not None and region.level == "prefecture":
+            city = region.code
+        else:
+            errors["city_code"] = _("Give the consumer's city (the company named has no city of its own).")
+    if errors:
+        raise InvalidInput(_("The complaint was not recorded."), fields=errors)
+    recorded = record_visit(
+        actor,
+        VisitInput(
+            kind=Visit.Kind.COMPLAINT,
+            channel=data.channel,
+            city_code=city,
+            company_id=data.company_id,
+            visitor_name=data.complainant_name,
+            visitor_phone=data.complainant_phone,
+            visitor_id_number=data.complainant_id_number,
+            summary=data.summary,
+            nature=data.nature,
+        ),
+        received_at=data.received_at,
+    )
+    case = Case.objects.get(pk=recorded.case_id)
+    if data.category:
+        case.category = data.category.strip()
+        case.save(update_fields=["category", "updated_at"])
     return case

@@ -95,8 +95,9 @@ class Visit(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(kind="complaint") | models.Q(outcome__in=["resolved_on_site", "time_limited"]),
-                name="visit_complaint_has_outcome",
+                condition=~models.Q(kind="complaint", channel="on_site")
+                | models.Q(outcome__in=["resolved_on_site", "time_limited"]),
+                name="visit_on_site_complaint_has_outcome",
             ),
             models.CheckConstraint(
                 condition=models.Q(kind="complaint") | models.Q(outcome=""),

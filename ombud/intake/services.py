@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Site
 from ombud.campaigns.queries import access_site_for_intake
+from ombud.cases.models import Nature
 from ombud.cases.services import open_case_for_visit
 from ombud.directory.access import scope_for
 from ombud.directory.models import Organization, Practitioner, Region, User
@@ -49,6 +50,7 @@ class VisitInput:
     outcome: str = ""
     due_date: date | None = None
     handled_by: str = ""
+    nature: str = ""  # cases.models.Nature; decides routing of a case without outcome
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()
@@ -91,7 +93,14 @@ def _check_fields(data: VisitInput, received_at: datetime) -> dict[str, str]:
         if data.company_id is None:
             errors["company_id"] = _("A complaint must name the company complained about.")
         if not data.outcome:
-            errors["outcome"] = _("Record the outcome: resolved on site or time-limited.")
+            if data.channel in (None, Visit.Channel.ON_SITE):
+                errors["outcome"] = _("Record the outcome: resolved on site or time-limited.")
+            # A complaint by phone, letter or online arrives without an outcome: its case
+            # starts as received, is routed, and runs on the legal time limits (cases/).
+            if data.due_date is not None:
+                errors["due_date"] = _("Only a time-limited complaint has a promised date.")
+            if data.handled_by:
+                errors["handled_by"] = _("Only a time-limited complaint is handed over.")
         elif data.outcome not in outcomes:
             errors["outcome"] = _("Unknown outcome; use one of: %s.") % ", ".join(outcomes)
         elif data.outcome == Visit.Outcome.TIME_LIMITED:
@@ -112,6 +121,8 @@ def _check_fields(data: VisitInput, received_at: datetime) -> dict[str, str]:
                 errors[name] = _("Only a complaint has an outcome, a promised date or a handler.")
         if data.practitioner_name or data.practitioner_licence_no:
             errors["practitioner"] = _("Only a complaint names a practitioner.")
+    if data.nature and (data.kind != Visit.Kind.COMPLAINT or data.nature not in Nature.values):
+        errors["nature"] = _("Unknown nature; use one of: %s.") % ", ".join(Nature.values)
     if data.practitioner_licence_no and not data.practitioner_name.strip():
         errors["practitioner.name"] = _("Give the practitioner's name with the licence number.")
     return errors
@@ -262,7 +273,11 @@ class VisitRecorder:
                         received_at=received_at,
                         created_by=actor,
                     )
-                    case = open_case_for_visit(visit, actor) if visit.kind == Visit.Kind.COMPLAINT else None
+                    case = (
+                        open_case_for_visit(visit, actor, nature=data.nature)
+                        if visit.kind == Visit.Kind.COMPLAINT
+                        else None
+                    )
                     if idempotency_key:
                         IdempotencyKey.objects.create(
                             user=actor, key=idempotency_key, fingerprint=fingerprint, visit=visit
