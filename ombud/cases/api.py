@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from ombud.cases import queries
+from ombud.cases.lifecycle import allowed_from
 from ombud.cases.models import Case
 from ombud.cases.services import ComplaintInput, register_complaint, take_action
 from ombud.schemas import Id
@@ -73,8 +74,6 @@ def _item(case: Case, now: datetime) -> dict:
 
 
 def _detail(case: Case) -> dict:
-    from ombud.cases.lifecycle import allowed_from
-
     visit = case.visit
     return {
         **_item(case, timezone.now()),
