@@ -44,22 +44,10 @@ from django.db import close_old_connections, connection, reset_queries  # noqa: 
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from intake import cpu_speed_us  # noqa: E402  (bench/intake.py, beside this script)
 
 from ombud.campaigns.services import CampaignInput, SiteInput, add_site, create_campaign  # noqa: E402
 from ombud.directory.models import ApiToken, Organization, User  # noqa: E402
-
-
-def cpu_speed_us() -> float:
-    """A reference of this core's speed right now: best of 5 x 200 runs of sum(range(10000)), µs.
-
-    Virtual machines change speed with their neighbours; compare figures at similar values."""
-    best = float("inf")
-    for _ in range(5):
-        t0 = time.perf_counter()
-        for _ in range(200):
-            sum(range(10000))
-        best = min(best, (time.perf_counter() - t0) / 200 * 1e6)
-    return best
 
 
 def set_up(username: str) -> tuple[str, int, int]:
