@@ -19,7 +19,7 @@ from django.utils import timezone
 from ombud.campaigns.models import Campaign, Site
 from ombud.campaigns.services import roster
 from ombud.directory.models import ApiToken, Jurisdiction, Organization, Region, Staff, User
-from ombud.directory.services import _digest
+from ombud.directory.services import token_digest
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PASSWORD = "correct horse battery staple"
@@ -35,7 +35,7 @@ class ApiClient:
         self.headers = {}
         if user is not None:
             raw = secrets.token_urlsafe(16)
-            ApiToken.objects.create(user=user, digest=_digest(raw), expires_at=timezone.now() + timedelta(days=1))
+            ApiToken.objects.create(user=user, digest=token_digest(raw), expires_at=timezone.now() + timedelta(days=1))
             self.headers["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
 
     def get(self, path: str, **params):

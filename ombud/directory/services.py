@@ -21,7 +21,8 @@ class BadCredentials(DomainError):
     code = "bad_credentials"
 
 
-def _digest(raw: str) -> str:
+def token_digest(raw: str) -> str:
+    """What is stored of a bearer token: its SHA-256, never the token."""
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -33,7 +34,7 @@ def issue_token(request: HttpRequest, username: str, password: str) -> tuple[str
     raw = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
-        digest=_digest(raw),
+        digest=token_digest(raw),
         expires_at=timezone.now() + timedelta(hours=settings.API_TOKEN_TTL_HOURS),
     )
     return raw, token
@@ -46,7 +47,7 @@ def user_for_token(raw: str) -> User | None:
     try:
         # .get() on the unique digest: .first() would add the model's ORDER BY for nothing.
         token = ApiToken.objects.select_related("user", "user__organization").get(
-            digest=_digest(raw), expires_at__gt=timezone.now(), user__is_active=True
+            digest=token_digest(raw), expires_at__gt=timezone.now(), user__is_active=True
         )
     except ApiToken.DoesNotExist:
         return None

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Site
-from ombud.campaigns.queries import campaigns_for, sites_for_intake
+from ombud.campaigns.queries import campaigns_for
 from ombud.directory.access import scope_for
 from ombud.directory.models import Organization, User
 from ombud.errors import InvalidInput, NotFound
@@ -79,10 +78,6 @@ def visit_page(user: User, f: VisitFilters, *, cursor: str | None, limit: int) -
 
 
 # ---- the site intake form ------------------------------------------------------------------
-
-
-def intake_sites(user: User, *, at: datetime | None = None) -> QuerySet[Site]:
-    return sites_for_intake(user, at=at)
 
 
 def intake_companies(city_codes: set[str] | frozenset[str]) -> list[dict]:

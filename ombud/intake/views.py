@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ombud.campaigns.queries import sites_for_intake
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ombud.intake import queries
 from ombud.intake.forms import VisitFilterForm, VisitForm, new_token
@@ -33,7 +34,7 @@ def _form(sites: list, data=None, initial=None) -> VisitForm:
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_visit(request: HttpRequest) -> HttpResponse:
-    sites = list(queries.intake_sites(request.user))
+    sites = list(sites_for_intake(request.user))
     status = 200
     if request.method == "POST":
         form = _form(sites, data=request.POST)
