@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ombud.campaigns.models import Site
 from ombud.directory.models import Organization, Region
 from ombud.intake.models import Visit
+from ombud.personal_data import EncryptedTextField
 
 
 class Nature(models.TextChoices):
@@ -110,6 +111,12 @@ class CaseEvent(models.Model):
         ESCALATED = "escalated", _("escalated to the regulator")
         REFERRED_FOR_ENFORCEMENT = "referred_for_enforcement", _("suspected violation referred for enforcement")
         REROUTED = "rerouted", _("rerouted")
+        REMINDED = "reminded", _("deadline reminder sent")
+        OVERDUE = "overdue", _("overdue: escalated to the executive and the regulator")
+        NOTIFIED = "notified", _("notification sent")
+        NOTIFICATION_FAILED = "notification_failed", _("notification failed")
+        ATTACHED = "attached", _("evidence attached")
+        IMPORTED = "imported", _("imported from the backlog")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=32, choices=Type.choices)
@@ -213,3 +220,149 @@ class DeadlineRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.days} {self.unit}"
+
+
+class Alert(models.Model):
+    """A reminder before, or an escalation after, one deadline of one case.
+
+    The durable row that makes the deadline worker exactly-once (cases/escalation.py): it is
+    inserted in the same transaction as the case's timeline event and its notifications, and
+    the unique (case, kind, due_at) means a second worker, or a rerun after a crash, finds it
+    already there and does nothing. A new deadline (an extension, a review) is a new `due_at`,
+    hence new alerts.
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("reminder")
+        ESCALATION = "escalation", _("escalation")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    due_at = models.DateTimeField(_("deadline"))
+    created_at = models.DateTimeField(_("raised at"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("deadline alert")
+        constraints = [models.UniqueConstraint(fields=["case", "kind", "due_at"], name="alert_once_per_deadline")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.due_at:%Y-%m-%d}"
+
+
+class MessageTemplate(models.Model):
+    """The text of a notification (policy is data: editable in the admin, seeded in zh-hans).
+
+    `body` (and `subject`) are Django templates rendered with the case's public fields; they
+    never receive the consumer's full name, phone or ID number.
+    """
+
+    class Audience(models.TextChoices):
+        CONSUMER = "consumer", _("consumer")
+        HANDLER = "handler", _("company handlers")
+        EXECUTIVE = "executive", _("company executive")
+        REGULATOR = "regulator", _("regulator officers")
+
+    code = models.CharField(_("code"), max_length=48, primary_key=True)
+    audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("body"))
+    is_active = models.BooleanField(_("active"), default=True)
+    source = models.CharField(_("source or reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("message template")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Notification(models.Model):
+    """One message to one recipient: a transactional outbox row.
+
+    Written in the transaction of the change it reports, delivered after commit by the task
+    worker, which claims it with a conditional UPDATE (pending → sending) so no two workers send
+    it; a row stuck in `sending` after a crash is released back to pending by the sweep
+    (at-least-once toward the gateway, which receives the row id as its idempotency key).
+    """
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("email")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    template = models.ForeignKey(MessageTemplate, on_delete=models.PROTECT, related_name="+")
+    audience = models.CharField(_("audience"), max_length=16, choices=MessageTemplate.Audience.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The phone number or e-mail address, encrypted (personal data, ombud/personal_data.py).
+    address = EncryptedTextField(_("address"))
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("body"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("notification")
+        indexes = [models.Index(fields=["status", "created_at"], name="notification_outbox")]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} → {self.audience} ({self.status})"
+
+
+class Attachment(models.Model):
+    """Evidence attached to a case (policy, invoice, letter, photo). The content is encrypted
+    at rest in the database (it routinely shows names, ID numbers and medical details); type
+    is checked from the bytes, not the file name, and size is capped (cases/attachments.py)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField(_("encrypted content"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ReplyTemplate(models.Model):
+    """A reusable reply to the consumer; `organization` empty means every handler may use it."""
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="reply_templates"
+    )
+    title = models.CharField(_("title"), max_length=100)
+    decision = models.CharField(_("decision"), max_length=16, choices=Case.Decision.choices, blank=True)
+    body = models.TextField(_("body"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name = _("reply template")
+
+    def __str__(self) -> str:
+        return self.title
