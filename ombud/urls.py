@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     path("", include("ombud.intake.urls")),
+    path("", include("ombud.cases.urls")),
+    path("", include("ombud.cases.import_urls")),
     path("", include("ombud.reports.urls")),
     path("", include("ombud.portal.urls")),
 ]

@@ -32,3 +32,32 @@ def case_referred_event(case: Case, actor: User | None, at: datetime, *, due_dat
 def case_transition_event(case: Case, type_: str, actor: User | None, at: datetime, **data) -> CaseEvent:
     """The timeline entry of a lifecycle action (cases/services.py `take_action`)."""
     return _event(case, type_, actor, at, **data)
+
+
+def case_attached_event(
+    case: Case, actor: User | None, at: datetime, *, attachment_id: int, filename: str
+) -> CaseEvent:
+    return _event(case, CaseEvent.Type.ATTACHED, actor, at, attachment_id=attachment_id, filename=filename)
+
+
+def case_imported_event(case: Case, actor: User | None, at: datetime, *, source: str, row: int) -> CaseEvent:
+    """The case came from a backlog spreadsheet (cases/importer.py): which file, which row."""
+    return _event(case, CaseEvent.Type.IMPORTED, actor, at, source=source, row=row)
+
+
+def case_reminded_event(case: Case, at: datetime, *, due_at: datetime, recipients: int) -> CaseEvent:
+    return _event(case, CaseEvent.Type.REMINDED, None, at, due_at=due_at.isoformat(), recipients=recipients)
+
+
+def case_overdue_event(case: Case, at: datetime, *, due_at: datetime, recipients: int) -> CaseEvent:
+    return _event(case, CaseEvent.Type.OVERDUE, None, at, due_at=due_at.isoformat(), recipients=recipients)
+
+
+def case_notified_event(case: Case, at: datetime, **data) -> CaseEvent:
+    """What was sent to whom (masked address, channel, text): written when a notification is
+    delivered (or finally fails), by the worker that delivered it."""
+    return _event(case, CaseEvent.Type.NOTIFIED, None, at, **data)
+
+
+def case_notification_failed_event(case: Case, at: datetime, **data) -> CaseEvent:
+    return _event(case, CaseEvent.Type.NOTIFICATION_FAILED, None, at, **data)

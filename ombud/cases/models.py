@@ -65,6 +65,8 @@ class Case(models.Model):
     amount_paid = models.DecimalField(_("amount paid (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
     reply = models.TextField(_("reply to the consumer"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Whether the last decision came before the deadline then running (statistics).
+    decided_in_time = models.BooleanField(_("decided within the deadline"), null=True, blank=True)
     informed_at = models.DateTimeField(_("consumer informed at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     mediation_body = models.ForeignKey(

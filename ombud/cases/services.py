@@ -166,7 +166,12 @@ def _decide(case: Case, fields: dict, now: datetime) -> dict:
         amount,
         now,
     )
-    return {"decision": case.decision, "amount_paid": str(amount) if amount is not None else None}
+    case.decided_in_time = case.due_at is None or now <= case.due_at
+    return {
+        "decision": case.decision,
+        "amount_paid": str(amount) if amount is not None else None,
+        "in_time": case.decided_in_time,
+    }
 
 
 def _notify(case: Case, fields: dict, now: datetime) -> dict:
