@@ -7,6 +7,7 @@ else changes `Case.status`.
                      in_progress ──extend──▶ in_progress      ├─request_review─▶ in_review ─decide_review─▶ decided
                                                               └─mediate─▶ in_mediation ─decide─▶ decided
     any open state: escalate (to the regulator), refer (suspected violation), reroute (regulator only)
+    closed or informed ──reopen (regulator, after a spot check)──▶ in_progress
 
 "handler" is the party now handling the case: the company's users when `handled_by` is
 company, the regulator's when it is regulator. The regulator oversees every case in its
@@ -50,6 +51,9 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("escalate", OPEN, None, frozenset({HANDLER, REGULATOR})),
         Transition("refer", OPEN, None, frozenset({REGULATOR})),
         Transition("reroute", OPEN, None, frozenset({REGULATOR})),
+        # A spot check (oversight/) found the case handled improperly: the regulator sends it
+        # back to the handler, with the finding as the reason.
+        Transition("reopen", frozenset({S.CLOSED, S.INFORMED}), S.IN_PROGRESS, frozenset({REGULATOR})),
     ]
 }
 

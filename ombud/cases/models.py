@@ -113,6 +113,7 @@ class CaseEvent(models.Model):
         ESCALATED = "escalated", _("escalated to the regulator")
         REFERRED_FOR_ENFORCEMENT = "referred_for_enforcement", _("suspected violation referred for enforcement")
         REROUTED = "rerouted", _("rerouted")
+        REOPENED = "reopened", _("reopened after a spot check")
         REMINDED = "reminded", _("deadline reminder sent")
         OVERDUE = "overdue", _("overdue: escalated to the executive and the regulator")
         NOTIFIED = "notified", _("notification sent")

@@ -252,6 +252,17 @@ def _reroute(case: Case, fields: dict, now: datetime) -> dict:
     }
 
 
+def _reopen(case: Case, fields: dict, now: datetime) -> dict:
+    """Back to the handler with a fresh decision deadline counted from today."""
+    errors = _require(fields, "reason")
+    if errors:
+        raise InvalidInput(_("Say why the case is reopened."), fields=errors)
+    case.closed_at = None
+    case.decided_in_time = None
+    _set_due(case, "complaint.decision", now)
+    return {"reason": fields["reason"].strip(), "due_date": case.due_date.isoformat()}
+
+
 _APPLY: dict[str, tuple[Callable[[Case, dict, datetime], dict], str]] = {
     "accept": (_accept, CaseEvent.Type.ACCEPTED),
     "reject": (_reject, CaseEvent.Type.NOT_ACCEPTED),
@@ -265,6 +276,7 @@ _APPLY: dict[str, tuple[Callable[[Case, dict, datetime], dict], str]] = {
     "escalate": (_escalate, CaseEvent.Type.ESCALATED),
     "refer": (_refer, CaseEvent.Type.REFERRED_FOR_ENFORCEMENT),
     "reroute": (_reroute, CaseEvent.Type.REROUTED),
+    "reopen": (_reopen, CaseEvent.Type.REOPENED),
 }
 
 

@@ -19,5 +19,6 @@ def test_every_open_status_leads_to_closed():
     assert all(reaches_closed(s) for s in OPEN | {Case.Status.NOT_ACCEPTED})
 
 
-def test_a_closed_case_takes_no_action():
-    assert allowed_from(Case.Status.CLOSED) == []
+def test_a_closed_case_is_reopened_only_by_the_regulator():
+    assert allowed_from(Case.Status.CLOSED) == ["reopen"]
+    assert TRANSITIONS["reopen"].parties == {"regulator"}

@@ -54,6 +54,7 @@ def fields_for(action, world, mediator):
         "escalate": {"reason": "逾期未处理"},
         "refer": {"reason": "涉嫌销售误导"},
         "reroute": {"reason": "属分公司管辖", "company_id": world.company_a.pk},
+        "reopen": {"reason": "抽查发现未说明拒赔依据"},
     }.get(action, {})
 
 
@@ -189,3 +190,17 @@ def test_a_full_journey_writes_the_timeline_in_order(world):
         CaseEvent.Type.INFORMED,
         CaseEvent.Type.CLOSED,
     ]
+
+
+def test_reopen_sends_a_closed_case_back_with_a_fresh_deadline(world, mediator):
+    case = make_case(world, "closed")
+    with pytest.raises(InvalidInput) as missing:
+        take_action(world.officer, case.pk, "reopen", {})
+    assert "reason" in missing.value.fields
+    case.refresh_from_db()
+    assert case.status == "closed" and case.events.count() == 1
+    reopened = take_action(world.officer, case.pk, "reopen", {"reason": "抽查发现未说明拒赔依据"})
+    assert reopened.status == "in_progress" and reopened.closed_at is None
+    assert reopened.due_date > timezone.localdate()
+    event = reopened.events.last()
+    assert event.type == CaseEvent.Type.REOPENED and event.data["reason"] == "抽查发现未说明拒赔依据"
