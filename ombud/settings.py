@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "ombud.campaigns",
     "ombud.intake",
     "ombud.cases",
+    "ombud.oversight",
     "ombud.reports",
     "ombud.portal",
     "ombud",  # project-level commands (serve, worker, demo), base templates and static files
