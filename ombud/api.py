@@ -106,6 +106,9 @@ def _register_routers() -> None:
     from ombud.cases.api import router as cases
     from ombud.directory.api import router as directory
     from ombud.intake.api import router as intake
+    from ombud.oversight.api_callbacks import router as callbacks
+    from ombud.oversight.api_spotchecks import router as spotchecks
+    from ombud.oversight.api_typical import router as typical
     from ombud.reports.api import router as reports
 
     api.add_router("", directory)
@@ -113,6 +116,9 @@ def _register_routers() -> None:
     api.add_router("", intake)
     api.add_router("", reports)
     api.add_router("", cases)
+    api.add_router("", spotchecks)
+    api.add_router("", callbacks)
+    api.add_router("", typical)
 
 
 _register_routers()

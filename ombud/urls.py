@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("ombud.intake.urls")),
     path("", include("ombud.cases.urls")),
     path("", include("ombud.cases.import_urls")),
+    path("", include("ombud.oversight.urls")),
     path("", include("ombud.reports.urls")),
     path("", include("ombud.portal.urls")),
 ]

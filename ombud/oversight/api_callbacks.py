@@ -1,0 +1,5 @@
+"""API routes of oversight: callbacks."""
+
+from ninja import Router
+
+router = Router(tags=["oversight"])

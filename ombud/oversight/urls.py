@@ -1,0 +1,12 @@
+"""Oversight pages: one url module per part, so that each part owns its routes."""
+
+from django.urls import include, path
+
+from ombud.oversight import urls_callbacks, urls_spotchecks, urls_typical
+
+app_name = "oversight"
+urlpatterns = [
+    path("", include(urls_spotchecks)),
+    path("", include(urls_callbacks)),
+    path("", include(urls_typical)),
+]
