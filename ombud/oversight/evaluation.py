@@ -1,0 +1,358 @@
+"""Company evaluation (投诉工作考评): a scorecard per company and period, computed from the data.
+
+Metrics (RULES.md "Published metrics"), each with a weight that is data (`EvaluationWeight`,
+seeded by migration 0002 with the CIRC 2013 points where known):
+
+    volume             complaints opened in the period                         lower is better
+    per_100m_premium   complaints per ¥100 million of premium (件/亿元)         lower is better
+    per_10k_policies   complaints per 10,000 policies (件/万张)                 lower is better
+    premium_change     per_100m_premium now minus in the previous period       lower is better
+                       (the latest period with imported figures that ends before this one)
+    timeliness         decided within the deadline / decided                   higher is better
+    review_rate        reviews requested / decided                             lower is better
+    mediation_rate     mediations started / decided                            lower is better
+    spotcheck_pass     spot-check items handled properly / checked             higher is better
+    satisfaction       mean call-back satisfaction (1–5) of reached consumers  higher is better
+
+Scoring: each metric is scaled to 0..1 across the companies that have a value for it
+(min–max; 1 for all when they are equal; lower-is-better metrics are reversed); a company's
+points for a metric are weight × scaled value; its score is its points over the weights of the
+metrics it has a value for, × 100, so a company is not punished for a figure nobody holds
+(no call-backs yet, say). The missing metrics are shown as such. Ranking: score descending,
+then company name.
+
+The evaluated companies are the head offices with complaints in the caller's scope in the
+period, plus those with imported figures for the period. Each figure is one SQL aggregate
+grouped by company; nothing loops over cases in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from ombud.cases.deadlines import SHANGHAI
+from ombud.cases.models import Case, CaseEvent
+from ombud.cases.queries import cases_for
+from ombud.directory.models import Organization, User
+from ombud.errors import Forbidden, InvalidInput
+from ombud.oversight.models import CallBack, CompanyFigures, EvaluationWeight, SpotCheckItem
+
+HUNDRED_MILLION = Decimal(100_000_000)
+TEN_THOUSAND = Decimal(10_000)
+FOUR_PLACES = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=SHANGHAI)
+
+    @property
+    def ends_at(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+
+
+@dataclass
+class MetricScore:
+    value: Decimal | None
+    scaled: Decimal | None = None
+    points: Decimal | None = None
+
+
+@dataclass
+class CompanyScore:
+    company_id: int
+    company_name: str
+    complaints: int
+    metrics: dict[str, MetricScore] = field(default_factory=dict)
+    score: Decimal = Decimal(0)
+    rank: int = 0
+
+
+@dataclass
+class Scorecard:
+    period: Period
+    weights: list[EvaluationWeight]
+    rows: list[CompanyScore]
+
+    def as_dict(self) -> dict:
+        """Plain data for the API, exports and frozen published reports."""
+        zh = (get_language() or "").startswith("zh")
+        return {
+            "period": {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
+            "metrics": [
+                {
+                    "metric": w.metric,
+                    "name": w.name_zh if zh else w.name_en,
+                    "weight": str(w.weight),
+                    "higher_is_better": w.higher_is_better,
+                }
+                for w in self.weights
+            ],
+            "rows": [
+                {
+                    "rank": r.rank,
+                    "company_id": r.company_id,
+                    "company_name": r.company_name,
+                    "complaints": r.complaints,
+                    "score": str(r.score),
+                    "metrics": {
+                        code: {
+                            "value": _str(m.value),
+                            "scaled": _str(m.scaled),
+                            "points": _str(m.points),
+                        }
+                        for code, m in r.metrics.items()
+                    },
+                }
+                for r in self.rows
+            ],
+        }
+
+
+def _str(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _ratio(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(FOUR_PLACES, ROUND_HALF_UP)
+
+
+def _require_regulator(user: User) -> None:
+    if not user.is_regulator:
+        raise Forbidden(_("Only the regulator evaluates companies."))
+
+
+def parse_period(start: date | None, end: date | None) -> Period:
+    errors = {}
+    if start is None:
+        errors["period_start"] = _("Give the first day of the period.")
+    if end is None:
+        errors["period_end"] = _("Give the last day of the period.")
+    if start and end and end < start:
+        errors["period_end"] = _("The period ends before it starts.")
+    if start and end and (end - start).days > 3660:
+        errors["period_end"] = _("A period is at most ten years.")
+    if errors:
+        raise InvalidInput(_("The period is not valid."), fields=errors)
+    return Period(start, end)
+
+
+def _in_period(qs: QuerySet[Case], period: Period) -> QuerySet[Case]:
+    return qs.filter(opened_at__gte=period.starts_at, opened_at__lt=period.ends_at)
+
+
+def _case_figures(scoped: QuerySet[Case], period: Period) -> dict[int, dict]:
+    """Complaints, decisions, in-time decisions, reviews and mediations per head office."""
+    review = CaseEvent.objects.filter(case=OuterRef("pk"), type=CaseEvent.Type.REVIEW_REQUESTED)
+    mediation = CaseEvent.objects.filter(case=OuterRef("pk"), type=CaseEvent.Type.MEDIATION_STARTED)
+    rows = (
+        _in_period(scoped, period)
+        .annotate(has_review=Exists(review), has_mediation=Exists(mediation))
+        .order_by()
+        .values("company_root")
+        .annotate(
+            complaints=Count("id"),
+            decided=Count("id", filter=Q(decided_at__isnull=False)),
+            in_time=Count("id", filter=Q(decided_in_time=True)),
+            reviews=Count("id", filter=Q(has_review=True)),
+            mediations=Count("id", filter=Q(has_mediation=True)),
+        )
+    )
+    return {r["company_root"]: r for r in rows}
+
+
+def _complaints(scoped: QuerySet[Case], period: Period) -> dict[int, int]:
+    rows = _in_period(scoped, period).order_by().values("company_root").annotate(n=Count("id"))
+    return {r["company_root"]: r["n"] for r in rows}
+
+
+def _figures(period: Period) -> dict[int, CompanyFigures]:
+    rows = CompanyFigures.objects.filter(period_start=period.start, period_end=period.end)
+    return {f.company_id: f for f in rows}
+
+
+def _previous_period(period: Period) -> Period | None:
+    row = (
+        CompanyFigures.objects.filter(period_end__lt=period.start)
+        .order_by("-period_end", "-period_start")
+        .values_list("period_start", "period_end")
+        .first()
+    )
+    return Period(*row) if row else None
+
+
+def _spot_checks(scoped: QuerySet[Case], period: Period) -> dict[int, dict]:
+    cases = _in_period(scoped, period).values("pk")
+    rows = (
+        SpotCheckItem.objects.filter(case__in=cases)
+        .exclude(finding="")
+        .order_by()
+        .values("case__company_root")
+        .annotate(checked=Count("id"), proper=Count("id", filter=Q(finding=SpotCheckItem.Finding.PROPER)))
+    )
+    return {r["case__company_root"]: r for r in rows}
+
+
+def _satisfaction(scoped: QuerySet[Case], period: Period) -> dict[int, Decimal]:
+    cases = _in_period(scoped, period).values("pk")
+    rows = (
+        CallBack.objects.filter(case__in=cases, status=CallBack.Status.REACHED, satisfaction__isnull=False)
+        .order_by()
+        .values("case__company_root")
+        .annotate(mean=Avg("satisfaction"))
+    )
+    return {r["case__company_root"]: Decimal(str(r["mean"])).quantize(FOUR_PLACES, ROUND_HALF_UP) for r in rows}
+
+
+def scorecard(user: User, period: Period) -> Scorecard:
+    _require_regulator(user)
+    weights = list(EvaluationWeight.objects.all())
+    scoped = cases_for(user)
+    cases = _case_figures(scoped, period)
+    figures = _figures(period)
+    before_period = _previous_period(period)
+    previous = _complaints(scoped, before_period) if before_period else {}
+    previous_figures = _figures(before_period) if before_period else {}
+    checks = _spot_checks(scoped, period)
+    satisfaction = _satisfaction(scoped, period)
+
+    company_ids = set(cases) | set(figures)
+    names = dict(Organization.objects.filter(pk__in=company_ids).values_list("pk", "name"))
+    rows: list[CompanyScore] = []
+    for company_id in company_ids:
+        c = cases.get(company_id, {"complaints": 0, "decided": 0, "in_time": 0, "reviews": 0, "mediations": 0})
+        f, pf = figures.get(company_id), previous_figures.get(company_id)
+        per_premium = _ratio(c["complaints"] * HUNDRED_MILLION, f.premium) if f else None
+        before = _ratio(previous.get(company_id, 0) * HUNDRED_MILLION, pf.premium) if pf else None
+        check = checks.get(company_id)
+        values = {
+            "volume": Decimal(c["complaints"]),
+            "per_100m_premium": per_premium,
+            "per_10k_policies": _ratio(c["complaints"] * TEN_THOUSAND, f.policies) if f else None,
+            "premium_change": (per_premium - before) if per_premium is not None and before is not None else None,
+            "timeliness": _ratio(c["in_time"], c["decided"]),
+            "review_rate": _ratio(c["reviews"], c["decided"]),
+            "mediation_rate": _ratio(c["mediations"], c["decided"]),
+            "spotcheck_pass": _ratio(check["proper"], check["checked"]) if check else None,
+            "satisfaction": satisfaction.get(company_id),
+        }
+        rows.append(
+            CompanyScore(
+                company_id=company_id,
+                company_name=names.get(company_id, ""),
+                complaints=c["complaints"],
+                metrics={w.metric: MetricScore(values.get(w.metric)) for w in weights},
+            )
+        )
+    _score(rows, weights)
+    return Scorecard(period, weights, rows)
+
+
+def _score(rows: list[CompanyScore], weights: list[EvaluationWeight]) -> None:
+    for w in weights:
+        present = [r.metrics[w.metric].value for r in rows if r.metrics[w.metric].value is not None]
+        if not present:
+            continue
+        low, high = min(present), max(present)
+        for r in rows:
+            m = r.metrics[w.metric]
+            if m.value is None:
+                continue
+            if high == low:
+                scaled = Decimal(1)
+            elif w.higher_is_better:
+                scaled = (m.value - low) / (high - low)
+            else:
+                scaled = (high - m.value) / (high - low)
+            m.scaled = scaled.quantize(FOUR_PLACES, ROUND_HALF_UP)
+            m.points = (w.weight * m.scaled).quantize(FOUR_PLACES, ROUND_HALF_UP)
+    for r in rows:
+        scored = [(w.weight, r.metrics[w.metric].points) for w in weights if r.metrics[w.metric].points is not None]
+        available = sum((weight for weight, _points in scored), Decimal(0))
+        points = sum((p for _weight, p in scored), Decimal(0))
+        r.score = (points / available * 100).quantize(Decimal("0.1"), ROUND_HALF_UP) if available else Decimal(0)
+    rows.sort(key=lambda r: (-r.score, r.company_name, r.company_id))
+    for i, r in enumerate(rows, 1):
+        r.rank = i
+
+
+# ---- figures the regulator imports ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FiguresInput:
+    company_id: int
+    premium: Decimal
+    policies: int
+    insured_persons: int | None = None
+    source: str = ""
+
+
+@transaction.atomic
+def import_figures(actor: User, period: Period, rows: list[FiguresInput]) -> int:
+    """Replace the figures of the listed companies for the period; all rows or none.
+
+    Errors name the row (0-based index) and field, e.g. `rows.3.premium`.
+    """
+    _require_regulator(actor)
+    errors: dict[str, str] = {}
+    heads = set(
+        Organization.objects.filter(
+            pk__in=[r.company_id for r in rows],
+            kind__in=[Organization.Kind.INSURER, Organization.Kind.INTERMEDIARY],
+            parent__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    seen: set[int] = set()
+    for i, r in enumerate(rows):
+        if r.company_id not in heads:
+            errors[f"rows.{i}.company_id"] = _("Not an insurer's head office.")
+        elif r.company_id in seen:
+            errors[f"rows.{i}.company_id"] = _("This company is listed twice.")
+        seen.add(r.company_id)
+        if r.premium <= 0 or r.premium >= Decimal("1e16"):
+            errors[f"rows.{i}.premium"] = _("Give the premium income in yuan, more than zero.")
+        if r.policies <= 0:
+            errors[f"rows.{i}.policies"] = _("Give the number of policies, more than zero.")
+        if r.insured_persons is not None and r.insured_persons < 0:
+            errors[f"rows.{i}.insured_persons"] = _("The number of insured persons cannot be negative.")
+    if not rows:
+        errors["rows"] = _("Give at least one company's figures.")
+    if errors:
+        raise InvalidInput(_("The figures were not imported."), fields=errors)
+    now = timezone.now()
+    for r in rows:
+        CompanyFigures.objects.update_or_create(
+            company_id=r.company_id,
+            period_start=period.start,
+            period_end=period.end,
+            defaults={
+                "premium": r.premium.quantize(Decimal("0.01")),
+                "policies": r.policies,
+                "insured_persons": r.insured_persons,
+                "source": r.source[:200],
+                "imported_at": now,
+            },
+        )
+    return len(rows)
+
+
+def figure_periods() -> list[Period]:
+    """The periods for which figures were imported, newest first (the page's choices)."""
+    rows = CompanyFigures.objects.order_by("-period_start", "-period_end").values_list("period_start", "period_end")
+    return [Period(s, e) for s, e in dict.fromkeys(rows)]

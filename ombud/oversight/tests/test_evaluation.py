@@ -1,0 +1,227 @@
+"""The company scorecard, computed by hand for two companies and compared metric by metric.
+
+Company A (中国人寿): Q1 2026 has 4 complaints, 2 decided (one in time, one late), one review
+requested; ¥200m premium, 40,000 policies; Q4 2025 had 1 complaint on ¥100m premium. Spot
+checks: 1 proper, 1 improper. Call-back satisfaction: 4.
+Company B (平安财险): 2 complaints, 1 decided in time then taken to mediation; ¥100m premium,
+10,000 policies; no figures for Q4. Spot check: 1 proper. Satisfaction 5 and 3.
+
+By hand (weights as seeded: per_10k 15, per_100m 15, change 10, volume 5, timeliness 10,
+review 5, mediation 5, spot-check 10, satisfaction 10):
+
+    metric          A value  B value   A scaled  B scaled   A points  B points
+    volume          4        2         0         1          0         5
+    per_100m        2        2         1         1          15        15
+    per_10k         1        2         1         0          15        0
+    premium_change  1 (2-1)  —         1         —          10        —
+    timeliness      0.5      1         0         1          0         10
+    review_rate     0.5      0         0         1          0         5
+    mediation_rate  0        1         1         0          5         0
+    spotcheck_pass  0.5      1         0         1          0         10
+    satisfaction    4        4         1         1          10        10
+    score           55/85 = 64.7       55/75 = 73.3  → B ranks first
+"""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ombud.cases.models import Case
+from ombud.cases.services import ComplaintInput, register_complaint, take_action
+from ombud.directory.models import Organization
+from ombud.errors import Forbidden, InvalidInput
+from ombud.oversight.evaluation import FiguresInput, Period, import_figures, parse_period, scorecard
+from ombud.oversight.models import CallBack, SpotCheck, SpotCheckItem
+from ombud.testing import GUANGZHOU, MAOMING
+
+pytestmark = pytest.mark.django_db
+
+SH = ZoneInfo("Asia/Shanghai")
+Q1 = Period(date(2026, 1, 1), date(2026, 3, 31))
+Q4 = Period(date(2025, 10, 1), date(2025, 12, 31))
+
+
+def at(y, m, d, h=10):
+    return datetime(y, m, d, h, tzinfo=SH)
+
+
+def file_complaint(world, company, city, received_at, summary="理赔被拒"):
+    return register_complaint(
+        world.admin,
+        ComplaintInput(
+            company_id=company.pk,
+            complainant_name="陈美玲",
+            complainant_phone="13912345678",
+            summary=summary,
+            channel="phone",
+            received_at=received_at,
+            city_code=city,
+        ),
+        now=received_at,
+    )
+
+
+def decide(handler, case, when):
+    take_action(handler, case.pk, "accept", {}, now=when - timedelta(hours=1))
+    return take_action(handler, case.pk, "decide", {"decision": "upheld", "reply": "同意赔付"}, now=when)
+
+
+@pytest.fixture
+def data(world):
+    mediator = Organization.objects.create(kind="mediation", name="广东保险纠纷调解中心")
+    a = [file_complaint(world, world.company_a_maoming, MAOMING, at(2026, 1, 5)) for _ in range(4)]
+    file_complaint(world, world.company_a_maoming, MAOMING, at(2025, 11, 3))  # Q4
+    file_complaint(world, world.company_a_maoming, MAOMING, at(2026, 4, 2))  # Q2: not counted
+    b = [file_complaint(world, world.company_b, GUANGZHOU, at(2026, 2, 2)) for _ in range(2)]
+
+    decide(world.handler_a, a[0], at(2026, 1, 8))  # in time
+    decide(world.handler_a, a[1], at(2026, 3, 20))  # late
+    take_action(world.handler_a, a[0].pk, "notify", {}, now=at(2026, 1, 9))
+    take_action(world.handler_a, a[0].pk, "request_review", {"reason": "不服"}, now=at(2026, 1, 20))
+    decide(world.handler_b, b[0], at(2026, 2, 5))
+    take_action(world.handler_b, b[0].pk, "mediate", {"mediation_body_id": mediator.pk}, now=at(2026, 2, 10))
+
+    import_figures(
+        world.officer,
+        Q1,
+        [
+            FiguresInput(world.company_a.pk, Decimal("200000000"), 40_000),
+            FiguresInput(world.company_b.pk, Decimal("100000000"), 10_000),
+        ],
+    )
+    import_figures(world.officer, Q4, [FiguresInput(world.company_a.pk, Decimal("100000000"), 20_000)])
+
+    check = SpotCheck.objects.create(
+        title="一季度抽查",
+        seed="s",
+        size_mode="count",
+        size_value=2,
+        population=4,
+        drawn_by=world.officer,
+        drawn_at=at(2026, 4, 1),
+    )
+    for position, (case, company, finding) in enumerate(
+        [(a[0], world.company_a, "proper"), (a[1], world.company_a, "improper"), (b[0], world.company_b, "proper")]
+    ):
+        SpotCheckItem.objects.create(
+            spot_check=check,
+            case=case,
+            position=position,
+            stratum_company=company,
+            stratum_outcome="upheld",
+            finding=finding,
+        )
+    SpotCheckItem.objects.create(  # sampled but not yet checked: not counted
+        spot_check=check, case=a[2], position=9, stratum_company=world.company_a, stratum_outcome="upheld"
+    )
+    for case, satisfaction in [(a[0], 4), (b[0], 5), (b[1], 3)]:
+        CallBack.objects.create(case=case, status="reached", satisfaction=satisfaction, created_at=at(2026, 4, 1))
+    CallBack.objects.create(case=a[1], status="unreachable", created_at=at(2026, 4, 1))
+    return a, b
+
+
+def values(row):
+    return {code: m.value for code, m in row.metrics.items()}
+
+
+def test_the_scorecard_equals_the_hand_computation(world, data):
+    card = scorecard(world.officer, Q1)
+    b, a = card.rows
+    assert (a.company_id, b.company_id) == (world.company_a.pk, world.company_b.pk)
+    assert values(a) == {
+        "volume": 4,
+        "per_100m_premium": Decimal("2"),
+        "per_10k_policies": Decimal("1"),
+        "premium_change": Decimal("1"),
+        "timeliness": Decimal("0.5"),
+        "review_rate": Decimal("0.5"),
+        "mediation_rate": Decimal("0"),
+        "spotcheck_pass": Decimal("0.5"),
+        "satisfaction": Decimal("4"),
+    }
+    assert values(b) == {
+        "volume": 2,
+        "per_100m_premium": Decimal("2"),
+        "per_10k_policies": Decimal("2"),
+        "premium_change": None,
+        "timeliness": Decimal("1"),
+        "review_rate": Decimal("0"),
+        "mediation_rate": Decimal("1"),
+        "spotcheck_pass": Decimal("1"),
+        "satisfaction": Decimal("4"),
+    }
+    points_a = {code: m.points for code, m in a.metrics.items()}
+    points_b = {code: m.points for code, m in b.metrics.items()}
+    assert points_a == {
+        "volume": 0,
+        "per_100m_premium": 15,
+        "per_10k_policies": 15,
+        "premium_change": 10,
+        "timeliness": 0,
+        "review_rate": 0,
+        "mediation_rate": 5,
+        "spotcheck_pass": 0,
+        "satisfaction": 10,
+    }
+    assert points_b == {
+        "volume": 5,
+        "per_100m_premium": 15,
+        "per_10k_policies": 0,
+        "premium_change": None,
+        "timeliness": 10,
+        "review_rate": 5,
+        "mediation_rate": 0,
+        "spotcheck_pass": 10,
+        "satisfaction": 10,
+    }
+    assert (a.score, b.score) == (Decimal("64.7"), Decimal("73.3"))
+    assert (b.rank, a.rank) == (1, 2)
+
+
+def test_weights_are_data(world, data):
+    from ombud.oversight.models import EvaluationWeight
+
+    EvaluationWeight.objects.exclude(metric="volume").update(weight=0)
+    card = scorecard(world.officer, Q1)
+    # Volume alone: B (2 complaints) scores 100, A (4) scores 0.
+    assert [(r.company_id, r.score) for r in card.rows] == [(world.company_b.pk, 100), (world.company_a.pk, 0)]
+
+
+def test_the_scorecard_is_scoped_and_regulator_only(world, data):
+    assert [r.company_id for r in scorecard(world.sz_officer, Q1).rows if r.complaints] == []
+    with pytest.raises(Forbidden):
+        scorecard(world.handler_a, Q1)
+
+
+def test_the_query_count_does_not_grow_with_the_data(world, data, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        scorecard(world.officer, Q1)
+
+
+def test_figures_import_checks_every_row_and_writes_none_on_error(world):
+    with pytest.raises(InvalidInput) as e:
+        import_figures(
+            world.officer,
+            Q1,
+            [
+                FiguresInput(world.company_a.pk, Decimal("1000"), 10),
+                FiguresInput(world.company_a_maoming.pk, Decimal("1000"), 10),  # a branch
+                FiguresInput(world.company_b.pk, Decimal("0"), 0),
+                FiguresInput(world.company_a.pk, Decimal("1000"), 10),  # twice
+            ],
+        )
+    assert set(e.value.fields) == {"rows.1.company_id", "rows.2.premium", "rows.2.policies", "rows.3.company_id"}
+    from ombud.oversight.models import CompanyFigures
+
+    assert not CompanyFigures.objects.exists()
+    with pytest.raises(Forbidden):
+        import_figures(world.handler_a, Q1, [FiguresInput(world.company_a.pk, Decimal("1000"), 10)])
+
+
+def test_period_validation():
+    with pytest.raises(InvalidInput) as e:
+        parse_period(date(2026, 3, 1), date(2026, 1, 1))
+    assert "period_end" in e.value.fields
+    assert not Case.objects.exists()
