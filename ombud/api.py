@@ -107,6 +107,7 @@ def _register_routers() -> None:
     from ombud.directory.api import router as directory
     from ombud.intake.api import router as intake
     from ombud.oversight.api_callbacks import router as callbacks
+    from ombud.oversight.api_evaluation import router as evaluation
     from ombud.oversight.api_spotchecks import router as spotchecks
     from ombud.oversight.api_typical import router as typical
     from ombud.reports.api import router as reports
@@ -119,6 +120,7 @@ def _register_routers() -> None:
     api.add_router("", spotchecks)
     api.add_router("", callbacks)
     api.add_router("", typical)
+    api.add_router("", evaluation)
 
 
 _register_routers()

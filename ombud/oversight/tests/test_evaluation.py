@@ -225,3 +225,62 @@ def test_period_validation():
         parse_period(date(2026, 3, 1), date(2026, 1, 1))
     assert "period_end" in e.value.fields
     assert not Case.objects.exists()
+
+
+def test_the_api_returns_the_scorecard_and_imports_figures(world, data):
+    api = world.api(world.officer)
+    r = api.get("/api/v1/evaluation", period_start="2026-01-01", period_end="2026-03-31")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert [(row["rank"], row["company_id"], row["score"]) for row in body["rows"]] == [
+        (1, world.company_b.pk, "73.3"),
+        (2, world.company_a.pk, "64.7"),
+    ]
+    assert body["rows"][1]["metrics"]["per_100m_premium"] == {
+        "value": "2.0000",
+        "scaled": "1.0000",
+        "points": "15.0000",
+    }
+    assert [m["metric"] for m in body["metrics"]][:3] == ["per_10k_policies", "per_100m_premium", "premium_change"]
+
+    bad = api.get("/api/v1/evaluation", period_start="2026-03-31", period_end="2026-01-01")
+    assert bad.status_code == 400 and "period_end" in bad.json()["error"]["fields"]
+    assert (
+        world.api(world.handler_a)
+        .get("/api/v1/evaluation", period_start="2026-01-01", period_end="2026-03-31")
+        .status_code
+        == 403
+    )
+
+    r = api.post(
+        "/api/v1/evaluation/figures",
+        {
+            "period_start": "2026-04-01",
+            "period_end": "2026-06-30",
+            "rows": [{"company_id": world.company_a.pk, "premium": "5000000.00", "policies": 900}],
+        },
+    )
+    assert r.status_code == 200 and r.json() == {"imported": 1}
+    r = api.post(
+        "/api/v1/evaluation/figures",
+        {
+            "period_start": "2026-04-01",
+            "period_end": "2026-06-30",
+            "rows": [{"company_id": 999999, "premium": "1", "policies": 1}],
+        },
+    )
+    assert r.status_code == 400 and "rows.0.company_id" in r.json()["error"]["fields"]
+
+
+def test_the_page_shows_the_ranking_to_the_regulator_only(world, data):
+    page = world.browser_client(world.officer).get("/oversight/evaluation/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    # The latest period with figures is chosen; B's row comes first.
+    assert html.index(f'data-company="{world.company_b.pk}"') < html.index(f'data-company="{world.company_a.pk}"')
+    assert "73.3" in html and 'id="evaluation-data"' in html
+    assert world.browser_client(world.handler_a).get("/oversight/evaluation/").status_code == 403
+    bad = world.browser_client(world.officer).get(
+        "/oversight/evaluation/?period_start=2026-03-01&period_end=2026-01-01"
+    )
+    assert bad.status_code == 200 and 'class="form-error"' in bad.content.decode()

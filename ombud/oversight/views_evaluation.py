@@ -1,0 +1,61 @@
+"""The scorecard page: a period picker, the ranking chart and the metric table."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from ombud.errors import InvalidInput
+from ombud.oversight import evaluation
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_GET
+def scorecard_page(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_regulator:
+        raise PermissionDenied
+    periods = evaluation.figure_periods()
+    start, end = _date(request.GET.get("period_start")), _date(request.GET.get("period_end"))
+    if start is None and end is None and periods:
+        start, end = periods[0].start, periods[0].end
+    card, error = None, ""
+    if start or end or request.GET:
+        try:
+            card = evaluation.scorecard(request.user, evaluation.parse_period(start, end))
+        except InvalidInput as e:
+            error = " ".join(e.fields.values()) or e.message
+    data = card.as_dict() if card else None
+    chart = None
+    if data:
+        for row in data["rows"]:
+            row["cells"] = [row["metrics"][m["metric"]] for m in data["metrics"]]
+        chart = {
+            "companies": [r["company_name"] for r in data["rows"]],
+            "scores": [float(r["score"]) for r in data["rows"]],
+            "label": _("Score"),
+        }
+    return render(
+        request,
+        "oversight/evaluation.html",
+        {
+            "periods": periods,
+            "start": start,
+            "end": end,
+            "card": data,
+            "chart": chart,
+            "error": error,
+        },
+    )

@@ -1,0 +1,39 @@
+/* The evaluation page: the ranking as a horizontal bar chart, from the JSON the server puts in
+ * <script type="application/json" id="evaluation-data">; picking a period with figures fills
+ * the two date fields. No inline script (strict CSP). */
+(function () {
+  "use strict";
+  var FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif';
+
+  function draw() {
+    var source = document.getElementById("evaluation-data");
+    var el = document.getElementById("evaluation-chart");
+    if (!source || !el || typeof echarts === "undefined") return;
+    var data = JSON.parse(source.textContent);
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption({
+      textStyle: { fontFamily: FONT },
+      grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
+      xAxis: { type: "value", max: 100 },
+      yAxis: { type: "category", inverse: true, data: data.companies },
+      tooltip: { trigger: "axis" },
+      series: [{ name: data.label, type: "bar", data: data.scores, color: "#2f5d8a", barMaxWidth: 22,
+                 label: { show: true, position: "right" } }]
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  function periodPicker() {
+    var select = document.getElementById("period-choice");
+    if (!select) return;
+    select.addEventListener("change", function () {
+      var parts = select.value.split("/");
+      var form = select.form;
+      form.elements.period_start.value = parts[0];
+      form.elements.period_end.value = parts[1];
+      form.submit();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { draw(); periodPicker(); });
+})();
