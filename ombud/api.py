@@ -111,6 +111,7 @@ def _register_routers() -> None:
     from ombud.oversight.api_spotchecks import router as spotchecks
     from ombud.oversight.api_typical import router as typical
     from ombud.reports.api import router as reports
+    from ombud.reports.api_publication import router as publication
 
     api.add_router("", directory)
     api.add_router("", campaigns)
@@ -121,6 +122,7 @@ def _register_routers() -> None:
     api.add_router("", callbacks)
     api.add_router("", typical)
     api.add_router("", evaluation)
+    api.add_router("", publication)
 
 
 _register_routers()

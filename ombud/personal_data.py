@@ -51,6 +51,26 @@ def decrypt(token: str) -> str:
     return aes.decrypt(blob[:12], blob[12:], None).decode()
 
 
+_BYTES_PREFIX = b"OMB1"
+
+
+def encrypt_bytes(plain: bytes) -> bytes:
+    """Binary content (an attachment) sealed with the same key: prefix, nonce, ciphertext+tag."""
+    aes, _ = _keys()
+    nonce = os.urandom(12)
+    return _BYTES_PREFIX + nonce + aes.encrypt(nonce, bytes(plain), None)
+
+
+def decrypt_bytes(sealed: bytes) -> bytes:
+    """The inverse of `encrypt_bytes`; raises (cryptography.exceptions.InvalidTag) if tampered."""
+    sealed = bytes(sealed)  # a BinaryField may hand back a memoryview
+    if not sealed.startswith(_BYTES_PREFIX):
+        raise ValueError("not an Ombud binary ciphertext")
+    aes, _ = _keys()
+    body = sealed[len(_BYTES_PREFIX) :]
+    return aes.decrypt(body[:12], body[12:], None)
+
+
 def blind_index(value: str) -> str:
     """A keyed digest of a normalised value, for equality lookups (same phone, same ID)."""
     _, key = _keys()

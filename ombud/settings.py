@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "ombud.oversight",
     "ombud.reports",
     "ombud.portal",
+    "ombud.audit",
     "ombud",  # project-level commands (serve, worker, demo), base templates and static files
 ]
 
@@ -154,6 +155,25 @@ TASKS = {
 }
 
 API_TOKEN_TTL_HOURS = env_int("OMBUD_API_TOKEN_TTL_HOURS", 24 * 30)
+
+# Notifications and the deadline worker (docs/notifications.md). Message texts and the reminder
+# lead time are data (MessageTemplate, DeadlineRule "alert.reminder"), not settings.
+OMBUD_SMS_BACKEND = env_str("OMBUD_SMS_BACKEND", "console")  # console | gateway | memory | dotted path
+OMBUD_SMS_GATEWAY_URL = env_str("OMBUD_SMS_GATEWAY_URL", "")
+OMBUD_SMS_GATEWAY_KEY = env_str("OMBUD_SMS_GATEWAY_KEY", "")
+OMBUD_EMAIL_BACKEND = env_str("OMBUD_EMAIL_BACKEND", "console")  # console | email | memory | dotted path
+OMBUD_SWEEP_SECONDS = env_int("OMBUD_SWEEP_SECONDS", 60)
+OMBUD_NOTIFY_RETRY_SECONDS = env_int("OMBUD_NOTIFY_RETRY_SECONDS", 60)
+OMBUD_NOTIFY_STUCK_SECONDS = env_int("OMBUD_NOTIFY_STUCK_SECONDS", 300)
+# Django's mail, used when OMBUD_EMAIL_BACKEND=email.
+EMAIL_HOST = env_str("OMBUD_SMTP_HOST", "localhost")
+EMAIL_PORT = env_int("OMBUD_SMTP_PORT", 25)
+EMAIL_HOST_USER = env_str("OMBUD_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("OMBUD_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("OMBUD_SMTP_STARTTLS", False)
+EMAIL_USE_SSL = env_bool("OMBUD_SMTP_SSL", False)
+EMAIL_TIMEOUT = 15
+DEFAULT_FROM_EMAIL = env_str("OMBUD_EMAIL_FROM", "ombud@localhost")
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("ombud.cases.urls")),
     path("", include("ombud.cases.import_urls")),
     path("", include("ombud.oversight.urls")),
+    path("", include("ombud.campaigns.urls")),
+    path("", include("ombud.reports.urls_publication")),
     path("", include("ombud.reports.urls")),
     path("", include("ombud.portal.urls")),
 ]

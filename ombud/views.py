@@ -9,6 +9,9 @@ from django.shortcuts import redirect
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.effective_role == "site_staff":
         return redirect("intake:new")
+    if request.user.is_company_user:
+        # A company's handlers and executives work from their queue of cases.
+        return redirect("cases:queue")
     return redirect("reports:campaigns")
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ombud.campaigns.models import Campaign, RosterEntry, Site, SiteOrganization
+from ombud.campaigns.models import Campaign, Inspection, RosterEntry, Site, SiteOrganization
 
 
 class SiteInline(admin.TabularInline):
@@ -33,7 +33,15 @@ class SiteAdmin(admin.ModelAdmin):
 
 @admin.register(RosterEntry)
 class RosterEntryAdmin(admin.ModelAdmin):
-    list_display = ("staff", "organization", "site", "duty", "checked_in_at")
+    list_display = ("staff", "organization", "site", "duty", "checked_in_at", "checked_out_at")
     list_filter = ("duty", "site__campaign")
-    raw_id_fields = ("site", "staff", "organization")
+    raw_id_fields = ("site", "staff", "organization", "checked_in_by", "checked_out_by")
     list_select_related = ("staff", "organization", "site")
+
+
+@admin.register(Inspection)
+class InspectionAdmin(admin.ModelAdmin):
+    list_display = ("site", "started_at", "ended_at", "officer", "led_by", "issues_found")
+    list_filter = ("issues_found", "site__campaign")
+    raw_id_fields = ("site", "officer")
+    list_select_related = ("site", "officer")

@@ -85,8 +85,55 @@ class RosterEntry(models.Model):
     duty = models.CharField(_("duty"), max_length=16, choices=Duty.choices, default=Duty.RECEPTION)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    # Who pressed the button: the person themselves, the site's staff or an officer
+    # (campaigns/attendance.py); null for rows from before attendance was recorded.
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["site_id", "organization_id", "id"]
         verbose_name_plural = _("roster entries")
-        constraints = [models.UniqueConstraint(fields=["site", "staff"], name="roster_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "staff"], name="roster_unique"),
+            models.CheckConstraint(
+                condition=models.Q(checked_out_at__isnull=True)
+                | models.Q(checked_in_at__isnull=False, checked_out_at__gte=models.F("checked_in_at")),
+                name="roster_check_out_after_check_in",
+            ),
+        ]
+        # The attendance report filters a campaign's sites by duty and groups by city/company.
+        indexes = [models.Index(fields=["site", "duty"], name="roster_site_duty")]
+
+
+class Inspection(models.Model):
+    """A regulator's inspection visit to a site (检查指导): who, when, what was found."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="inspections")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("officer")
+    )
+    # The leader of the visit when it is not the officer who records it, e.g. "deputy director".
+    led_by = models.CharField(_("led by"), max_length=100, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    issues_found = models.BooleanField(_("issues found"), default=False)
+    findings = models.TextField(_("findings"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gt=models.F("started_at")),
+                name="inspection_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.started_at:%Y-%m-%d %H:%M}"

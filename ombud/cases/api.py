@@ -4,14 +4,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from ombud.cases import queries
+from ombud.cases import attachments, queries
 from ombud.cases.lifecycle import allowed_from
-from ombud.cases.models import Case
+from ombud.cases.models import Attachment, Case
 from ombud.cases.services import ComplaintInput, register_complaint, take_action
+from ombud.cases.views import attachment_response
+from ombud.errors import InvalidInput
 from ombud.schemas import Id
 
 router = Router(tags=["cases"])
@@ -91,7 +94,7 @@ def _detail(case: Case) -> dict:
         "allowed_actions": allowed_from(case.status),
         "timeline": [
             {"type": e.type, "at": e.created_at, "actor": e.actor.username if e.actor else None, "data": e.data}
-            for e in case.events.select_related("actor").order_by("created_at", "id")
+            for e in queries.timeline(case)
         ],
     }
 
@@ -197,3 +200,85 @@ def transition(request: HttpRequest, case_id: Id, payload: TransitionIn) -> dict
     fields = payload.dict(exclude={"action"}, exclude_none=True)
     case = take_action(request.user, case_id, payload.action, fields)
     return _detail(queries.access_case(request.user, case.pk))
+
+
+# ---- evidence attachments (cases/attachments.py) ---------------------------------------------------
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str | None
+    created_at: datetime
+
+
+def _attachment(a: Attachment) -> dict:
+    return {
+        "id": a.pk,
+        "filename": a.filename,
+        "content_type": a.content_type,
+        "size": a.size,
+        "sha256": a.sha256,
+        "uploaded_by": a.uploaded_by.username if a.uploaded_by else None,
+        "created_at": a.created_at,
+    }
+
+
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/cases/{case_id}/attachments",
+    response={201: AttachmentOut},
+    openapi_extra=_UPLOAD_BODY,
+    summary="Attach evidence (multipart field `file`: PDF, JPEG or PNG, at most 10 MiB)",
+)
+def upload_attachment(request: HttpRequest, case_id: Id) -> Status:
+    # The body is parsed here, not by the router, so that an over-large one is refused from
+    # its Content-Length before any of it is read (the 64 KiB limit on request bodies does
+    # not count uploaded files; this is their limit).
+    attachments.check_request_size(request.META.get("CONTENT_LENGTH"))
+    upload = request.FILES.get("file") if request.content_type == "multipart/form-data" else None
+    if upload is None:
+        queries.access_case(request.user, case_id)  # 404 before 400 for a case not visible
+        raise InvalidInput(
+            _("Send the file as multipart/form-data in the field `file`."), fields={"file": _("no file was sent")}
+        )
+    return Status(201, _attachment(attachments.add_attachment(request.user, case_id, upload)))
+
+
+@router.get("/cases/{case_id}/attachments", response=list[AttachmentOut])
+def list_attachments(request: HttpRequest, case_id: Id) -> list[dict]:
+    return [_attachment(a) for a in attachments.attachments_of(request.user, case_id)]
+
+
+@router.get(
+    "/cases/{case_id}/attachments/{attachment_id}",
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file, as a download",
+                "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in attachments.ALLOWED_TYPES},
+            }
+        }
+    },
+)
+def download_attachment(request: HttpRequest, case_id: Id, attachment_id: Id) -> HttpResponse:
+    return attachment_response(attachments.access_attachment(request.user, case_id, attachment_id))

@@ -6,7 +6,8 @@ else changes `Case.status`.
         └──reject──▶ not_accepted ──close──▶ closed          │
                      in_progress ──extend──▶ in_progress      ├─request_review─▶ in_review ─decide_review─▶ decided
                                                               └─mediate─▶ in_mediation ─decide─▶ decided
-    any open state: escalate (to the regulator), refer (suspected violation), reroute (regulator only)
+    any open state: escalate (to the regulator), reroute (regulator only)
+    any state: refer (suspected violation, for enforcement; regulator only)
     closed or informed ──reopen (regulator, after a spot check)──▶ in_progress
 
 "handler" is the party now handling the case: the company's users when `handled_by` is
@@ -22,6 +23,9 @@ from ombud.cases.models import Case
 
 S = Case.Status
 OPEN = frozenset({S.RECEIVED, S.IN_PROGRESS, S.DECIDED, S.INFORMED, S.IN_REVIEW, S.IN_MEDIATION})
+
+# Decided and beyond: what can be told as a typical case (oversight/typical.py).
+DECIDED_OR_LATER = (S.DECIDED, S.INFORMED, S.CLOSED)
 
 HANDLER = "handler"
 REGULATOR = "regulator"
@@ -49,7 +53,9 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("decide_review", frozenset({S.IN_REVIEW}), S.DECIDED, frozenset({HANDLER})),
         Transition("mediate", frozenset({S.DECIDED, S.INFORMED}), S.IN_MEDIATION, frozenset({HANDLER, REGULATOR})),
         Transition("escalate", OPEN, None, frozenset({HANDLER, REGULATOR})),
-        Transition("refer", OPEN, None, frozenset({REGULATOR})),
+        # A suspected violation can come to light after the case ended (a spot check, a
+        # call-back): referring it does not change the case's status.
+        Transition("refer", OPEN | {S.CLOSED, S.NOT_ACCEPTED}, None, frozenset({REGULATOR})),
         Transition("reroute", OPEN, None, frozenset({REGULATOR})),
         # A spot check (oversight/) found the case handled improperly: the regulator sends it
         # back to the handler, with the finding as the reason.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +17,9 @@ from ombud.directory.access import scope_for
 from ombud.directory.models import User
 from ombud.errors import InvalidInput, NotFound
 from ombud.intake.models import Visit
-from ombud.pagination import Page, newest_first
+from ombud.pagination import MAX_LIMIT, Page, newest_first
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def cases_for(user: User) -> QuerySet[Case]:
@@ -63,3 +68,163 @@ def case_page(user: User, f: CaseFilters, *, cursor: str | None, limit: int) -> 
     if f.due_before:
         qs = qs.filter(due_date__lt=f.due_before)
     return newest_first(qs, field="opened_at", cursor=cursor, limit=limit)
+
+
+# ---- the workspace: a handler's queue, a case's timeline, reply templates -----------------------
+
+QUEUE_OPEN = "open"  # the queue's default: every status whose clock may still be running
+QUEUE_ALL = "all"
+SOON_DAYS = 3
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = QUEUE_OPEN  # open | all | one Case.Status value
+    overdue: bool = False
+    due_soon: bool = False  # due within SOON_DAYS (and not yet overdue)
+    company_id: int | None = None  # head office or branch
+    handler: str | None = None  # company | regulator
+    tracking_no: str | None = None
+
+
+def _open_statuses() -> list[str]:
+    from ombud.cases.lifecycle import OPEN
+
+    return sorted(OPEN)
+
+
+def normalise_tracking_no(text: str) -> str:
+    """What a handler types or pastes from a receipt ("240324 1234 5678 90") → the stored form."""
+    return "".join(ch for ch in text if ch.isalnum()).upper()
+
+
+def queue_cases(user: User, f: QueueFilters, *, now: datetime | None = None) -> QuerySet[Case]:
+    """The scoped, filtered queue; ordering and paging are `queue_page`'s."""
+    now = now or timezone.now()
+    qs = cases_for(user)
+    if f.status == QUEUE_OPEN:
+        qs = qs.filter(status__in=_open_statuses())
+    elif f.status != QUEUE_ALL:
+        if f.status not in Case.Status.values:
+            raise InvalidInput(_("Unknown status."), fields={"status": ", ".join(Case.Status.values)})
+        qs = qs.filter(status=f.status)
+    if f.overdue:
+        qs = qs.filter(due_at__lt=now)
+    if f.due_soon:
+        qs = qs.filter(due_at__gte=now, due_at__lt=now + timedelta(days=SOON_DAYS))
+    if f.company_id:
+        qs = qs.filter(Q(company_root_id=f.company_id) | Q(company_id=f.company_id))
+    if f.handler:
+        if f.handler not in Visit.HandledBy.values:
+            raise InvalidInput(_("Unknown handler."), fields={"handler": "company, regulator"})
+        qs = qs.filter(handled_by=f.handler)
+    if f.tracking_no:
+        qs = qs.filter(tracking_no=normalise_tracking_no(f.tracking_no))
+    return qs
+
+
+def _encode_queue_cursor(due: date | None, pk: int) -> str:
+    raw = json.dumps([due.isoformat() if due else None, pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_queue_cursor(cursor: str) -> tuple[date | None, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        due, pk = json.loads(base64.urlsafe_b64decode(padded))
+        return (date.fromisoformat(due) if due is not None else None), int(pk)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise InvalidInput(_("Bad cursor."), fields={"cursor": _("not a cursor this server issued")}) from None
+
+
+def queue_page(user: User, f: QueueFilters, *, cursor: str | None, limit: int, now: datetime | None = None) -> Page:
+    """Most urgent first: by due date (overdue ones are the earliest), then cases without a
+    running deadline; keyset-paginated on (due_date, id), which the queue index
+    (company_root, status, due_date) serves. `due_at` is always the end of `due_date`, so
+    ordering by the date is ordering by the deadline."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(_("Bad limit."), fields={"limit": _("between 1 and %d") % MAX_LIMIT})
+    qs = queue_cases(user, f, now=now)
+    if cursor:
+        due, pk = _decode_queue_cursor(cursor)
+        if due is None:
+            qs = qs.filter(due_date__isnull=True, pk__gt=pk)
+        else:
+            qs = qs.filter(Q(due_date__gt=due) | Q(due_date=due, pk__gt=pk) | Q(due_date__isnull=True))
+    qs = (
+        qs.select_related("company", "visit")
+        .only(
+            *QUEUE_CASE_FIELDS,
+            "company__name",
+            "company__short_name",
+            "visit__summary",
+        )
+        .order_by(F("due_date").asc(nulls_last=True), "pk")
+    )
+    rows = list(qs[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = _encode_queue_cursor(rows[-1].due_date, rows[-1].pk) if more and rows else None
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+QUEUE_CASE_FIELDS = (
+    "tracking_no",
+    "status",
+    "handled_by",
+    "company",
+    "company_root",
+    "opened_at",
+    "due_date",
+    "due_at",
+    "due_provisional",
+    "category",
+    "visit",
+)
+
+
+def queue_counts(user: User, *, now: datetime | None = None) -> dict[str, int]:
+    """How many open cases in the user's scope are overdue, and how many fall due within
+    SOON_DAYS: one aggregate over the indexed `due_at` range that matters."""
+    now = now or timezone.now()
+    soon = now + timedelta(days=SOON_DAYS)
+    counts = (
+        cases_for(user)
+        .filter(status__in=_open_statuses(), due_at__lt=soon)
+        .aggregate(overdue=Count("pk", filter=Q(due_at__lt=now)), due_soon=Count("pk", filter=Q(due_at__gte=now)))
+    )
+    return {"overdue": counts["overdue"] or 0, "due_soon": counts["due_soon"] or 0}
+
+
+def due_state(case: Case, now: datetime | None = None) -> dict:
+    """What a list shows next to a due date: overdue or not, whole days left (negative when
+    late) counted in Shanghai calendar days, and whether it is due soon."""
+    if case.due_at is None or case.due_date is None:
+        return {"overdue": False, "days_left": None, "soon": False}
+    now = now or timezone.now()
+    today = timezone.localdate(now, timezone=SHANGHAI)
+    days_left = (case.due_date - today).days
+    overdue = case.due_at < now
+    soon = not overdue and case.due_at < now + timedelta(days=SOON_DAYS)
+    return {"overdue": overdue, "days_left": days_left, "soon": soon}
+
+
+def timeline(case: Case) -> QuerySet:
+    """A case's events, oldest first (the order the API and the case page show)."""
+    return case.events.select_related("actor").order_by("created_at", "id")
+
+
+def reply_templates_for(user: User) -> QuerySet:
+    """Active reply templates a user may use: shared ones and those of the user's organization
+    or its head office."""
+    from ombud.cases.models import ReplyTemplate
+
+    orgs = set()
+    if user.organization_id:
+        orgs.add(user.organization_id)
+        head = user.organization.head_office_id if user.organization else None
+        if head:
+            orgs.add(head)
+    return ReplyTemplate.objects.filter(is_active=True).filter(
+        Q(organization__isnull=True) | Q(organization_id__in=sorted(orgs))
+    )

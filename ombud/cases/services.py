@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ombud.cases import deadlines, events, lifecycle, routing
+from ombud.cases import deadlines, events, lifecycle, notify, routing
 from ombud.cases.models import Case, CaseEvent, Nature
 from ombud.cases.queries import access_case
 from ombud.directory.access import scope_for
@@ -60,7 +60,7 @@ def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "") -
     if on_site:
         events.case_resolved_on_site_event(case, actor, visit.received_at)
     elif case.status == Case.Status.RECEIVED:
-        events.case_transition_event(
+        event = events.case_transition_event(
             case,
             CaseEvent.Type.RECEIVED,
             actor,
@@ -69,6 +69,7 @@ def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "") -
             company_id=case.company_id,
             due_date=case.due_date.isoformat(),
         )
+        notify.case_milestone(case, event)  # SMS to the consumer, sent after commit
     elif visit.handled_by == Visit.HandledBy.REGULATOR:
         events.case_referred_event(case, actor, visit.received_at, due_date=visit.due_date)
     else:
@@ -310,7 +311,8 @@ def take_action(
     if transition.target:
         case.status = transition.target
     case.save()
-    events.case_transition_event(case, event_type, actor, now, **data)
+    event = events.case_transition_event(case, event_type, actor, now, **data)
+    notify.case_milestone(case, event)  # SMS to the consumer, sent after commit
     return case
 
 

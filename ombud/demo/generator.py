@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from ombud.campaigns.models import Campaign, Site
+from ombud.campaigns.attendance import SheetRow, check_in, check_out, record_sheet
+from ombud.campaigns.inspections import InspectionInput, record_inspection
+from ombud.campaigns.models import Campaign, RosterEntry, Site
 from ombud.campaigns.services import CampaignInput, SiteInput, add_site, create_campaign, roster
 from ombud.demo import figures, people, texts
 from ombud.demo.insurers import Insurer, branch_name, demo_insurers
@@ -54,6 +56,12 @@ STAFF_TITLES = (
     "保全专员",
 )
 BUREAU_TITLES = ("接访工作人员", "消费者权益保护处干部", "监管干部")
+# Executives who did not come (the demo's choice: a handful, one of them in Maoming, one a
+# branch head), executives who came late, and rostered staff who never checked in.
+ABSENT_EXECUTIVES = 6
+LATE_EXECUTIVES = 0.03
+ABSENT_STAFF = 0.01
+LATE_STAFF = 0.05
 
 
 class DemoExists(Exception):
@@ -96,6 +104,7 @@ def _at(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 class _Builder:
     def __init__(self, *, seed: int, scale: float, password: str, log: Callable[[str], None]):
+        self.seed = seed
         self.rng = random.Random(seed)  # seeded on purpose: the same demo every run
         self.scale = scale
         self.password = password
@@ -288,6 +297,103 @@ class _Builder:
             roster(self.sites[code], orgs, rows[code])
         return len(everyone)
 
+    # ---- attendance and inspections ------------------------------------------------------------
+
+    def attendance(self) -> dict[str, int]:
+        """The day's sign-in sheets, recorded through `campaigns.attendance` by each site's staff
+        (or the bureau's officer): everybody came except a handful of executives and a few staff.
+
+        Its own random stream, so that the visits replayed afterwards are the same as without it.
+        """
+        rng = random.Random(self.seed + 1)
+        day = figures.DAY
+        entries: dict[int, list[tuple[int, str, str, int | None]]] = {}
+        for pk, site_id, duty, rank, user_id in (
+            RosterEntry.objects.filter(site__campaign=self.campaign_obj)
+            .order_by("site_id", "pk")
+            .values_list("pk", "site_id", "duty", "staff__rank", "staff__user_id")
+        ):
+            entries.setdefault(site_id, []).append((pk, duty, rank, user_id))
+        by_code = {code: site.pk for code, site in self.sites.items()}
+
+        # The absentees: one in Maoming, the others in as many other cities; the first a head.
+        others = sorted(c for c in self.cities if c != figures.MAOMING)
+        absent_cities = [figures.MAOMING, *rng.sample(others, ABSENT_EXECUTIVES - 1)]
+        absent: set[int] = set()
+        for n, code in enumerate(absent_cities):
+            rank = Staff.Rank.HEAD if n == 1 else Staff.Rank.DEPUTY
+            pool = [pk for pk, duty, r, user_id in entries[by_code[code]] if r == rank and user_id is None]
+            absent.add(rng.choice(pool))
+
+        # The Maoming China Life head checks in in person, on his own login.
+        mine = next(pk for rows in entries.values() for pk, _d, _r, user_id in rows if user_id == self.executive.pk)
+        at = _at(day, 9, 41, 12)
+        check_in(self.executive, mine, at=at, now=at)
+        at = _at(day, 17, 46, 3)
+        check_out(self.executive, mine, at=at, now=at)
+
+        actors = {by_code[code]: user for code, user in self.site_users.items()}
+        closing = _at(day, 18, 30)
+        stats = {"absent_executives": len(absent), "late_executives": 0, "absent_staff": 0, "checked_in": 1}
+        for site_id, rows in entries.items():
+            sheet = []
+            for pk, duty, _rank, _user in rows:
+                executive = duty == RosterEntry.Duty.EXECUTIVE
+                if pk in absent or pk == mine:
+                    continue
+                if not executive and rng.random() < ABSENT_STAFF:
+                    stats["absent_staff"] += 1
+                    continue
+                if rng.random() < (LATE_EXECUTIVES if executive else LATE_STAFF):
+                    came = _at(day, 10, 2) + timedelta(seconds=rng.randrange(45 * 60))
+                    stats["late_executives"] += executive
+                else:
+                    earliest = 9 * 3600 if executive else 8 * 3600 + 30 * 60
+                    came = _at(day, 0) + timedelta(seconds=rng.randrange(earliest, 9 * 3600 + 58 * 60))
+                left = _at(day, 17, 30) + timedelta(seconds=rng.randrange(50 * 60))
+                sheet.append(SheetRow(pk, came, left))
+            stats["checked_in"] += record_sheet(actors.get(site_id, self.officer), site_id, sheet, now=closing)
+        return stats
+
+    def inspections(self) -> int:
+        """A deputy director of the bureau inspected the Maoming site (SEED.md); an officer the
+        Guangzhou one. Recorded by the officer's login at the end of each visit."""
+        visits = [
+            (
+                figures.MAOMING,
+                "广东保监局副局长",
+                (14, 0),
+                (15, 10),
+                True,
+                "检查指导茂名市文化广场接待点。现场秩序良好，21家保险公司到场接访，咨询、投诉分区受理，"
+                "群众反映的问题当场登记并明确办理时限。发现1名公司高管未按排班到岗，已要求该公司作出书面说明。",
+            ),
+            (
+                figures.GUANGZHOU,
+                "",
+                (11, 0),
+                (11, 45),
+                False,
+                "上午客流高峰期间检查广州市接待点：各公司高管按排班在岗，投诉登记台账完整，"
+                "现场解决的事项均已告知消费者处理结果。建议午间适当增加咨询台人员。",
+            ),
+        ]
+        for code, led_by, (h1, m1), (h2, m2), issues, findings in visits:
+            ended = _at(figures.DAY, h2, m2)
+            record_inspection(
+                self.officer,
+                self.sites[code].pk,
+                InspectionInput(
+                    started_at=_at(figures.DAY, h1, m1),
+                    ended_at=ended,
+                    findings=findings,
+                    issues_found=issues,
+                    led_by=led_by,
+                ),
+                now=ended,
+            )
+        return len(visits)
+
     # ---- the day --------------------------------------------------------------------------
 
     def _times(self, n: int) -> list[datetime]:
@@ -428,6 +534,14 @@ def build(
             f"Directory: 3 regulator/mediation bodies, {len(b.heads)} insurers, {len(b.branches)} branches, "
             f"{len(b.sites)} sites, {n_staff:,} staff rostered ({seconds['directory']:.1f} s)"
         )
+        t1 = time.perf_counter()
+        present = b.attendance()
+        n_inspections = b.inspections()
+        seconds["attendance"] = time.perf_counter() - t1
+        log(
+            f"Attendance: {present['checked_in']:,} checked in; {present['absent_executives']} executives absent, "
+            f"{present['late_executives']} late; {n_inspections} inspections ({seconds['attendance']:.1f} s)"
+        )
         plans = b.plan()
         log(f"Replaying {len(plans):,} visits of {figures.DAY:%Y-%m-%d} through record_visit…")
         t1 = time.perf_counter()
@@ -446,6 +560,6 @@ def build(
         campaign=b.campaign_obj,
         password=password,
         logins=logins,
-        counts={"staff": n_staff, "visits": len(plans)},
+        counts={"staff": n_staff, "visits": len(plans), **present, "inspections": n_inspections},
         seconds=seconds,
     )

@@ -143,6 +143,11 @@ def parse_period(start: date | None, end: date | None) -> Period:
         errors["period_start"] = _("Give the first day of the period.")
     if end is None:
         errors["period_end"] = _("Give the last day of the period.")
+    for name, day in (("period_start", start), ("period_end", end)):
+        if day and not (date(2000, 1, 1) <= day <= date(2099, 12, 31)):
+            errors[name] = _("Give a date between 2000 and 2099.")
+    if errors:
+        raise InvalidInput(_("The period is not valid."), fields=errors)
     if start and end and end < start:
         errors["period_end"] = _("The period ends before it starts.")
     if start and end and (end - start).days > 3660:

@@ -1,5 +1,17 @@
-"""Pages of oversight: typical."""
+"""Pages of typical cases (典型案例); url names are "oversight:<name>".
 
-from django.urls import path  # noqa: F401
+The two public pages (typical-public-list, typical-public-detail) need no login.
+"""
 
-urlpatterns: list = []
+from django.urls import path
+
+from ombud.oversight import views_typical as views
+
+urlpatterns = [
+    path("oversight/typical-cases/", views.typical_list, name="typical-list"),
+    path("oversight/typical-cases/new/", views.typical_new, name="typical-new"),
+    path("oversight/typical-cases/<int:typical_id>/", views.typical_detail, name="typical-detail"),
+    path("oversight/typical-cases/<int:typical_id>/<slug:action>/", views.typical_action, name="typical-action"),
+    path("typical-cases/", views.public_list, name="typical-public-list"),
+    path("typical-cases/<slug:public_id>/", views.public_detail, name="typical-public-detail"),
+]

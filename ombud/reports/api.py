@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from ombud.campaigns.queries import access_campaign
 from ombud.reports import press
-from ombud.reports.queries import campaign_report
+from ombud.reports.queries import campaign_report, case_statistics
 from ombud.schemas import Id
 
 router = Router(tags=["reports"])
@@ -52,3 +54,48 @@ class Report(Counts):
 def report(request: HttpRequest, campaign_id: Id) -> dict:
     campaign = access_campaign(request.user, campaign_id)
     return press.with_text(campaign, campaign_report(request.user, campaign))
+
+
+class CaseStats(Schema):
+    opened: int
+    open: int
+    overdue: int
+    decided: int
+    decided_in_time: int
+    decided_in_time_pct: float | None
+    median_days_to_decision: float | None
+    reviews: int
+    mediations: int
+
+
+class CompanyCaseStats(CaseStats):
+    company_id: int
+    company_name: str
+
+
+class CityCaseStats(CaseStats):
+    city_code: str | None
+    city_name: str
+
+
+class CaseStatistics(Schema):
+    since: date | None
+    until: date | None
+    campaign_id: int | None
+    totals: CaseStats
+    companies: list[CompanyCaseStats]
+    cities: list[CityCaseStats]
+
+
+class CaseStatisticsQuery(Schema):
+    since: date | None = None
+    until: date | None = None
+    campaign_id: Id | None = None
+
+
+@router.get("/reports/cases", response=CaseStatistics)
+def case_report(request: HttpRequest, q: Query[CaseStatisticsQuery]) -> dict:
+    """Cases per head office and per city: opened, open, overdue, decided (within the deadline:
+    count and %), median days to decision, reviews and mediations; cases opened in
+    [since, until] (Beijing dates, inclusive) that the caller may see."""
+    return case_statistics(request.user, since=q.since, until=q.until, campaign_id=q.campaign_id)

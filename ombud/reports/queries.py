@@ -1,4 +1,4 @@
-"""Campaign statistics: each table is one SQL aggregate over the user's scope.
+"""Campaign and case statistics: each table is one SQL aggregate over the user's scope.
 
 Counting rules (SEED.md): cases = complaint visits = resolved_on_site + time_limited;
 referred = time-limited cases handled by the regulator (递交跟踪处理); practitioners_complained =
@@ -7,14 +7,35 @@ distinct practitioners named in complaints.
 
 from __future__ import annotations
 
+import statistics
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.db.models.functions import TruncHour
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Campaign, RosterEntry, Site, SiteOrganization
+from ombud.campaigns.queries import access_campaign
+from ombud.cases import lifecycle
+from ombud.cases.models import Case, CaseEvent
+from ombud.cases.queries import cases_for
 from ombud.directory.access import Scope, scope_for
 from ombud.directory.models import Organization, Staff, User
+from ombud.errors import InvalidInput
 from ombud.intake.models import Visit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -179,3 +200,152 @@ def campaign_overview(user: User) -> dict[int, dict]:
         .order_by()
     )
     return {r["campaign_id"]: {"visits": r["visits"], "cases": r["cases"]} for r in rows}
+
+
+# ---- case statistics (per company and city) ---------------------------------------------------
+
+CASE_COUNT_KEYS = ("opened", "open", "overdue", "decided", "decided_in_time", "reviews", "mediations")
+CASE_STAT_KEYS = (*CASE_COUNT_KEYS, "decided_in_time_pct", "median_days_to_decision")
+_DAY_SECONDS = 86400
+
+
+class _MedianSeconds(Aggregate):
+    """PostgreSQL's percentile_cont(0.5) over an interval, in seconds (ordered-set aggregate)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s))"
+    output_field = FloatField()
+
+
+def _to_decision():
+    return ExpressionWrapper(F("decided_at") - F("opened_at"), output_field=DurationField())
+
+
+def _case_counts(now: datetime, *, with_median: bool) -> dict:
+    """The aggregates of one group. Reviews and mediations count the cases that had one (an
+    EXISTS on the timeline, so a case with two review requests counts once)."""
+    open_ = Q(status__in=sorted(lifecycle.OPEN))
+    had = {
+        t: Exists(CaseEvent.objects.filter(case_id=OuterRef("pk"), type=t))
+        for t in (CaseEvent.Type.REVIEW_REQUESTED, CaseEvent.Type.MEDIATION_STARTED)
+    }
+    counts = {
+        "opened": Count("id"),
+        "open": Count("id", filter=open_),
+        "overdue": Count("id", filter=open_ & Q(due_at__lt=now)),
+        "decided": Count("id", filter=Q(decided_at__isnull=False)),
+        "decided_in_time": Count("id", filter=Q(decided_at__isnull=False, decided_in_time=True)),
+        "reviews": Count("id", filter=Q(had[CaseEvent.Type.REVIEW_REQUESTED])),
+        "mediations": Count("id", filter=Q(had[CaseEvent.Type.MEDIATION_STARTED])),
+    }
+    if with_median:
+        counts["median_seconds"] = _MedianSeconds(_to_decision())
+    return counts
+
+
+def _finish(row: dict, median_seconds: float | None) -> dict:
+    """Counts as ints, the in-time share in % and the median in days (1 decimal; None = no decision)."""
+    out = {k: int(row.get(k) or 0) for k in CASE_COUNT_KEYS}
+    decided = out["decided"]
+    out["decided_in_time_pct"] = round(100 * out["decided_in_time"] / decided, 1) if decided else None
+    out["median_days_to_decision"] = round(median_seconds / _DAY_SECONDS, 1) if median_seconds is not None else None
+    return out
+
+
+def _medians(qs: QuerySet[Case]) -> tuple[float | None, dict[int, float], dict[str | None, float]]:
+    """Median seconds to decision overall, per company and per city, on databases without
+    percentile_cont (SQLite): ONE query returns the (company, city, duration) tuples of the
+    decided cases, no model instances, and the medians are computed here. It moves one small
+    tuple per decided case in the user's scope and period, which a city office's SQLite holds
+    easily; PostgreSQL, where national volumes live, computes them in the aggregates instead."""
+    by_company: dict[int, list[float]] = {}
+    by_city: dict[str | None, list[float]] = {}
+    everything: list[float] = []
+    rows = (
+        qs.filter(decided_at__isnull=False)
+        .annotate(to_decision=_to_decision())
+        .values_list("company_root_id", "city_id", "to_decision")
+        .order_by()
+    )
+    for company_id, city_id, duration in rows:
+        seconds = duration.total_seconds()
+        everything.append(seconds)
+        by_company.setdefault(company_id, []).append(seconds)
+        by_city.setdefault(city_id, []).append(seconds)
+    return (
+        statistics.median(everything) if everything else None,
+        {k: statistics.median(v) for k, v in by_company.items()},
+        {k: statistics.median(v) for k, v in by_city.items()},
+    )
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
+def case_statistics(
+    user: User,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    campaign_id: int | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """Cases the user may see, opened in [since, until] (Beijing dates, both included) and, if
+    given, born at a campaign: per head office, per city and in total — opened, open, overdue
+    (open and past due now), decided, decided within the deadline (count and %), median days
+    from opening to decision, and the cases that went to review or mediation.
+
+    A fixed number of queries whatever the data: totals, companies, cities (one GROUP BY each),
+    plus one for the medians on databases without percentile_cont, plus the campaign check.
+    """
+    if since and until and since > until:
+        raise InvalidInput(_("The period starts after it ends."), fields={"since": _("after until")})
+    now = now or timezone.now()
+    qs = cases_for(user)
+    if since:
+        qs = qs.filter(opened_at__gte=_day_start(since))
+    if until:
+        qs = qs.filter(opened_at__lt=_day_start(until + timedelta(days=1)))
+    if campaign_id is not None:
+        access_campaign(user, campaign_id)
+        qs = qs.filter(visit__campaign_id=campaign_id)
+    in_sql = connection.vendor == "postgresql"
+    counts = _case_counts(now, with_median=in_sql)
+
+    totals = qs.aggregate(**counts)
+    companies = list(
+        qs.values("company_root_id", "company_root__name", "company_root__short_name")
+        .annotate(**counts)
+        .order_by("-opened", "company_root_id")
+    )
+    cities = list(qs.values("city_id", "city__name").annotate(**counts).order_by("city_id"))
+    if in_sql:
+        median_all = totals.get("median_seconds")
+        company_medians = {r["company_root_id"]: r["median_seconds"] for r in companies}
+        city_medians = {r["city_id"]: r["median_seconds"] for r in cities}
+    else:
+        median_all, company_medians, city_medians = _medians(qs)
+    return {
+        "since": since,
+        "until": until,
+        "campaign_id": campaign_id,
+        "totals": _finish(totals, median_all),
+        "companies": [
+            {
+                "company_id": r["company_root_id"],
+                "company_name": r["company_root__name"],
+                "company_short_name": r["company_root__short_name"] or r["company_root__name"],
+                **_finish(r, company_medians.get(r["company_root_id"])),
+            }
+            for r in companies
+        ],
+        "cities": [
+            {
+                "city_code": r["city_id"],
+                "city_name": r["city__name"] or "",
+                **_finish(r, city_medians.get(r["city_id"])),
+            }
+            for r in cities
+        ],
+    }

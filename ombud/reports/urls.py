@@ -7,4 +7,5 @@ urlpatterns = [
     path("campaigns/", views.campaign_list, name="campaigns"),
     path("campaigns/<int:campaign_id>/dashboard/", views.dashboard, name="dashboard"),
     path("campaigns/<int:campaign_id>/dashboard/live/", views.dashboard_live, name="dashboard_live"),
+    path("reports/cases/", views.case_report, name="cases"),
 ]

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET
 from ombud.campaigns.models import Campaign
 from ombud.campaigns.queries import access_campaign, campaigns_for
 from ombud.directory.models import User
-from ombud.errors import NotFound
+from ombud.errors import InvalidInput, NotFound
 from ombud.reports import press
-from ombud.reports.queries import COUNT_KEYS, campaign_overview, campaign_report, visits_by_hour
+from ombud.reports.forms import CaseStatisticsForm
+from ombud.reports.queries import COUNT_KEYS, campaign_overview, campaign_report, case_statistics, visits_by_hour
 
 PARTICIPATION_KEYS = ("sites", "staff", "executives", "companies")
 POLL_SECONDS = 5
@@ -81,6 +82,7 @@ def _dashboard_context(user: User, campaign: Campaign) -> dict:
     return {
         "campaign": campaign,
         "report": report,
+        "case_stats": case_statistics(user, campaign_id=campaign.pk),
         "charts": _charts(report, visits_by_hour(user, campaign)),
         "updated_at": timezone.now(),
         "poll_seconds": POLL_SECONDS,
@@ -104,3 +106,24 @@ def dashboard_live(request: HttpRequest, campaign_id: int) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     campaign = _campaign(request.user, campaign_id)
     return render(request, "reports/_live.html", _dashboard_context(request.user, campaign))
+
+
+@login_required
+@require_GET
+def case_report(request: HttpRequest) -> HttpResponse:
+    """Case statistics per company and per city for a period (and optionally a campaign)."""
+    form = CaseStatisticsForm(request.GET or None, campaigns=list(campaigns_for(request.user)))
+    stats = None
+    status = 200
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        try:
+            stats = case_statistics(
+                request.user, since=data.get("since"), until=data.get("until"), campaign_id=data.get("campaign")
+            )
+        except (InvalidInput, NotFound) as e:
+            form.add_error(None, str(e.message))
+            status = 400
+    else:
+        status = 400
+    return render(request, "reports/cases.html", {"form": form, "stats": stats}, status=status)

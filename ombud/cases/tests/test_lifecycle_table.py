@@ -19,6 +19,7 @@ def test_every_open_status_leads_to_closed():
     assert all(reaches_closed(s) for s in OPEN | {Case.Status.NOT_ACCEPTED})
 
 
-def test_a_closed_case_is_reopened_only_by_the_regulator():
-    assert allowed_from(Case.Status.CLOSED) == ["reopen"]
+def test_a_closed_case_is_only_referred_or_reopened_by_the_regulator():
+    assert allowed_from(Case.Status.CLOSED) == ["refer", "reopen"]
+    assert TRANSITIONS["refer"].parties == {"regulator"}
     assert TRANSITIONS["reopen"].parties == {"regulator"}

@@ -17,7 +17,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
-from ombud.campaigns.models import Campaign, RosterEntry, SiteOrganization
+from ombud.campaigns.models import Campaign, Inspection, RosterEntry, SiteOrganization
+from ombud.campaigns.queries import attendance_report
 from ombud.demo import figures, texts
 from ombud.demo.generator import DEFAULT_PASSWORD, SHANGHAI
 from ombud.demo.insurers import demo_insurers, short_name
@@ -277,3 +278,55 @@ def test_rerun_refuses_and_if_empty_does_nothing(demo):
     assert "already exists" in out.getvalue()
     after = (Organization.objects.count(), Staff.objects.count(), Visit.objects.count(), User.objects.count())
     assert after == before
+
+
+@pytest.mark.django_db
+def test_a_handful_of_executives_were_absent_and_the_report_names_them(demo):
+    r = attendance_report(demo.admin, demo.campaign.pk)
+    assert r["final"] is True
+    assert r["executives"] == 1_500
+    assert 5 <= r["executives_absent"] <= 8
+    assert r["executives_present"] == 1_500 - r["executives_absent"]
+    assert len(r["absent"]) == r["executives_absent"]
+    cities = [a["city_code"] for a in r["absent"]]
+    assert len(set(cities)) == len(cities)  # spread over as many cities
+    assert figures.MAOMING in cities
+    assert {a["rank"] for a in r["absent"]} == {"head", "deputy"}
+    assert sum(c["executives_absent"] for c in r["by_city"]) == r["executives_absent"]
+    assert sum(c["executives_absent"] for c in r["by_company"]) == r["executives_absent"]
+    assert 0 < r["executives_late"] < 0.1 * 1_500
+    # Staff came too, nearly all of them; every check-in lies on the day, every check-out after it.
+    assert 0.95 * r["staff"] < r["staff_present"] < r["staff"]
+    entries = RosterEntry.objects.filter(site__campaign=demo.campaign)
+    start = demo.campaign.starts_at
+    assert entries.filter(checked_in_at__lt=start - timedelta(hours=2)).count() == 0
+    assert entries.filter(checked_in_at__gt=start + timedelta(hours=1)).count() == 0
+    assert entries.filter(checked_in_at__isnull=False, checked_out_at__isnull=True).count() == 0
+    # The figures of the article stay as they were.
+    assert demo.report["executives"] == 1_500
+
+
+@pytest.mark.django_db
+def test_attendance_as_the_demo_logins_see_it(demo):
+    users = {u.username: u for u in User.objects.select_related("organization")}
+    maoming = attendance_report(users["maoming"], demo.campaign.pk)
+    assert [c["city_code"] for c in maoming["by_city"]] == [figures.MAOMING]
+    assert len(maoming["absent"]) == 1
+    assert len(maoming["by_city"][0]["companies"]) == 21
+    china_life = attendance_report(users["chinalife"], demo.campaign.pk)
+    assert [c["company_name"] for c in china_life["by_company"]] == ["中国人寿保险股份有限公司"]
+    # The Maoming China Life head checked in on his own login.
+    mine = users["chinalife_exec"].staff_profile.roster_entries.get()
+    assert mine.checked_in_by == users["chinalife_exec"]
+    assert mine.checked_in_at.astimezone(SHANGHAI).strftime("%H:%M") == "09:41"
+
+
+@pytest.mark.django_db
+def test_the_bureau_inspected_maoming(demo):
+    inspections = {i.site.city_id: i for i in Inspection.objects.select_related("site", "officer")}
+    assert set(inspections) == {figures.MAOMING, figures.GUANGZHOU}
+    maoming = inspections[figures.MAOMING]
+    assert maoming.officer.username == "officer"
+    assert maoming.led_by == "广东保监局副局长"
+    assert maoming.issues_found
+    assert "21家保险公司" in maoming.findings

@@ -67,10 +67,10 @@ def token_of(response) -> str:
 # ---- landing and login ---------------------------------------------------------------------
 
 
-def test_home_sends_site_staff_to_the_form_and_others_to_the_campaigns(world):
+def test_home_sends_site_staff_to_the_form_handlers_to_their_queue_and_the_regulator_to_the_campaigns(world):
     assert world.browser_client(world.staff_mm).get("/").url == NEW
     assert world.browser_client(world.officer).get("/").url == reverse("reports:campaigns")
-    assert world.browser_client(world.handler_a).get("/").url == reverse("reports:campaigns")
+    assert world.browser_client(world.handler_a).get("/").url == reverse("cases:queue")
 
 
 def test_pages_need_a_login(world, client):

@@ -284,3 +284,9 @@ def test_the_page_shows_the_ranking_to_the_regulator_only(world, data):
         "/oversight/evaluation/?period_start=2026-03-01&period_end=2026-01-01"
     )
     assert bad.status_code == 200 and 'class="form-error"' in bad.content.decode()
+
+
+def test_dates_far_out_of_range_are_a_400_not_an_overflow(world):
+    r = world.api(world.officer).get("/api/v1/evaluation", period_start="0001-01-01", period_end="9999-12-31")
+    assert r.status_code == 400
+    assert set(r.json()["error"]["fields"]) == {"period_start", "period_end"}

@@ -1,0 +1,158 @@
+"""Where a notification goes out: one small backend per channel, chosen in settings.
+
+A backend has one method, `send(message)`, which returns when the message was handed over and
+raises on any failure (the outbox in cases/notify.py retries, then records the failure). It
+never writes the clear address to a log.
+
+| alias     | class               | what it does                                                  |
+|-----------|---------------------|---------------------------------------------------------------|
+| `console` | `ConsoleBackend`    | logs the message with the address masked (development, demo)  |
+| `email`   | `EmailBackend`      | Django's mail (`send_mail`; SMTP settings, locmem in tests)   |
+| `gateway` | `SmsGatewayBackend` | HTTP POST of JSON to an SMS gateway, idempotency key = row id |
+| `memory`  | `MemoryBackend`     | appends to `notify_backends.outbox` (tests)                    |
+
+`OMBUD_SMS_BACKEND` and `OMBUD_EMAIL_BACKEND` take an alias or a dotted path to a class.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import send_mail
+from django.utils.module_loading import import_string
+
+from ombud.personal_data import mask_phone
+
+logger = logging.getLogger("ombud.notify")
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a backend sends: the outbox row's id (an idempotency key), channel, clear address
+    (only the backend sees it), subject (e-mail) and text."""
+
+    id: int
+    channel: str
+    address: str
+    subject: str
+    body: str
+
+    @property
+    def masked_address(self) -> str:
+        return mask_address(self.channel, self.address)
+
+
+def mask_email(address: str) -> str:
+    """wang.jianguo@example.cn → w***@example.cn"""
+    local, at, domain = address.partition("@")
+    if not at:
+        return "*" * len(address)
+    return (local[:1] + "***" if local else "***") + "@" + domain
+
+
+def mask_address(channel: str, address: str) -> str:
+    return mask_email(address) if channel == "email" else mask_phone(address)
+
+
+class NotificationBackend(Protocol):
+    def send(self, message: Message) -> None: ...
+
+
+class ConsoleBackend:
+    """Writes the message to the log (the worker's console), the address masked."""
+
+    def send(self, message: Message) -> None:
+        subject = f" [{message.subject}]" if message.subject else ""
+        logger.info("%s to %s%s: %s", message.channel.upper(), message.masked_address, subject, message.body)
+
+
+class EmailBackend:
+    """E-mail through Django's mail framework (EMAIL_* settings; locmem in tests)."""
+
+    def send(self, message: Message) -> None:
+        send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.address], fail_silently=False)
+
+
+class SmsGatewayError(Exception):
+    pass
+
+
+class SmsGatewayBackend:
+    """The interface to a real SMS gateway (a carrier's or a cloud provider's, behind a small
+    adapter): POST `{"id", "to", "text"}` as JSON with the API key as a bearer token and
+    `Idempotency-Key: ombud-notification-<id>`, so a resend after a crash is not delivered
+    twice. Any status other than 2xx, or no answer within the timeout, is a failure."""
+
+    timeout = 10.0
+
+    def __init__(self, url: str | None = None, key: str | None = None):
+        self.url = url if url is not None else settings.OMBUD_SMS_GATEWAY_URL
+        self.key = key if key is not None else settings.OMBUD_SMS_GATEWAY_KEY
+        if not self.url.startswith(("https://", "http://")):
+            raise ImproperlyConfigured("OMBUD_SMS_GATEWAY_URL must be an http(s) URL when OMBUD_SMS_BACKEND=gateway")
+
+    def send(self, message: Message) -> None:
+        payload = json.dumps({"id": str(message.id), "to": message.address, "text": message.body}).encode()
+        request = urllib.request.Request(  # noqa: S310 (scheme checked in __init__)
+            self.url,
+            data=payload,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Authorization": f"Bearer {self.key}",
+                "Idempotency-Key": f"ombud-notification-{message.id}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            raise SmsGatewayError(f"gateway answered HTTP {exc.code}") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise SmsGatewayError(f"gateway unreachable: {reason}") from None
+        if not 200 <= status < 300:
+            raise SmsGatewayError(f"gateway answered HTTP {status}")
+
+
+outbox: list[Message] = []
+
+
+class MemoryBackend:
+    """Keeps sent messages in the module-level `outbox` (like Django's locmem mail backend)."""
+
+    def send(self, message: Message) -> None:
+        outbox.append(message)
+
+
+ALIASES = {
+    "console": ConsoleBackend,
+    "email": EmailBackend,
+    "gateway": SmsGatewayBackend,
+    "memory": MemoryBackend,
+}
+
+
+def backend_for(channel: str) -> NotificationBackend:
+    """The configured backend of a channel (read from settings at each call, so tests can
+    override it); raises ImproperlyConfigured for an unknown alias or class."""
+    setting = {"sms": "OMBUD_SMS_BACKEND", "email": "OMBUD_EMAIL_BACKEND"}.get(channel)
+    if setting is None:
+        raise ImproperlyConfigured(f"no notification backend for channel {channel!r}")
+    name = getattr(settings, setting, "console")
+    cls = ALIASES.get(name)
+    if cls is None:
+        try:
+            cls = import_string(name)
+        except ImportError:
+            raise ImproperlyConfigured(
+                f"{setting}={name!r} is neither one of {', '.join(ALIASES)} nor an importable class"
+            ) from None
+    return cls()

@@ -1,0 +1,207 @@
+"""Reads of call-backs (回访), always from the regulator's scope (docs/callbacks.md).
+
+Call-backs are the regulator's work: only regulator officers (and admins) see them, each only
+in the cities of its jurisdiction, through the case each call-back is about. A company user
+gets Forbidden (its figures reach it, if at all, through the published evaluation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from ombud.campaigns.queries import access_campaign
+from ombud.directory.access import scope_for
+from ombud.directory.models import User
+from ombud.errors import Forbidden, InvalidInput, NotFound
+from ombud.oversight.models import CallAttempt, CallBack
+from ombud.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ST = CallBack.Status
+# Dates a period may name: anything else is a typo (and year 9999 + 1 day would overflow).
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def require_regulator(user: User) -> None:
+    if not (user.is_active and user.is_regulator):
+        raise Forbidden(_("Call-backs are for regulator officers."))
+
+
+def callbacks_for(user: User) -> QuerySet[CallBack]:
+    """The call-backs of the cases in the user's scope (regulators only)."""
+    require_regulator(user)
+    return CallBack.objects.filter(scope_for(user).q("case__"))
+
+
+def access_callback(user: User, callback_id: int, *, for_update: bool = False) -> CallBack:
+    """Load a call-back the user may work on: 403 for a non-regulator, 404 outside its scope."""
+    qs = callbacks_for(user)
+    if for_update:
+        # Row lock on PostgreSQL (two officers recording on the same call); SQLite's IMMEDIATE
+        # transactions serialise writers anyway.
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.select_related(
+            "case", "case__visit", "case__company", "case__company_root", "case__city", "assigned_to"
+        ).get(pk=callback_id)
+    except CallBack.DoesNotExist:
+        raise NotFound(_("No such call-back.")) from None
+
+
+def attempts_of(callback: CallBack) -> QuerySet[CallAttempt]:
+    return callback.attempts.select_related("by").order_by("at", "id")
+
+
+def period_bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """[since 00:00, until+1 00:00) in Asia/Shanghai, the days as the regulator reads them."""
+    errors = {
+        name: _("A date from %(first)s to %(last)s.") % {"first": EARLIEST, "last": LATEST}
+        for name, day in (("since", since), ("until", until))
+        if day and not EARLIEST <= day <= LATEST
+    }
+    if errors:
+        raise InvalidInput(_("The period is not valid."), fields=errors)
+    if since and until and since > until:
+        raise InvalidInput(_("The period ends before it starts."), fields={"until": _("on or after the start")})
+    start = datetime.combine(since, time.min, tzinfo=SHANGHAI) if since else None
+    end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=SHANGHAI) if until else None
+    return start, end
+
+
+@dataclass(frozen=True)
+class CallBackFilters:
+    status: str | None = None
+    campaign_id: int | None = None
+
+
+def filtered(user: User, f: CallBackFilters) -> QuerySet[CallBack]:
+    qs = callbacks_for(user)
+    if f.status:
+        if f.status not in ST.values:
+            raise InvalidInput(_("Unknown status."), fields={"status": ", ".join(ST.values)})
+        qs = qs.filter(status=f.status)
+    if f.campaign_id:
+        qs = qs.filter(campaign_id=f.campaign_id)
+    return qs
+
+
+def callback_page(user: User, f: CallBackFilters, *, cursor: str | None, limit: int) -> Page:
+    """Oldest listed first (the order to call in), keyset-paginated on (created_at, id), which
+    the `callback_list` index (status, created_at) serves. Rows carry their case, visit (for
+    the masked name and phone), company and city, and `attempt_count`."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(_("Bad limit."), fields={"limit": _("between 1 and %d") % MAX_LIMIT})
+    qs = filtered(user, f)
+    if cursor:
+        at, pk = decode_cursor(cursor)
+        qs = qs.filter(Q(created_at__gt=at) | Q(created_at=at, pk__gt=pk))
+    qs = (
+        qs.select_related("case", "case__visit", "case__company_root", "case__city", "assigned_to")
+        .annotate(attempt_count=Count("attempts"))
+        .order_by("created_at", "pk")
+    )
+    rows = list(qs[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].created_at, rows[-1].pk) if more and rows else None
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+def status_counts(user: User, f: CallBackFilters) -> dict[str, int]:
+    """How many call-backs of the (campaign-)filtered list are in each status: one query."""
+    qs = filtered(user, CallBackFilters(campaign_id=f.campaign_id))
+    counts = qs.aggregate(**{s: Count("id", filter=Q(status=s)) for s in ST.values})
+    return {s: counts[s] or 0 for s in ST.values}
+
+
+# ---- the report ---------------------------------------------------------------------------------
+
+COUNT_KEYS = ("listed", "pending", "reached", "unreachable", "answered", "refused", "solved", "satisfied")
+RATE_KEYS = ("reach_rate", "solved_rate", "mean_satisfaction", "satisfied_rate")
+
+
+def _aggregates() -> dict:
+    reached = Q(status=ST.REACHED)
+    return {
+        "listed": Count("id"),
+        "pending": Count("id", filter=Q(status=ST.PENDING)),
+        "reached": Count("id", filter=reached),
+        "unreachable": Count("id", filter=Q(status=ST.UNREACHABLE)),
+        "answered": Count("id", filter=reached & Q(satisfaction__isnull=False)),
+        "solved": Count("id", filter=reached & Q(solved=True)),
+        "satisfied": Count("id", filter=reached & Q(satisfaction__gte=4)),
+        "satisfaction_sum": Sum("satisfaction", filter=reached),
+    }
+
+
+def _ratio(num: int, den: int, places: int = 4) -> float | None:
+    return round(num / den, places) if den else None
+
+
+def _figures(row: dict) -> dict:
+    counts = {k: int(row.get(k) or 0) for k in ("listed", "pending", "reached", "unreachable", "answered", "solved")}
+    counts["satisfied"] = int(row.get("satisfied") or 0)
+    counts["refused"] = counts["reached"] - counts["answered"]
+    total = int(row.get("satisfaction_sum") or 0)
+    completed = counts["reached"] + counts["unreachable"]
+    return {
+        **counts,
+        "satisfaction_sum": total,
+        "reach_rate": _ratio(counts["reached"], completed),
+        "solved_rate": _ratio(counts["solved"], counts["answered"]),
+        "mean_satisfaction": _ratio(total, counts["answered"], 2),
+        "satisfied_rate": _ratio(counts["satisfied"], counts["answered"]),
+    }
+
+
+def report_queryset(
+    user: User, *, campaign_id: int | None = None, since: date | None = None, until: date | None = None
+) -> QuerySet[CallBack]:
+    qs = callbacks_for(user)
+    if campaign_id:
+        access_campaign(user, campaign_id)
+        qs = qs.filter(campaign_id=campaign_id)
+    start, end = period_bounds(since, until)
+    if start:
+        qs = qs.filter(case__closed_at__gte=start)
+    if end:
+        qs = qs.filter(case__closed_at__lt=end)
+    return qs
+
+
+def callback_report(
+    user: User, campaign_id: int | None = None, since: date | None = None, until: date | None = None
+) -> dict:
+    """Call-back figures per company (head office) and per city, in the user's scope.
+
+    Filters: the call-backs listed for a campaign, and/or of cases closed in [since, until]
+    (Asia/Shanghai days). Two SQL aggregates (GROUP BY company, GROUP BY city); the totals are
+    their sums. Returns::
+
+        {"totals": F,
+         "by_company": {company_root_id: {"name": str, **F}},
+         "by_city": {city_code or "": {"name": str, **F}}}
+
+    where F holds counts — listed, pending, reached, unreachable, answered (reached and took
+    the survey), refused (reached, declined the survey), solved (answered yes), satisfied
+    (satisfaction 4 or 5), satisfaction_sum — and rates, each None when its denominator is 0:
+    reach_rate = reached / (reached + unreachable) (pending calls are not counted yet);
+    solved_rate = solved / answered; mean_satisfaction = satisfaction_sum / answered (2
+    places); satisfied_rate = satisfied / answered. Rates are floats in [0, 1], 4 places.
+    """
+    qs = report_queryset(user, campaign_id=campaign_id, since=since, until=until)
+    by_company: dict[int, dict] = {}
+    rows = qs.values("case__company_root_id", "case__company_root__name", "case__company_root__short_name")
+    for row in rows.annotate(**_aggregates()).order_by("case__company_root_id"):
+        name = row["case__company_root__short_name"] or row["case__company_root__name"]
+        by_company[row["case__company_root_id"]] = {"name": name, **_figures(row)}
+    by_city: dict[str, dict] = {}
+    for row in qs.values("case__city_id", "case__city__name").annotate(**_aggregates()).order_by("case__city_id"):
+        by_city[row["case__city_id"] or ""] = {"name": row["case__city__name"] or _("no city"), **_figures(row)}
+    sums = {k: sum(f[k] for f in by_company.values()) for k in (*COUNT_KEYS, "satisfaction_sum")}
+    return {"totals": _figures(sums), "by_company": by_company, "by_city": by_city}

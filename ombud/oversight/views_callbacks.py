@@ -1,0 +1,372 @@
+"""Call-back pages: the call list with its filters and the build form, the call screen, the
+report.
+
+Thin by design: parse with a form, call `oversight.callbacks` (or a scoped read from
+`queries_callbacks`), render. Service errors become form errors (400) or a message (409), a
+non-regulator gets 403, a call-back outside the officer's scope 404. The consumer's full number
+appears only in the answer to the "open the number" POST, which the service audits, and that
+answer is never cached.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from ombud.audit.queries import entries_for
+from ombud.campaigns.queries import campaigns_for
+from ombud.directory.models import User
+from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from ombud.intake.tracking import format_tracking_no
+from ombud.oversight import callbacks as services
+from ombud.oversight import queries_callbacks as queries
+from ombud.oversight.models import CallAttempt, CallBack
+from ombud.personal_data import mask_name, mask_phone
+
+PAGE_SIZE = 50
+_DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class _ServiceErrors:
+    names: dict[str, str] = {}
+
+    def add_service_errors(self, error: DomainError) -> None:
+        placed = False
+        for key, message in error.fields.items():
+            name = self.names.get(key, key)
+            if name in self.fields:  # type: ignore[attr-defined]
+                self.add_error(name, str(message))  # type: ignore[attr-defined]
+                placed = True
+        if not placed:
+            self.add_error(None, str(error.message))  # type: ignore[attr-defined]
+
+
+def _campaign_field(label: object) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(label=label, required=False, coerce=int, empty_value=None)
+
+
+class BuildForm(_ServiceErrors, forms.Form):
+    names = {"campaign_id": "campaign"}
+
+    campaign = _campaign_field(gettext_lazy("Campaign"))
+    since = forms.DateField(label=gettext_lazy("Closed from"), required=False, widget=_DATE)
+    until = forms.DateField(label=gettext_lazy("Closed until"), required=False, widget=_DATE)
+    sample_size = forms.IntegerField(
+        label=gettext_lazy("Sample size"),
+        required=False,
+        min_value=1,
+        max_value=services.MAX_SAMPLE,
+        help_text=gettext_lazy("Empty: every consumer. A number: the list is topped up to that many, drawn at random."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    seed = forms.CharField(
+        label=gettext_lazy("Seed"),
+        required=False,
+        max_length=services.SEED_MAX,
+        help_text=gettext_lazy("For a sample: empty for a new random seed, or a seed to repeat a draw."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "mono"}),
+    )
+
+    def __init__(self, *args, campaigns: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].choices = [("", _("— any campaign —")), *campaigns]
+
+
+class FilterForm(forms.Form):
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    campaign = _campaign_field(gettext_lazy("Campaign"))
+
+    def __init__(self, *args, campaigns: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("— any status —")), *CallBack.Status.choices]
+        self.fields["campaign"].choices = [("", _("— any campaign —")), *campaigns]
+
+
+class AttemptForm(_ServiceErrors, forms.Form):
+    """Field ids are stable (id_result_0…, id_solved_0…, id_satisfaction_0…): tests use them."""
+
+    result = forms.ChoiceField(
+        label=gettext_lazy("Result of the call"),
+        choices=CallAttempt.Result.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose the result of the call.")},
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=services.NOTE_MAX)
+    solved = forms.ChoiceField(
+        label=gettext_lazy("Was the problem solved?"),
+        required=False,
+        choices=[("yes", gettext_lazy("yes")), ("no", gettext_lazy("no"))],
+        widget=forms.RadioSelect,
+    )
+    satisfaction = forms.ChoiceField(
+        label=gettext_lazy("How satisfied is the consumer?"),
+        required=False,
+        choices=[
+            ("1", gettext_lazy("very dissatisfied")),
+            ("2", gettext_lazy("dissatisfied")),
+            ("3", gettext_lazy("neither")),
+            ("4", gettext_lazy("satisfied")),
+            ("5", gettext_lazy("very satisfied")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("The consumer's comment"),
+        required=False,
+        max_length=services.COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReportForm(forms.Form):
+    campaign = _campaign_field(gettext_lazy("Campaign"))
+    since = forms.DateField(label=gettext_lazy("Closed from"), required=False, widget=_DATE)
+    until = forms.DateField(label=gettext_lazy("Closed until"), required=False, widget=_DATE)
+
+    def __init__(self, *args, campaigns: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].choices = [("", _("— any campaign —")), *campaigns]
+
+
+def _regulator_or_403(user: User) -> None:
+    try:
+        queries.require_regulator(user)
+    except Forbidden as e:
+        raise PermissionDenied(str(e.message)) from None
+
+
+def _campaigns(user: User) -> list[tuple[int, str]]:
+    return list(campaigns_for(user).values_list("pk", "name"))
+
+
+def _callback_or_404(user: User, callback_id: int) -> CallBack:
+    _regulator_or_403(user)
+    try:
+        return queries.access_callback(user, callback_id)
+    except NotFound:
+        raise Http404 from None
+
+
+# ---- the list and the build form ------------------------------------------------------------------
+
+
+def _render_list(request: HttpRequest, build_form: BuildForm | None = None, status: int = 200) -> HttpResponse:
+    user = request.user
+    campaigns = _campaigns(user)
+    filters = FilterForm(request.GET or None, campaigns=campaigns)
+    f = queries.CallBackFilters()
+    if filters.is_bound and filters.is_valid():
+        f = queries.CallBackFilters(
+            status=filters.cleaned_data["status"] or None, campaign_id=filters.cleaned_data["campaign"]
+        )
+    elif filters.is_bound:
+        status = 400
+    page = None
+    try:
+        page = queries.callback_page(user, f, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE)
+    except InvalidInput as e:
+        filters.add_error(None, str(e.message))
+        status = 400
+    rows = [
+        {
+            "cb": cb,
+            "tracking_no": format_tracking_no(cb.case.tracking_no),
+            # Masked here, in Python: the clear values never reach the template.
+            "name": mask_name(cb.case.visit.visitor_name),
+            "phone": mask_phone(cb.case.visit.visitor_phone),
+        }
+        for cb in (page.items if page else [])
+    ]
+    next_query = first_query = None
+    if page and page.next_cursor:
+        params = request.GET.copy()
+        params["cursor"] = page.next_cursor
+        next_query = params.urlencode()
+    if request.GET.get("cursor"):
+        params = request.GET.copy()
+        del params["cursor"]
+        first_query = params.urlencode()
+    context = {
+        "filters": filters,
+        "build_form": build_form or BuildForm(campaigns=campaigns),
+        "rows": rows,
+        "counts": queries.status_counts(user, f),
+        "next_query": next_query,
+        "first_query": first_query,
+    }
+    return render(request, "oversight/callback_list.html", context, status=status)
+
+
+@login_required
+@require_GET
+def callback_list(request: HttpRequest) -> HttpResponse:
+    _regulator_or_403(request.user)
+    return _render_list(request)
+
+
+@login_required
+@require_POST
+def build_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _regulator_or_403(user)
+    form = BuildForm(request.POST, campaigns=_campaigns(user))
+    if not form.is_valid():
+        return _render_list(request, form, status=400)
+    data = form.cleaned_data
+    try:
+        result = services.build_call_list(
+            user,
+            campaign_id=data["campaign"],
+            since=data["since"],
+            until=data["until"],
+            sample_size=data["sample_size"],
+            seed=data["seed"],
+        )
+    except (InvalidInput, NotFound) as e:
+        form.add_service_errors(e)
+        return _render_list(request, form, status=400)
+    text = _("Added to the call list: %(added)d (eligible %(eligible)d, already listed %(listed)d).") % {
+        "added": result.added,
+        "eligible": result.eligible,
+        "listed": result.already_listed,
+    }
+    if result.seed:
+        text += " " + _("Sample seed: %(seed)s") % {"seed": result.seed}
+    messages.success(request, text)
+    url = reverse("oversight:callbacks")
+    if data["campaign"]:
+        url += f"?campaign={data['campaign']}"
+    return redirect(url)
+
+
+# ---- the call screen -----------------------------------------------------------------------------
+
+
+def _render_call(
+    request: HttpRequest,
+    cb: CallBack,
+    *,
+    phone: str = "",
+    form: AttemptForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    case, visit = cb.case, cb.case.visit
+    attempts = list(queries.attempts_of(cb))
+    failed = sum(1 for a in attempts if a.result in services.FAILED_RESULTS)
+    context = {
+        "cb": cb,
+        "case": case,
+        "visit": visit,
+        "tracking_no": format_tracking_no(case.tracking_no),
+        "consumer_name": mask_name(visit.visitor_name),
+        "masked_phone": mask_phone(visit.visitor_phone),
+        "phone": phone,
+        "attempts": attempts,
+        "failed": failed,
+        "max_failed": services.MAX_FAILED_ATTEMPTS,
+        "openings": list(entries_for(cb, action="personal_data.unmask")),
+        "form": form or AttemptForm(),
+        "pending": cb.status == CallBack.Status.PENDING,
+    }
+    return render(request, "oversight/callback_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def callback_detail(request: HttpRequest, callback_id: int) -> HttpResponse:
+    return _render_call(request, _callback_or_404(request.user, callback_id))
+
+
+@never_cache
+@login_required
+@require_POST
+def open_phone(request: HttpRequest, callback_id: int) -> HttpResponse:
+    """Answer with the call screen showing the full number (audited by the service); the
+    number is in this one response only, never in a page a GET returns."""
+    user = request.user
+    _callback_or_404(user, callback_id)
+    try:
+        cb, phone = services.reveal_phone(user, callback_id, via="page")
+    except Conflict as e:
+        messages.error(request, str(e.message))
+        return redirect("oversight:callback", callback_id=callback_id)
+    except NotFound:
+        raise Http404 from None
+    return _render_call(request, cb, phone=phone)
+
+
+@login_required
+@require_POST
+def add_attempt(request: HttpRequest, callback_id: int) -> HttpResponse:
+    user = request.user
+    cb = _callback_or_404(user, callback_id)
+    form = AttemptForm(request.POST)
+    if not form.is_valid():
+        return _render_call(request, cb, form=form, status=400)
+    data = form.cleaned_data
+    try:
+        updated = services.record_attempt(
+            user,
+            callback_id,
+            result=data["result"],
+            note=data["note"],
+            solved=data["solved"] or None,
+            satisfaction=data["satisfaction"] or None,
+            comment=data["comment"],
+        )
+    except InvalidInput as e:
+        form.add_service_errors(e)
+        return _render_call(request, cb, form=form, status=400)
+    except Conflict as e:
+        messages.error(request, str(e.message))
+        return redirect("oversight:callback", callback_id=callback_id)
+    except NotFound:
+        raise Http404 from None
+    messages.success(
+        request,
+        _("Call recorded: %(result)s. The call-back is now %(status)s.")
+        % {"result": CallAttempt.Result(data["result"]).label, "status": updated.get_status_display()},
+    )
+    return redirect("oversight:callback", callback_id=callback_id)
+
+
+# ---- the report ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _regulator_or_403(user)
+    form = ReportForm(request.GET or None, campaigns=_campaigns(user))
+    data, status = None, 200
+    if not form.is_bound or form.is_valid():
+        cleaned = form.cleaned_data if form.is_bound else {}
+        try:
+            data = queries.callback_report(
+                user,
+                campaign_id=cleaned.get("campaign"),
+                since=cleaned.get("since"),
+                until=cleaned.get("until"),
+            )
+        except (InvalidInput, NotFound) as e:
+            form.add_error(None, str(e.message))
+            status = 400
+    else:
+        status = 400
+    context = {
+        "form": form,
+        "report": data,
+        "companies": sorted((data or {}).get("by_company", {}).values(), key=lambda r: (-r["listed"], r["name"])),
+        "cities": sorted((data or {}).get("by_city", {}).items()),
+    }
+    return render(request, "oversight/callback_report.html", context, status=status)

@@ -1,0 +1,51 @@
+"""Public API of published reports: `GET /api/v1/public/reports/{public_id}`, no token.
+
+Answers the frozen snapshot (the same data the public page and the files render) with the
+readers' reaction counts; a withdrawn or unknown report is a 404. Publishing is done by
+regulator officers on the /reports/publish/ page (reports/publication.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import Field
+
+from ombud.reports import publication
+
+router = Router(tags=["public"])
+
+PublicId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class ReactionCount(Schema):
+    code: str
+    label: str
+    count: int
+
+
+class PublicReport(Schema):
+    public_id: str
+    kind: str
+    title: str
+    language: str
+    published_at: datetime
+    snapshot: dict[str, Any]
+    reactions: list[ReactionCount]
+
+
+@router.get("/public/reports/{public_id}", auth=None, response=PublicReport)
+def public_report(request: HttpRequest, public_id: PublicId) -> dict:
+    report = publication.public_report(public_id)
+    return {
+        "public_id": report.public_id,
+        "kind": report.kind,
+        "title": report.title,
+        "language": report.language,
+        "published_at": report.published_at,
+        "snapshot": report.snapshot,
+        "reactions": publication.reaction_counts(report),
+    }

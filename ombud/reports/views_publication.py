@@ -1,0 +1,246 @@
+"""Pages of reports to the media: publish (with a preview), the list of published reports
+(with withdraw), and the public report page with its files and the readers' reaction poll.
+
+Thin by design: parse with a form, call `reports.publication`, render. A published report's
+page and files are rendered from its frozen snapshot only. Service errors become form errors
+(400) or 403/404/409 answers, never a 500. Writes are POSTs with a CSRF token, answered with a
+redirect (POST-redirect-GET).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ombud.campaigns.queries import campaigns_for
+from ombud.directory.models import User
+from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from ombud.reports import exports, publication
+from ombud.reports.models import PublishedReport
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_UNSAFE_FILENAME = re.compile(r'[\x00-\x1f\\/:*?"<>|]+')
+
+
+class PublishForm(forms.Form):
+    """Field ids (id_campaign, id_since, id_until, id_title, id_language) are stable: the
+    browser journey uses them."""
+
+    campaign = forms.TypedChoiceField(label=gettext_lazy("Campaign"), required=False, coerce=int, empty_value=None)
+    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    title = forms.CharField(
+        label=gettext_lazy("Title"),
+        required=False,
+        max_length=publication.TITLE_MAX,
+        strip=True,
+        help_text=gettext_lazy("Leave empty for the standard title."),
+    )
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of the report"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE
+    )
+
+    def __init__(self, *args, campaigns: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].choices = [("", _("— a period instead —")), *campaigns]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("campaign") is None and not (data.get("since") or data.get("until")) and not self.errors:
+            self.add_error("campaign", _("Choose a campaign, or give the first and last day of a period."))
+        return data
+
+    def add_service_errors(self, error: DomainError) -> None:
+        names = {"campaign_id": "campaign"}
+        for key, message in error.fields.items():
+            name = names.get(key, key)
+            self.add_error(name if name in self.fields else None, str(message))
+        if not error.fields:
+            self.add_error(None, str(error.message))
+
+    def service_kwargs(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "campaign_id": d["campaign"],
+            "since": d["since"],
+            "until": d["until"],
+            "title": d["title"],
+            "language": d["language"],
+        }
+
+
+def _regulator_or_403(user: User) -> None:
+    if not user.is_regulator:
+        raise PermissionDenied(_("Only regulator officers publish reports."))
+
+
+def _page_context(snapshot: dict) -> dict:
+    return {"snap": publication.for_display(snapshot), "charts": snapshot["charts"]}
+
+
+# ---- publishing (regulator officers) ----------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def publish_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _regulator_or_403(user)
+    campaigns = [(c.pk, c.name) for c in campaigns_for(user)]
+    snapshot, status = None, 200
+    if request.method == "POST":
+        form = PublishForm(request.POST, campaigns=campaigns)
+        action = request.POST.get("action", "preview")
+        if form.is_valid():
+            try:
+                if action == "publish":
+                    report = publication.publish(user, **form.service_kwargs())
+                    messages.success(request, _("The report is published."))
+                    return redirect(f"{reverse('publication:published')}?{urlencode({'new': report.public_id})}")
+                snapshot = publication.preview(user, **form.service_kwargs())
+            except InvalidInput as e:
+                form.add_service_errors(e)
+            except Forbidden as e:
+                form.add_error(None, str(e.message))
+                status = 403
+        if form.errors and status == 200:
+            status = 400
+    else:
+        initial = {}
+        if (campaign := request.GET.get("campaign", "")).isdigit():
+            initial["campaign"] = int(campaign)
+        form = PublishForm(initial=initial, campaigns=campaigns)
+    context = {"form": form, "preview": snapshot is not None}
+    if snapshot is not None:
+        context.update(_page_context(snapshot))
+    return render(request, "reports/publication/publish.html", context, status=status)
+
+
+@login_required
+@require_GET
+def published_list(request: HttpRequest) -> HttpResponse:
+    _regulator_or_403(request.user)
+    reports = list(publication.published_reports_for(request.user).annotate(n_reactions=Count("reactions"))[:200])
+    new = request.GET.get("new", "")
+    return render(
+        request,
+        "reports/publication/published.html",
+        {"reports": reports, "new": next((r for r in reports if r.public_id == new), None)},
+    )
+
+
+@login_required
+@require_POST
+def withdraw_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    _regulator_or_403(request.user)
+    try:
+        report = publication.withdraw(request.user, public_id)
+    except NotFound:
+        raise Http404 from None
+    except Conflict as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(request, _("“%(title)s” is withdrawn from the public site.") % {"title": report.title})
+    return redirect("publication:published")
+
+
+# ---- the public report ------------------------------------------------------------------------
+
+
+def _public_or_404(public_id: str) -> PublishedReport:
+    try:
+        return publication.public_report(public_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _render_public(
+    request: HttpRequest, report: PublishedReport, *, status: int = 200, error: str = ""
+) -> HttpResponse:
+    cookie = request.COOKIES.get(publication.VOTER_COOKIE)
+    reactions = publication.reaction_counts(report)
+    context = {
+        "report": report,
+        **_page_context(report.snapshot),
+        "reactions": reactions,
+        "reactions_total": sum(r["count"] for r in reactions),
+        "choice": publication.reader_choice(report, cookie),
+        "reaction_error": error,
+    }
+    return render(request, "reports/publication/public.html", context, status=status)
+
+
+@require_GET
+def public_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _render_public(request, _public_or_404(public_id))
+
+
+@require_POST
+def react_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    report = _public_or_404(public_id)
+    cookie = request.COOKIES.get(publication.VOTER_COOKIE)
+    fresh = not publication.valid_voter_cookie(cookie)
+    if fresh:
+        cookie = publication.new_voter_cookie()
+    try:
+        publication.react(report, cookie or "", request.POST.get("reaction", ""))
+    except InvalidInput:
+        return _render_public(request, report, status=400, error=_("Choose one of the reactions."))
+    except Conflict as e:
+        return _render_public(request, report, status=409, error=str(e.message))
+    messages.success(request, _("Thank you: your reaction is counted."))
+    response = redirect(reverse("publication:public", args=[report.public_id]) + "#reactions")
+    if fresh:
+        response.set_cookie(
+            publication.VOTER_COOKIE,
+            cookie,
+            max_age=publication.VOTER_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return response
+
+
+def _filename(report: PublishedReport, extension: str) -> str:
+    stem = _UNSAFE_FILENAME.sub("_", report.title).strip(" ._")[:80] or "report"
+    day = report.published_at.astimezone(publication.SHANGHAI).date().isoformat()
+    return f"{stem}-{day}.{extension}"
+
+
+def _file(request: HttpRequest, public_id: str, extension: str) -> HttpResponse:
+    report = _public_or_404(public_id)
+    url = request.build_absolute_uri(reverse("publication:public", args=[report.public_id]))
+    published_at = report.published_at.astimezone(publication.SHANGHAI).date().isoformat()
+    if extension == "docx":
+        body, content_type = exports.report_docx(report.snapshot, url=url, published_at=published_at), DOCX
+    else:
+        body, content_type = exports.report_xlsx(report.snapshot, url=url, published_at=published_at), XLSX
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, _filename(report, extension))
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def public_docx(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _file(request, public_id, "docx")
+
+
+@require_GET
+def public_xlsx(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _file(request, public_id, "xlsx")
