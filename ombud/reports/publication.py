@@ -55,14 +55,13 @@ from ombud.campaigns.queries import access_campaign
 from ombud.directory.access import scope_for
 from ombud.directory.models import User
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
-from ombud.intake.models import Visit
 from ombud.oversight import evaluation
 from ombud.oversight.queries_callbacks import callback_report
 from ombud.oversight.spotchecks import pass_rates
 from ombud.oversight.typical import published_typical_cases
 from ombud.reports import press
 from ombud.reports.models import PublishedReport, Reaction, ReportReaction
-from ombud.reports.queries import COUNT_KEYS, _counts, campaign_report, case_statistics
+from ombud.reports.queries import COUNT_KEYS, campaign_report, case_statistics, period_report
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SNAPSHOT_VERSION = 1
@@ -193,20 +192,7 @@ def _visit_report(user: User, subject: Subject) -> dict:
         return campaign_report(user, subject.campaign)
     start = datetime.combine(subject.since, time.min, tzinfo=SHANGHAI)
     end = datetime.combine(subject.until + timedelta(days=1), time.min, tzinfo=SHANGHAI)
-    visits: QuerySet[Visit] = scope_for(user).filter(Visit.objects.filter(received_at__gte=start, received_at__lt=end))
-    totals = visits.aggregate(**_counts())
-    by_city = [
-        {"city_code": r.pop("city_id"), "city_name": r.pop("city__name"), "companies": 0, "staff": 0, **r}
-        for r in visits.exclude(city_id=None).values("city_id", "city__name").annotate(**_counts()).order_by("city_id")
-    ]
-    by_company = [
-        {"company_name": r.pop("company_root__name"), **r}
-        for r in visits.exclude(company_root_id=None)
-        .values("company_root_id", "company_root__name")
-        .annotate(**_counts())
-        .order_by("-visits", "company_root_id")
-    ]
-    return {**{k: totals[k] for k in COUNT_KEYS}, "by_city": by_city, "by_company": by_company}
+    return period_report(user, start, end)
 
 
 def _press(subject: Subject, report: dict) -> dict:

@@ -92,11 +92,28 @@ def _visible_sites(scope: Scope, campaign: Campaign) -> QuerySet[Site]:
     return sites.none()
 
 
+def _breakdown(visits: QuerySet[Visit]) -> tuple[dict, list[dict], list[dict]]:
+    """The counts of `visits` in total, per city and per company (head office): three
+    aggregates, whatever the number of visits."""
+    totals = visits.aggregate(**_counts())
+    by_city = [
+        {"city_code": row.pop("city_id"), "city_name": row.pop("city__name"), **row}
+        for row in visits.exclude(city_id=None).values("city_id", "city__name").annotate(**_counts())
+    ]
+    by_company = [
+        {"company_id": row.pop("company_root_id"), "company_name": row.pop("company_root__name"), **row}
+        for row in visits.exclude(company_root_id=None)
+        .values("company_root_id", "company_root__name")
+        .annotate(**_counts())
+        .order_by("-visits", "company_root_id")
+    ]
+    return {k: totals[k] for k in COUNT_KEYS}, by_city, by_company
+
+
 def campaign_report(user: User, campaign: Campaign) -> dict:
     """Province totals, per city and per company, as the user may see them."""
     scope = scope_for(user)
-    visits = campaign_visits(scope, campaign)
-    totals = visits.aggregate(**_counts())
+    totals, cities, by_company = _breakdown(campaign_visits(scope, campaign))
 
     by_city: dict[str, dict] = {
         code: {"city_code": code, "city_name": name, **_zero()}
@@ -105,29 +122,28 @@ def campaign_report(user: User, campaign: Campaign) -> dict:
         .values_list("city_id", "city__name")
         .distinct()
     }
-    for row in visits.exclude(city_id=None).values("city_id", "city__name").annotate(**_counts()):
-        code = row.pop("city_id")
-        by_city[code] = {"city_code": code, "city_name": row.pop("city__name"), **row}
-
+    by_city.update({row["city_code"]: row for row in cities})
     roster = city_participation(scope, campaign)
     for code, row in by_city.items():
         row.update(roster.get(code, {"staff": 0, "executives": 0, "companies": 0}))
-
-    by_company = [
-        {"company_id": row.pop("company_root_id"), "company_name": row.pop("company_root__name"), **row}
-        for row in visits.exclude(company_root_id=None)
-        .values("company_root_id", "company_root__name")
-        .annotate(**_counts())
-        .order_by("-visits", "company_root_id")
-    ]
     return {
         "campaign_id": campaign.pk,
         "campaign_name": campaign.name,
-        **{k: totals[k] for k in COUNT_KEYS},
+        **totals,
         **participation(scope, campaign),
         "by_city": sorted(by_city.values(), key=lambda r: r["city_code"]),
         "by_company": by_company,
     }
+
+
+def period_report(user: User, starts_at: datetime, ends_at: datetime) -> dict:
+    """The same counts for the visits received in [starts_at, ends_at), of any campaign or
+    none, as the user may see them (no rosters: a period has no sites of its own)."""
+    visits = scope_for(user).filter(Visit.objects.filter(received_at__gte=starts_at, received_at__lt=ends_at))
+    totals, by_city, by_company = _breakdown(visits)
+    for row in by_city:
+        row.update(companies=0, staff=0)
+    return {**totals, "by_city": sorted(by_city, key=lambda r: r["city_code"]), "by_company": by_company}
 
 
 def _roster_q(scope: Scope) -> Q:
