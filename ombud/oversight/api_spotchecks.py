@@ -50,6 +50,7 @@ class StratumOut(Schema):
     company_name: str
     outcome: str
     population: int  # the stratum's population now (see docs/spot-checks.md)
+    population_drawn: int  # ... and at the draw
     sample: int
     checked: int
     improper: int

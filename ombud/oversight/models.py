@@ -43,6 +43,9 @@ class SpotCheck(models.Model):
     size_mode = models.CharField(_("sample size by"), max_length=8, choices=SizeMode.choices)
     size_value = models.PositiveIntegerField(_("sample size"))
     population = models.PositiveIntegerField(_("population"), default=0)
+    # Each stratum's population at the draw: [{"company_id", "outcome", "population"}], so the
+    # strata table shows what the sample was drawn from even after cases move on.
+    strata = models.JSONField(_("strata at the draw"), default=list, blank=True)
     drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     drawn_at = models.DateTimeField(_("drawn at"))
 

@@ -209,6 +209,7 @@ def draw(
         size_mode=size_mode,
         size_value=size_value,
         population=len(members),
+        strata=[{"company_id": st.company_id, "outcome": st.outcome, "population": st.population} for st in strata],
         drawn_by=actor,
         drawn_at=now or timezone.now(),
     )
@@ -254,8 +255,11 @@ def redraw(spot_check: SpotCheck, sample_ids: list[int]) -> Redraw:
     return Redraw(population=len(members), strata=strata, case_ids=ids, same_sample=ids == sample_ids)
 
 
-def strata_table(items: list[SpotCheckItem], counts: dict[tuple[int, str], int]) -> list[dict]:
-    """Per stratum: the population now, the sample drawn, and the findings so far."""
+def strata_table(
+    items: list[SpotCheckItem], counts: dict[tuple[int, str], int], drawn: list[dict] | None = None
+) -> list[dict]:
+    """Per stratum: the population at the draw and now, the sample drawn, and the findings so far."""
+    at_draw = {(r["company_id"], r["outcome"]): r["population"] for r in drawn or []}
     rows: dict[tuple[int, str], dict] = {}
     for (company_id, outcome), n in counts.items():
         rows[(company_id, outcome)] = {
@@ -281,6 +285,13 @@ def strata_table(items: list[SpotCheckItem], counts: dict[tuple[int, str], int])
         row["sample"] += 1
         row["checked"] += item.finding != ""
         row["improper"] += item.finding == SpotCheckItem.Finding.IMPROPER
+    for key in at_draw:
+        rows.setdefault(
+            key,
+            {"company_id": key[0], "outcome": key[1], "population": 0, "sample": 0, "checked": 0, "improper": 0},
+        )
+    for key, row in rows.items():
+        row["population_drawn"] = at_draw.get(key, 0)
     names = q.company_names({k[0] for k in rows})
     ordered = sorted(rows.values(), key=lambda r: (r["company_id"], _OUTCOME_ORDER.get(r["outcome"], 99)))
     for r in ordered:
@@ -469,4 +480,5 @@ def describe(user: User, spot_check_id: int, *, verify: bool | None = None) -> D
     if verify is None:
         verify = spot_check.population <= AUTO_VERIFY_MAX
     again = redraw(spot_check, [i.case_id for i in items]) if verify else None
-    return Described(spot_check, items, strata_table(items, counts), sum(counts.values()), again)
+    table = strata_table(items, counts, spot_check.strata)
+    return Described(spot_check, items, table, sum(counts.values()), again)

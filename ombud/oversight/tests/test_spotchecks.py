@@ -707,3 +707,12 @@ def test_another_bureaus_spot_check_page_is_not_found(world, population):
 )
 def test_the_follow_ups_offered_follow_the_lifecycle(status, offered):
     assert spotchecks.follow_ups_allowed(status) == offered
+
+
+def test_the_strata_populations_at_the_draw_are_kept(world, population):
+    spot_check = draw(world)
+    stored = {(s["company_id"], s["outcome"]): s["population"] for s in spot_check.strata}
+    assert sum(stored.values()) == spot_check.population
+    described = spotchecks.describe(world.officer, spot_check.pk, verify=False)
+    assert {(r["company_id"], r["outcome"]): r["population_drawn"] for r in described.strata} == stored
+    assert all(r["sample"] <= r["population_drawn"] for r in described.strata)
