@@ -155,7 +155,7 @@ _LABELS = {
     "due_at": gettext_lazy("Deadline"),
     "level": gettext_lazy("Extension"),
     "channel": gettext_lazy("Channel"),
-    "audience": gettext_lazy("To"),
+    "audience": gettext_lazy("Recipient"),
     "address": gettext_lazy("Address"),
     "template": gettext_lazy("Template"),
     "subject": gettext_lazy("Subject"),

@@ -19,12 +19,14 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from ombud.campaigns.attendance import SheetRow, check_in, check_out, record_sheet
 from ombud.campaigns.inspections import InspectionInput, record_inspection
 from ombud.campaigns.models import Campaign, RosterEntry, Site
 from ombud.campaigns.services import CampaignInput, SiteInput, add_site, create_campaign, roster
-from ombud.demo import figures, people, texts
+from ombud.cases import notify
+from ombud.demo import casework, figures, oversight, people, texts
 from ombud.demo.insurers import Insurer, branch_name, demo_insurers
 from ombud.directory.models import Jurisdiction, Organization, Region, Staff, User
 from ombud.intake.models import Visit
@@ -82,16 +84,39 @@ class DemoResult:
     logins: list[Login] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    # The moment today's cases are dated from (their due dates are relative to it).
+    now: datetime | None = None
+    # The published report to the media: its public page is /r/<report_public_id>/.
+    report_public_id: str = ""
+
+    @property
+    def report_path(self) -> str:
+        return f"/r/{self.report_public_id}/" if self.report_public_id else ""
 
 
-DEMO_USERNAMES = ("admin", "officer", "maoming", "guangzhou", "chinalife", "chinalife_exec")
+DEMO_USERNAMES = ("admin", "officer", "officer2", "maoming", "guangzhou", "chinalife", "chinalife_exec")
+# Demo logins with an e-mail address, so that the deadline worker's reminders and escalations
+# reach someone (the console backend prints them, masked). example.com is reserved (RFC 2606).
+DEMO_EMAILS = {
+    "officer": "officer@example.com",
+    "officer2": "officer2@example.com",
+    "chinalife": "chinalife@example.com",
+    "chinalife_exec": "chinalife.exec@example.com",
+}
+
+
+def handler_username(insurer: Insurer) -> str:
+    """The complaint handler of each other insurer: no login (unusable password), but the
+    party that decides its company's cases in the demo."""
+    return f"demo-handler-{insurer.rank:02d}"
 
 
 def conflicts() -> list[str]:
     """What already in the database would clash with the demo; empty when it can be built."""
     if Campaign.objects.filter(name=figures.CAMPAIGN_NAME).exists():
         return [f"the campaign 「{figures.CAMPAIGN_NAME}」 exists"]
-    taken = sorted(User.objects.filter(username__in=DEMO_USERNAMES).values_list("username", flat=True))
+    usernames = [*DEMO_USERNAMES, *(handler_username(i) for i in demo_insurers())]
+    taken = sorted(User.objects.filter(username__in=usernames).values_list("username", flat=True))
     names = [GD_BUREAU[0], SZ_BUREAU[0], MEDIATION[0], *(i.name for i in demo_insurers())]
     orgs = sorted(Organization.objects.filter(name__in=names).values_list("name", flat=True))
     found = [f"user {u!r}" for u in taken] + [f"organization {n}" for n in orgs]
@@ -135,7 +160,7 @@ class _Builder:
         self.sz = Organization.objects.create(
             kind=Organization.Kind.REGULATOR, name=SZ_BUREAU[0], short_name=SZ_BUREAU[1], region_id=figures.SHENZHEN
         )
-        Organization.objects.create(
+        self.mediation = Organization.objects.create(
             kind=Organization.Kind.MEDIATION, name=MEDIATION[0], short_name=MEDIATION[1], region_id=figures.PROVINCE
         )
         Jurisdiction.objects.bulk_create(
@@ -198,6 +223,10 @@ class _Builder:
         self.officer = User.objects.create_user(
             username="officer", password=None, role=User.Role.REGULATOR_OFFICER, organization=self.gd
         )
+        # A second officer: typical cases are approved by another officer than their author.
+        self.officer2 = User.objects.create_user(
+            username="officer2", password=None, role=User.Role.REGULATOR_OFFICER, organization=self.gd
+        )
         self.site_users = {
             figures.MAOMING: User.objects.create_user(
                 username="maoming", password=None, role=User.Role.SITE_STAFF, organization=self.gd
@@ -216,6 +245,28 @@ class _Builder:
             organization=self.branch(figures.MAOMING, self.by_name[CHINA_LIFE]),
         )
         User.objects.filter(username__in=DEMO_USERNAMES).update(password=hashed)
+        for username, email in DEMO_EMAILS.items():
+            User.objects.filter(username=username).update(email=email)
+        # Each other insurer's complaint handler at its head office (China Life's is `chinalife`).
+        names = random.Random(self.seed + 5)  # its own stream: the day's replay stays the same
+        handlers = []
+        for insurer in self.insurers:
+            if insurer.name == CHINA_LIFE:
+                continue
+            name = people.person_name(names)
+            handler = User(
+                username=handler_username(insurer),
+                role=User.Role.COMPANY_HANDLER,
+                organization=self.heads[insurer.name],
+                last_name=name[:1],
+                first_name=name[1:],
+            )
+            handler.set_unusable_password()
+            handlers.append(handler)
+        User.objects.bulk_create(handlers)
+        self.handlers: dict[int, User] = {self.heads[CHINA_LIFE].pk: self.handler}
+        for handler in User.objects.filter(username__in=[h.username for h in handlers]).select_related("organization"):
+            self.handlers[handler.organization_id] = handler
 
     # ---- campaign, sites, staff -------------------------------------------------------------
 
@@ -412,7 +463,7 @@ class _Builder:
         self.licence_serial += 1
         return name, people.licence_number(insurer.rank, insurer.is_life, code, self.licence_serial)
 
-    def plan(self) -> list[tuple[datetime, User, VisitInput]]:
+    def plan(self) -> list[tuple[datetime, User, VisitInput, str]]:
         """Every visit of the day, in the order they arrived."""
         rng = self.rng
         plans = []
@@ -431,7 +482,8 @@ class _Builder:
         plans.sort(key=lambda p: p[0])
         return plans
 
-    def _visit(self, code: str, kind: str, outcome: str, referred: bool) -> tuple[User, VisitInput]:
+    def _visit(self, code: str, kind: str, outcome: str, referred: bool) -> tuple[User, VisitInput, str]:
+        """Who records the visit, what they record, and the complaint's issue (texts.ISSUES)."""
         rng = self.rng
         city = self.regions[code].name
         district = rng.choice(self.districts[code])
@@ -497,14 +549,17 @@ class _Builder:
             due_date=due,
             handled_by=(Visit.HandledBy.REGULATOR if referred else Visit.HandledBy.COMPANY) if due else "",
         )
-        return actor, data
+        return actor, data, text.issue
 
-    def replay(self, plans: list[tuple[datetime, User, VisitInput]]) -> None:
+    def replay(self, plans: list[tuple[datetime, User, VisitInput, str]]) -> None:
         step = max(1, len(plans) // 5)
         recorders: dict[int, VisitRecorder] = {}  # one per actor: each site is checked once
-        for n, (at, actor, data) in enumerate(plans, 1):
+        self.case_issue: dict[int, str] = {}  # the issue of each complaint's case (texts.ISSUES)
+        for n, (at, actor, data, issue) in enumerate(plans, 1):
             recorder = recorders.get(actor.pk) or recorders.setdefault(actor.pk, VisitRecorder(actor))
-            recorder.record(data, received_at=at)
+            recorded = recorder.record(data, received_at=at)
+            if recorded.case_id is not None:
+                self.case_issue[recorded.case_id] = issue
             if n % step == 0 or n == len(plans):
                 self.log(f"  {n:>6,}/{len(plans):,} visits, {at.astimezone(SHANGHAI):%H:%M}")
 
@@ -547,10 +602,48 @@ def build(
         t1 = time.perf_counter()
         b.replay(plans)
         seconds["replay"] = time.perf_counter() - t1
+        # After the day, and today: no SMS for any of it (made-up consumers, 2012 milestones).
+        with notify.muted():
+            t1 = time.perf_counter()
+            backlog = casework.backlog_2011(b)
+            seconds["backlog_2011"] = time.perf_counter() - t1
+            log(
+                f"2011 Q4: {backlog.cases} complaints by phone, letter and online, handled and closed "
+                f"({backlog.late} late; {backlog.actions:,} actions, {seconds['backlog_2011']:.1f} s)"
+            )
+            t1 = time.perf_counter()
+            settled = casework.settle_2012(b)
+            seconds["settle_2012"] = time.perf_counter() - t1
+            log(
+                f"2012 follow-up: {settled.cases} time-limited cases decided, the consumers informed and the cases "
+                f"closed ({settled.by_regulator} by the bureau, {settled.late} late, {settled.reviews} reviews, "
+                f"{settled.mediations} mediations; {settled.actions:,} actions, {seconds['settle_2012']:.1f} s)"
+            )
+            t1 = time.perf_counter()
+            now = timezone.now()
+            today = casework.current_work(b, now)
+            seconds["today"] = time.perf_counter() - t1
+            states = ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in (today.by_state or {}).items())
+            log(
+                f"Today's work: {today.cases} complaints by phone, letter and online of the last 25 days "
+                f"({states}; {seconds['today']:.1f} s)"
+            )
+            t1 = time.perf_counter()
+            checks = oversight.build(b)
+            seconds["oversight"] = time.perf_counter() - t1
+            log(
+                f"Oversight: a spot check of {checks.sampled} cases ({checks.checked} checked, {checks.improper} not "
+                f"handled properly), {checks.call_list} call-backs ({checks.reached} reached, {checks.unreachable} "
+                f"unreachable), {checks.figures} company figures, {len(checks.typical_cases or [])} typical cases "
+                f"published, the report to the media published ({seconds['oversight']:.1f} s)"
+            )
     seconds["total"] = time.perf_counter() - t0
+    report_path = f"/r/{checks.report_public_id}/"
+    log(f"Published report to the media: {report_path} (e.g. http://127.0.0.1:8000{report_path})")
     logins = [
         Login("admin", "regulator admin (superuser)", "everything"),
         Login("officer", "regulator officer", GD_BUREAU[1]),
+        Login("officer2", "regulator officer (approves typical cases)", GD_BUREAU[1]),
         Login("maoming", "site staff", b.sites[figures.MAOMING].name),
         Login("guangzhou", "site staff", b.sites[figures.GUANGZHOU].name),
         Login("chinalife", "company handler", CHINA_LIFE),
@@ -560,6 +653,19 @@ def build(
         campaign=b.campaign_obj,
         password=password,
         logins=logins,
-        counts={"staff": n_staff, "visits": len(plans), **present, "inspections": n_inspections},
+        counts={
+            "staff": n_staff,
+            "visits": len(plans),
+            **present,
+            "inspections": n_inspections,
+            "backlog_2011": backlog.cases,
+            "settled_2012": settled.cases,
+            "today": today.cases,
+            "spot_check_items": checks.sampled,
+            "call_backs": checks.call_list,
+            "typical_cases": len(checks.typical_cases or []),
+        },
         seconds=seconds,
+        now=now,
+        report_public_id=checks.report_public_id,
     )

@@ -676,12 +676,21 @@ def _due_text(due: date) -> str:
     return f"{due.month}月{due.day}日"
 
 
-def _slots(rng: random.Random, *, insurer: Insurer | None, line: str, city: str, district: str, agent: str) -> dict:
+def _slots(
+    rng: random.Random,
+    *,
+    insurer: Insurer | None,
+    line: str,
+    city: str,
+    district: str,
+    agent: str,
+    this_year: int = 2012,
+) -> dict:
     low, high = AMOUNTS.get(line, (2_000, 50_000))
     amount, amount_text = _money(rng, low, high)
     low_value = max(100, round(amount * rng.uniform(0.2, 0.7), -2))
     pay_years = rng.choice((10, 15, 20))
-    year = rng.randint(2003, 2011)
+    year = rng.randint(this_year - 9, this_year - 1)
     return {
         "company": insurer.short_name if insurer else "保险公司",
         "line": _line_word(rng, line) if line else "保险",
@@ -689,7 +698,7 @@ def _slots(rng: random.Random, *, insurer: Insurer | None, line: str, city: str,
         "district": district,
         "agent": agent,
         "year": year,
-        "paid_years": max(1, 2012 - year),
+        "paid_years": max(1, this_year - year),
         "pay_years": pay_years,
         "pay_years_short": rng.choice((3, 5)),
         "month": rng.randint(1, 12),
@@ -741,8 +750,13 @@ def complaint(
     outcome: str,
     referred: bool = False,
     due: date | None = None,
+    this_year: int = 2012,
 ) -> Text:
-    """A complaint against `insurer`; with `agent`, one that names the practitioner."""
+    """A complaint against `insurer`; with `agent`, one that names the practitioner.
+
+    `outcome` is the visit's (resolved_on_site, time_limited), which closes the text with how
+    it was settled; "" for a complaint by phone, letter or online, which tells only the facts
+    and the request. `this_year` is the year it is made in (the policy years are before it)."""
     candidates = []
     for issue in ISSUES:
         weights, facts = _complaint_choices(issue, insurer, bool(agent))
@@ -752,13 +766,15 @@ def complaint(
     issue, weights, facts, _w = rng.choices(candidates, weights=[c[3] for c in candidates])[0]
     lines = list(weights)
     line = rng.choices(lines, weights=[weights[x] for x in lines])[0]
-    slots = _slots(rng, insurer=insurer, line=line, city=city, district=district, agent=agent)
+    slots = _slots(rng, insurer=insurer, line=line, city=city, district=district, agent=agent, this_year=this_year)
     slots["due"] = _due_text(due) if due else ""
     slots["violation"] = rng.choice(issue.violations)
     if referred:
         closing = rng.choice(REFERRED)
     elif outcome == "time_limited":
         closing = rng.choice(TIME_LIMITED)
+    elif not outcome:
+        closing = ""
     elif rng.random() < 0.75:
         closing = rng.choice(issue.resolutions)
     else:

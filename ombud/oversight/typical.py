@@ -37,7 +37,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from ombud.audit.services import record
 from ombud.cases.lifecycle import DECIDED_OR_LATER
@@ -181,7 +181,7 @@ class Review:
 
 
 KIND_LABELS = {
-    "name": gettext_lazy("name"),
+    "name": pgettext_lazy("person", "name"),
     "phone": gettext_lazy("phone number"),
     "id_number": gettext_lazy("ID-card number"),
     "bank_card": gettext_lazy("bank-card number"),
@@ -458,7 +458,7 @@ def publish_typical_case(actor: User, typical_id: int, *, now: datetime | None =
         )
     left = personal_data_left("\n".join((again.title, again.narrative.text, again.lesson)), tc.case)
     if left:
-        what = {"name": _("name"), "phone": _("phone number"), "id_number": _("ID-card number")}
+        what = {"name": pgettext("person", "name"), "phone": _("phone number"), "id_number": _("ID-card number")}
         raise InvalidInput(
             _("Not published: the text would still show the complainant's %(what)s. Return it to draft and rewrite it.")
             % {"what": ", ".join(str(what[k]) for k in left)},

@@ -8,11 +8,19 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
+from django.utils import translation
 
 from ombud.audit.models import AppendOnly, AuditEntry
 from ombud.audit.services import GENESIS_HASH, entry_hash, record, verify
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English; services speak the active language (Chinese by default)."""
+    with translation.override("en"):
+        yield
 
 
 def _three(world):

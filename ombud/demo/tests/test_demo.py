@@ -1,7 +1,9 @@
 """The demo rebuilds the 2012 Guangdong reception day: the campaign report equals the article.
 
 The demo is built once for the module (inside a transaction rolled back at the end), and
-every test reads it.
+every test reads it (each test's own writes are rolled back after it). Today's cases are dated
+relative to the moment the demo is built: tests judge them at `demo.started`, a moment just
+before, and the generator keeps them an hour away from any edge (overdue / due soon / later).
 """
 
 from __future__ import annotations
@@ -9,22 +11,35 @@ from __future__ import annotations
 import io
 import random
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.db.models import Count
+from django.test import Client
+from django.utils import timezone
 
 from ombud.campaigns.models import Campaign, Inspection, RosterEntry, SiteOrganization
 from ombud.campaigns.queries import attendance_report
-from ombud.demo import figures, texts
+from ombud.cases import deadlines, escalation, lifecycle
+from ombud.cases.models import Alert, Case, CaseEvent, Notification
+from ombud.cases.queries import cases_for, queue_counts
+from ombud.demo import casework, figures, replies, texts
+from ombud.demo import oversight as demo_oversight
 from ombud.demo.generator import DEFAULT_PASSWORD, SHANGHAI
 from ombud.demo.insurers import demo_insurers, short_name
 from ombud.directory.models import Jurisdiction, Organization, Practitioner, Region, Staff, User
 from ombud.intake.models import Visit
+from ombud.oversight import evaluation, spotchecks
+from ombud.oversight.models import CallAttempt, CallBack, CompanyFigures, SpotCheck, TypicalCase
+from ombud.oversight.queries_callbacks import callback_report
+from ombud.oversight.typical import published_typical_cases
 from ombud.personal_data import MOBILE_RE, is_valid_id_number
+from ombud.reports.models import PublishedReport
 from ombud.reports.press import with_text
 from ombud.reports.queries import campaign_report
 
@@ -35,11 +50,17 @@ GUANGDONG_CITIES = 21
 def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         out = io.StringIO()
+        started = timezone.now()
         call_command("demo", stdout=out)
         campaign = Campaign.objects.get(name=figures.CAMPAIGN_NAME)
-        admin = User.objects.get(username="admin")
+        users = {u.username: u for u in User.objects.select_related("organization")}
         yield SimpleNamespace(
-            output=out.getvalue(), campaign=campaign, admin=admin, report=campaign_report(admin, campaign)
+            output=out.getvalue(),
+            campaign=campaign,
+            admin=users["admin"],
+            users=users,
+            started=started,
+            report=campaign_report(users["admin"], campaign),
         )
         transaction.set_rollback(True)
 
@@ -195,13 +216,20 @@ def test_staff_and_executives(demo):
 @pytest.mark.django_db
 def test_logins(demo):
     users = {u.username: u for u in User.objects.select_related("organization")}
-    for name in ("admin", "officer", "maoming", "guangzhou", "chinalife", "chinalife_exec"):
+    for name in ("admin", "officer", "officer2", "maoming", "guangzhou", "chinalife", "chinalife_exec"):
         assert users[name].check_password(DEFAULT_PASSWORD), name
         assert name in demo.output
     assert DEFAULT_PASSWORD in demo.output
     assert users["admin"].is_superuser
     assert users["officer"].role == "regulator_officer"
     assert users["officer"].organization.short_name == "广东保监局"
+    assert users["officer2"].role == "regulator_officer"
+    assert users["officer2"].organization == users["officer"].organization
+    # The other insurers' complaint handlers decide their cases but have no login.
+    handlers = User.objects.filter(username__startswith="demo-handler-")
+    assert handlers.count() == 41
+    assert not any(h.has_usable_password() for h in handlers)
+    assert {h.organization.parent_id for h in handlers.select_related("organization")} == {None}
     assert users["maoming"].staff_profile.roster_entries.get().site.city_id == figures.MAOMING
     assert users["guangzhou"].staff_profile.roster_entries.get().site.city_id == figures.GUANGZHOU
     assert users["chinalife"].organization.name == "中国人寿保险股份有限公司"
@@ -260,7 +288,7 @@ def test_personal_data_is_encrypted_at_rest(demo):
     with connection.cursor() as cur:
         cur.execute("SELECT visitor_phone, visitor_name, visitor_id_number FROM intake_visit")
         rows = cur.fetchall()
-    assert len(rows) == 15_307
+    assert len(rows) == 15_307 + casework.BACKLOG_2011 + len(casework.TODAY)
     for phone, name, id_number in rows:
         assert not re.search(r"1[3-9]\d{9}", phone)
         assert phone == "" or phone.startswith("v1:")
@@ -330,3 +358,252 @@ def test_the_bureau_inspected_maoming(demo):
     assert maoming.led_by == "广东保监局副局长"
     assert maoming.issues_found
     assert "21家保险公司" in maoming.findings
+
+
+# ---- after the day: the cases' lifecycle ------------------------------------------------------
+
+
+def _campaign_cases(demo):
+    return Case.objects.filter(visit__campaign=demo.campaign)
+
+
+@pytest.mark.django_db
+def test_every_2012_case_was_settled_in_2012(demo):
+    cases = _campaign_cases(demo)
+    assert cases.count() == 1_540
+    assert cases.exclude(status=Case.Status.CLOSED).count() == 0
+    limited = cases.filter(resolved_on_site=False)
+    assert limited.count() == 300
+    end_2012 = datetime(2013, 1, 1, tzinfo=SHANGHAI)
+    assert limited.filter(decided_at__gt=demo.campaign.ends_at, closed_at__lt=end_2012).count() == 300
+    assert limited.filter(informed_at__isnull=True).count() == 0
+    assert not CaseEvent.objects.filter(case__in=limited, created_at__gte=end_2012).exists()
+    # Decided within the promised time, except a handful.
+    assert limited.filter(decided_in_time=False).count() == casework.LATE_2012
+    decisions = dict(limited.values_list("decision").annotate(n=Count("id")))
+    assert set(decisions) == {"upheld", "partly_upheld", "not_upheld"}
+    assert decisions["upheld"] > decisions["not_upheld"] > 20
+    assert limited.filter(decision="not_upheld").exclude(amount_paid=None).count() == 0
+    paid = limited.exclude(amount_paid=None)
+    assert paid.count() > 150
+    assert all(Decimal("100") <= a < Decimal("1000000") for a in paid.values_list("amount_paid", flat=True))
+    assert all(re.search(r"[\u4e00-\u9fff]{10}", r) for r in limited.values_list("reply", flat=True))
+
+
+@pytest.mark.django_db
+def test_2012_decisions_were_taken_by_the_party_handling_them(demo):
+    limited = _campaign_cases(demo).filter(resolved_on_site=False)
+    decided = CaseEvent.objects.filter(case__in=limited, type=CaseEvent.Type.DECIDED).select_related("actor", "case")
+    officer = demo.users["officer"]
+    referred = limited.filter(handled_by="regulator")
+    assert referred.count() == 44
+    for event in decided:
+        if event.case.handled_by == "regulator":
+            assert event.actor == officer
+        else:
+            assert event.actor.role == "company_handler"
+            assert event.actor.organization_id == event.case.company_root_id
+    # A few asked for a review (核查), a couple went to mediation and were settled there.
+    events = CaseEvent.objects.filter(case__in=limited)
+    assert events.filter(type=CaseEvent.Type.REVIEW_REQUESTED).count() == casework.REVIEWS_2012
+    assert events.filter(type=CaseEvent.Type.REVIEW_DECIDED).count() == casework.REVIEWS_2012
+    mediated = limited.exclude(mediation_body=None)
+    assert mediated.count() == casework.MEDIATIONS_2012
+    assert set(mediated.values_list("mediation_body__name", flat=True)) == {"广东保险纠纷调解中心"}
+    assert all("调解" in r for r in mediated.values_list("reply", flat=True))
+    # Nothing was queued for the consumers of 2012 (or anyone else).
+    assert Notification.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_2011_backlog_is_closed(demo):
+    q4 = Case.objects.filter(
+        opened_at__gte=datetime(2011, 10, 1, tzinfo=SHANGHAI), opened_at__lt=demo.campaign.starts_at
+    )
+    assert q4.count() == casework.BACKLOG_2011
+    assert q4.filter(visit__campaign__isnull=False).count() == 0
+    assert q4.exclude(status=Case.Status.CLOSED).count() == 0
+    assert q4.filter(decision="").count() == casework.NOT_ACCEPTED_2011
+    assert q4.filter(decided_in_time=False).count() == casework.LATE_2011
+    assert set(q4.values_list("visit__channel", flat=True)) == {"phone", "online", "letter"}
+
+
+# ---- today ------------------------------------------------------------------------------------
+
+
+def _today(demo):
+    return Case.objects.filter(opened_at__gte=demo.started - timedelta(days=26))
+
+
+@pytest.mark.django_db
+def test_todays_cases_fill_the_china_life_queue(demo):
+    today = _today(demo)
+    assert today.count() == len(casework.TODAY)
+    assert today.filter(opened_at__gt=demo.started).count() == 0
+    chinalife = demo.users["chinalife"]
+    mine = cases_for(chinalife).filter(pk__in=today)
+    assert mine.count() >= 12
+    assert {"received", "in_progress", "decided", "informed", "closed"} <= set(mine.values_list("status", flat=True))
+    counts = queue_counts(chinalife, now=demo.started)
+    assert counts["overdue"] >= 2
+    # Due within three days: whenever the calendar allows one (no deadline falls on a rest day,
+    # so three rest days in a row, such as a holiday, leave none).
+    if casework.due_categories(demo.started)[casework.SOON]:
+        assert counts["due_soon"] >= 2
+    later = mine.filter(status__in=lifecycle.OPEN, due_at__gte=demo.started + timedelta(days=3))
+    assert later.count() >= 3
+    # One was extended, with the reason on its timeline; its deadline is 30 days from receipt.
+    extended = mine.get(extension=Case.Extension.COMPLEX)
+    event = extended.events.get(type=CaseEvent.Type.EXTENDED)
+    assert "延长" in event.data["reason"]
+    assert extended.due_at > demo.started
+    # The officer has cases of its own: suspected violations routed to the bureau.
+    assert today.filter(handled_by="regulator").count() == 2
+    assert set(today.values_list("visit__channel", flat=True)) == {"phone", "online", "letter"}
+
+
+@pytest.mark.django_db
+def test_the_deadline_sweep_escalates_todays_overdue_cases_only(demo):
+    overdue = Case.objects.filter(status__in=lifecycle.OPEN, due_at__lt=demo.started)
+    assert overdue.count() >= 4
+    assert overdue.filter(opened_at__lt=demo.started - timedelta(days=26)).count() == 0
+    result = escalation.sweep(now=demo.started)
+    assert result.escalated == overdue.count()
+    assert result.failed == 0
+    escalated = Alert.objects.filter(kind=Alert.Kind.ESCALATION).values_list("case_id", flat=True)
+    assert set(escalated) == set(overdue.values_list("pk", flat=True))
+    assert not Alert.objects.filter(case__opened_at__lt=demo.started - timedelta(days=26)).exists()
+
+
+# ---- oversight --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_spot_check_with_findings(demo):
+    officer = demo.users["officer"]
+    sc = SpotCheck.objects.get()
+    assert sc.seed == "20120324"
+    assert sc.drawn_by == officer
+    assert sc.drawn_at.astimezone(SHANGHAI).date() == date(2012, 4, 23)
+    items = sc.items.all()
+    assert items.count() > 40
+    checked = items.exclude(finding="")
+    assert checked.count() >= 0.75 * items.count()
+    assert checked.count() < items.count()
+    improper = items.filter(finding="improper")
+    assert 2 <= improper.count() <= 10
+    assert all(reason for reason in improper.values_list("reasons", flat=True))
+    referred = improper.get(follow_up="referred")
+    assert referred.case.events.filter(type=CaseEvent.Type.REFERRED_FOR_ENFORCEMENT).exists()
+    assert referred.case.status == Case.Status.CLOSED
+    # Anyone can draw the same sample again from the stored seed.
+    described = spotchecks.describe(officer, sc.pk, verify=True)
+    assert described.again is not None and described.again.same_sample
+    rates = spotchecks.pass_rates(officer, spot_check_id=sc.pk)
+    assert len(rates) >= 10
+    assert any(r["pass_rate"] is not None and r["pass_rate"] < 1 for r in rates)
+
+
+@pytest.mark.django_db
+def test_call_backs_were_made(demo):
+    officer = demo.users["officer"]
+    report = callback_report(officer, campaign_id=demo.campaign.pk)
+    totals = report["totals"]
+    assert totals["listed"] == demo_oversight.CALL_LIST_SIZE
+    assert totals["reached"] > 0.7 * totals["listed"]
+    assert totals["unreachable"] >= 5
+    assert totals["pending"] >= 5
+    assert 0.8 < totals["reach_rate"] < 1
+    assert 3.5 < totals["mean_satisfaction"] < 5
+    assert 0.6 < totals["solved_rate"] < 1
+    assert len(report["by_company"]) >= 10
+    callers = set(CallAttempt.objects.values_list("by__username", flat=True))
+    assert callers == {"officer", "officer2"}
+    assert CallBack.objects.filter(status="reached").exclude(comment="").exists()
+
+
+@pytest.mark.django_db
+def test_the_evaluation_ranks_the_companies(demo):
+    assert CompanyFigures.objects.count() == 2 * 42
+    periods = evaluation.figure_periods()
+    assert [(p.start, p.end) for p in periods] == [
+        (date(2012, 1, 1), date(2012, 3, 31)),
+        (date(2011, 10, 1), date(2011, 12, 31)),
+    ]
+    card = evaluation.scorecard(demo.users["officer"], periods[0])
+    assert len(card.rows) >= 10
+    assert [r.rank for r in card.rows] == list(range(1, len(card.rows) + 1))
+    assert card.rows[0].score > card.rows[-1].score
+    for row in card.rows:
+        assert row.metrics["per_100m_premium"].value is not None
+        assert row.metrics["per_10k_policies"].value is not None
+    assert sum(1 for r in card.rows if r.metrics["premium_change"].value is not None) >= 10
+    china_life = CompanyFigures.objects.get(company__name="中国人寿保险股份有限公司", period_start=date(2012, 1, 1))
+    assert Decimal("1e9") < china_life.premium < Decimal("2e10")
+    assert 100_000 < china_life.policies < 5_000_000
+
+
+@pytest.mark.django_db
+def test_two_typical_cases_of_delayed_claims_are_published(demo):
+    published = TypicalCase.objects.filter(status="published").select_related("case__visit", "author", "approver")
+    assert published.count() == 2
+    for tc in published:
+        assert tc.author.username == "officer"
+        assert tc.approver.username == "officer2"
+        assert "理赔" in tc.title
+        visit = tc.case.visit
+        assert visit.campaign_id == demo.campaign.pk
+        assert visit.visitor_name in tc.narrative  # the draft named the consumer …
+        for text in (tc.scrubbed, tc.title, tc.lesson):  # … what is published does not
+            assert visit.visitor_name not in text
+            assert visit.visitor_phone not in text
+        assert {"name", "phone"} <= {span["kind"] for span in tc.spans}
+    public = published_typical_cases(campaign_id=demo.campaign.pk)
+    assert len(public) == 2
+
+
+@pytest.mark.django_db
+def test_the_report_to_the_media_is_published(demo):
+    report = PublishedReport.objects.get()
+    assert report.campaign_id == demo.campaign.pk
+    assert f"/r/{report.public_id}/" in demo.output
+    snapshot = report.snapshot
+    assert {f["key"]: f["value"] for f in snapshot["figures"]}["visits"] == 15_307
+    assert all(snapshot["sections"][k] for k in ("ranking", "spot_checks", "callbacks", "typical_cases"))
+    assert len(snapshot["typical_cases"]["items"]) == 2
+    page = Client().get(f"/r/{report.public_id}/")
+    assert page.status_code == 200
+    assert report.title in page.content.decode()
+
+
+# ---- pure parts of the follow-up ----------------------------------------------------------------
+
+
+def test_amounts_follow_the_complaint():
+    assert replies.amounts_in("修理厂报价1.2万元，保险公司只核定3600元") == [12_000, 3_600]
+    rng = random.Random(1)
+    summary = "修理厂报价1.2万元，保险公司只核定3600元"
+    assert replies.amount_for(rng, issue="claim_amount", line="motor", decision="upheld", summary=summary) == Decimal(
+        "8400.00"
+    )
+    assert replies.amount_for(rng, issue="claim_amount", line="motor", decision="not_upheld", summary=summary) is None
+    assert replies.amount_for(rng, issue="attitude", line="motor", decision="upheld") is None
+    partly = replies.amount_for(rng, issue="claim_delay", line="motor", decision="partly_upheld", summary="赔付5万元")
+    assert Decimal("15000") <= partly <= Decimal("35000")
+
+
+@pytest.mark.django_db
+def test_due_categories_follow_the_calendar():
+    # Friday 2026-11-27, 20:00 in Shanghai. Received 16 days ago (Wednesday 11th): due Thursday
+    # 26th, past. 15 days ago: due tonight at 24:00, soon. 14 or 13 days ago: the 15th day is
+    # Saturday or Sunday, so due Monday 30th at 24:00 — more than three days away.
+    now = datetime(2026, 11, 27, 20, 0, tzinfo=SHANGHAI)
+    days = casework.due_categories(now)
+    assert days[casework.SOON] == [15]
+    assert 16 in days[casework.OVERDUE]
+    assert {1, 13, 14} <= set(days[casework.LATER])
+    every = [ago for group in days.values() for ago in group]
+    assert sorted(every) == list(range(1, 26))
+    for ago in days[casework.SOON]:
+        due = deadlines.due_for("complaint.decision", now - timedelta(days=ago)).at
+        assert now < due < now + timedelta(days=3)

@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ombud.cases.models import Case, CaseEvent
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -24,6 +24,14 @@ from ombud.oversight.models import SpotCheck, SpotCheckItem
 from ombud.testing import MAOMING, SHANGHAI, SHENZHEN
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English; services speak the active language (Chinese by default)."""
+    with translation.override("en"):
+        yield
+
 
 SEED = "20261120"
 
@@ -467,6 +475,7 @@ def test_a_large_population_is_redrawn_only_on_request(world, population, monkey
     assert api.get(f"/api/v1/spot-checks/{spot_check.pk}").json()["same_sample_now"] is None
     assert api.get(f"/api/v1/spot-checks/{spot_check.pk}", verify="true").json()["same_sample_now"] is True
     browser = world.browser_client(world.officer)
+    browser.cookies["django_language"] = "en"
     assert 'id="spotcheck-verify"' in browser.get(f"/oversight/spot-checks/{spot_check.pk}/").content.decode()
     verified_page = browser.get(f"/oversight/spot-checks/{spot_check.pk}/?verify=1").content.decode()
     assert 'data-same="true"' in verified_page
@@ -589,6 +598,7 @@ def test_api_errors(world, population):
 
 def test_the_officer_draws_and_records_a_finding_on_the_pages(world, population):
     browser = world.browser_client(world.officer)
+    browser.cookies["django_language"] = "en"
     page = browser.get("/oversight/spot-checks/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -642,6 +652,7 @@ def test_the_officer_draws_and_records_a_finding_on_the_pages(world, population)
 
 def test_the_draw_form_shows_errors(world, population):
     browser = world.browser_client(world.officer)
+    browser.cookies["django_language"] = "en"
     r = browser.post("/oversight/spot-checks/", {"size_mode": "percent", "size_value": "150"})
     assert r.status_code == 400 and "A percentage is at most 100." in r.content.decode()
     r = browser.post(
@@ -657,6 +668,7 @@ def test_the_draw_form_shows_errors(world, population):
 def test_the_redraw_link_prefills_the_form(world, population):
     spot_check = draw(world, campaign_id=world.campaign.pk, size_mode="percent", size_value=40)
     browser = world.browser_client(world.officer)
+    browser.cookies["django_language"] = "en"
     html = browser.get(f"/oversight/spot-checks/{spot_check.pk}/").content.decode()
     assert f"seed={SEED}" in html and "size_mode=percent" in html
     form = browser.get(f"/oversight/spot-checks/?seed={SEED}&size_mode=percent&size_value=40").content.decode()

@@ -349,6 +349,7 @@ def test_reactions_need_the_csrf_token(day):
 def test_a_withdrawn_report_is_404_everywhere_public(day):
     report = publish_campaign(day)
     c = day.browser_client(day.officer)
+    c.cookies["django_language"] = "en"  # the message asserted below is the English one
     r = c.post(reverse("publication:withdraw", args=[report.public_id]))
     assert r.status_code == 302
     report.refresh_from_db()
