@@ -7,9 +7,12 @@ visits" is checked the same way everywhere (in the manner of healthchecks' hc/te
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -145,3 +148,62 @@ def complaint(world: World, **overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+# ---- browser journeys (Debian's headless Chromium driven by Playwright) --------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path(os.environ.get("OMBUD_SHOTS_DIR") or Path(tempfile.gettempdir()) / "ombud-shots")
+
+
+def watch(page, errors: list[str]) -> None:
+    """Collect a page's script errors, console errors and 4xx/5xx responses into `errors`."""
+    page.set_default_timeout(15_000)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A Chinese-speaking Chromium page at a reception desk's width, and the list of errors it
+    met. Never skipped: a journey that silently does not run would count as passing; `make
+    test` installs Chromium when it can (root), otherwise this fails and says what to install.
+
+    Journeys are transactional tests (a live server); keep them in files of their own: a
+    transactional test empties the database when it ends, and xdist schedules whole files.
+    """
+    # The sync Playwright API runs an event loop in this thread; Django's ORM calls made by the
+    # test itself are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: apt-get install -y chromium fonts-noto-cjk (make test does it as root)")
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(
+            locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
+        )
+        page = context.new_page()
+        errors: list[str] = []
+        watch(page, errors)
+        yield page, errors
+        context.close()
+        browser.close()
+        # While Playwright's event loop runs, Django keeps this thread's database connections
+        # per async context (asgiref), so the test's ORM calls used a connection of their own:
+        # close it here, in that context, or it would outlive the test database (PostgreSQL).
+        from django.db import connections
+
+        connections.close_all()

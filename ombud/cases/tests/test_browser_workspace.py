@@ -11,12 +11,9 @@ ends, and xdist schedules whole files (`--dist loadfile`), so none of them may s
 with tests that expect the migrations' data to stay in place.
 """
 
-import os
 import re
 import signal
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -27,18 +24,7 @@ from ombud.cases import notify_backends
 from ombud.cases.models import Case, CaseEvent, Notification
 from ombud.cases.services import ComplaintInput, register_complaint, take_action
 from ombud.intake.tracking import format_tracking_no
-from ombud.testing import MAOMING, PASSWORD, make_world
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SHOTS = Path(os.environ.get("OMBUD_SHOTS_DIR") or Path(tempfile.gettempdir()) / "ombud-shots")
+from ombud.testing import MAOMING, PASSWORD, SHOTS, make_world
 
 PHONE = "13812345678"
 MASKED_PHONE = "138****5678"
@@ -47,39 +33,6 @@ REPLY = "经调阅保单和理赔材料，您的投诉成立。我司同意全�
 # Never skipped: a journey that silently does not run would count as passing. `make test`
 # installs Chromium when it can (root); otherwise this fails and says what to install.
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture
-def browser_page(live_server):
-    # The sync Playwright API runs an event loop in this thread; Django's ORM calls made by the
-    # test itself are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: apt-get install -y chromium fonts-noto-cjk (make test does it as root)")
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(
-            locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-        yield page, errors
-        context.close()
-        browser.close()
-        # While Playwright's event loop runs, Django keeps this thread's database connections
-        # per async context (asgiref), so the test's ORM calls used a connection of their own:
-        # close it here, in that context, or it would outlive the test database (PostgreSQL).
-        from django.db import connections
-
-        connections.close_all()
 
 
 @pytest.fixture

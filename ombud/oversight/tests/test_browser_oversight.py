@@ -13,11 +13,8 @@ with tests that expect the migrations' data to stay in place.
 
 import hashlib
 import io
-import os
 import re
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -29,18 +26,7 @@ from ombud.cases.models import Case
 from ombud.intake.services import VisitInput, record_visit
 from ombud.oversight.models import SpotCheck, SpotCheckItem
 from ombud.reports.models import PublishedReport, ReportReaction
-from ombud.testing import PASSWORD, make_world
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SHOTS = Path(os.environ.get("OMBUD_SHOTS_DIR") or Path(tempfile.gettempdir()) / "ombud-shots")
+from ombud.testing import PASSWORD, SHOTS, make_world, watch
 
 SEED = "gd-2026-抽查-7"
 SAMPLE_PER_STRATUM = 2
@@ -49,43 +35,6 @@ REASONS = "未调阅理赔材料即作出答复，告知消费者的理由与条
 # Never skipped: a journey that silently does not run would count as passing. `make test`
 # installs Chromium when it can (root); otherwise this fails and says what to install.
 pytestmark = [pytest.mark.browser]
-
-
-def watch(page, errors: list[str]) -> None:
-    page.set_default_timeout(15_000)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-
-
-@pytest.fixture
-def browser_page(live_server):
-    # The sync Playwright API runs an event loop in this thread; Django's ORM calls made by the
-    # test itself are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: apt-get install -y chromium fonts-noto-cjk (make test does it as root)")
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(
-            locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
-        )
-        page = context.new_page()
-        errors: list[str] = []
-        watch(page, errors)
-        yield page, errors
-        context.close()
-        browser.close()
-        # While Playwright's event loop runs, Django keeps this thread's database connections
-        # per async context (asgiref), so the test's ORM calls used a connection of their own:
-        # close it here, in that context, or it would outlive the test database (PostgreSQL).
-        from django.db import connections
-
-        connections.close_all()
 
 
 def reception_day(world) -> dict[str, int]:
