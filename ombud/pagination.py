@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from ombud.errors import InvalidInput
@@ -52,3 +53,18 @@ def newest_first(qs: QuerySet, *, field: str, cursor: str | None, limit: int) ->
     rows = rows[:limit]
     next_cursor = encode_cursor(getattr(rows[-1], field), rows[-1].pk) if more and rows else None
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def page_links(query: QueryDict, page: Page | None) -> tuple[str | None, str | None]:
+    """The query strings of a list page's "next" and "first page" links: the current filters
+    with the cursor replaced, or dropped. None where there is no such page."""
+    next_query = first_query = None
+    if page is not None and page.next_cursor:
+        params = query.copy()
+        params["cursor"] = page.next_cursor
+        next_query = params.urlencode()
+    if query.get("cursor"):
+        params = query.copy()
+        del params["cursor"]
+        first_query = params.urlencode()
+    return next_query, first_query

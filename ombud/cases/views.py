@@ -35,6 +35,7 @@ from ombud.directory.models import Organization, User
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ombud.intake.models import Visit
 from ombud.intake.tracking import format_tracking_no
+from ombud.pagination import page_links
 from ombud.personal_data import mask_phone
 
 PAGE_SIZE = 50
@@ -83,15 +84,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         {"case": c, "tracking_no": format_tracking_no(c.tracking_no), "due": _due_cell(c, now)}
         for c in (page.items if page else [])
     ]
-    next_query = first_query = None
-    if page and page.next_cursor:
-        params = request.GET.copy()
-        params["cursor"] = page.next_cursor
-        next_query = params.urlencode()
-    if request.GET.get("cursor"):
-        params = request.GET.copy()
-        del params["cursor"]
-        first_query = params.urlencode()
+    next_query, first_query = page_links(request.GET, page)
     context = {
         "form": form,
         "rows": rows,

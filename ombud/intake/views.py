@@ -18,6 +18,7 @@ from ombud.intake import queries
 from ombud.intake.forms import VisitFilterForm, VisitForm, new_token
 from ombud.intake.services import record_visit
 from ombud.intake.tracking import format_tracking_no
+from ombud.pagination import page_links
 
 PAGE_SIZE = 50
 
@@ -108,16 +109,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
             status = 400
     else:
         status = 400
-    next_query = None
-    if page and page.next_cursor:
-        params = request.GET.copy()
-        params["cursor"] = page.next_cursor
-        next_query = params.urlencode()
-    first_query = None
-    if request.GET.get("cursor"):
-        params = request.GET.copy()
-        del params["cursor"]
-        first_query = params.urlencode()
+    next_query, first_query = page_links(request.GET, page)
     context = {
         "form": form,
         "visits": [(v, format_tracking_no(v.tracking_no)) for v in page.items] if page else [],

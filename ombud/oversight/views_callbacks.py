@@ -30,6 +30,7 @@ from ombud.intake.tracking import format_tracking_no
 from ombud.oversight import callbacks as services
 from ombud.oversight import queries_callbacks as queries
 from ombud.oversight.models import CallAttempt, CallBack
+from ombud.pagination import page_links
 from ombud.personal_data import mask_name, mask_phone
 
 PAGE_SIZE = 50
@@ -186,15 +187,7 @@ def _render_list(request: HttpRequest, build_form: BuildForm | None = None, stat
         }
         for cb in (page.items if page else [])
     ]
-    next_query = first_query = None
-    if page and page.next_cursor:
-        params = request.GET.copy()
-        params["cursor"] = page.next_cursor
-        next_query = params.urlencode()
-    if request.GET.get("cursor"):
-        params = request.GET.copy()
-        del params["cursor"]
-        first_query = params.urlencode()
+    next_query, first_query = page_links(request.GET, page)
     context = {
         "filters": filters,
         "build_form": build_form or BuildForm(campaigns=campaigns),

@@ -26,6 +26,7 @@ from ombud.intake.tracking import format_tracking_no
 from ombud.oversight import queries_spotchecks as queries
 from ombud.oversight import spotchecks
 from ombud.oversight.models import SpotCheck, SpotCheckItem
+from ombud.pagination import page_links
 
 PAGE_SIZE = 50
 
@@ -142,11 +143,7 @@ def spot_check_list(request: HttpRequest) -> HttpResponse:
         page = queries.spot_check_page(user, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE)
     except InvalidInput:
         page = queries.spot_check_page(user, cursor=None, limit=PAGE_SIZE)
-    next_query = None
-    if page.next_cursor:
-        params = request.GET.copy()
-        params["cursor"] = page.next_cursor
-        next_query = params.urlencode()
+    next_query, _first = page_links(request.GET, page)
     context = {
         "form": form,
         "spot_checks": page.items,

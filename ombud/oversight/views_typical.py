@@ -25,6 +25,7 @@ from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFoun
 from ombud.intake.tracking import format_tracking_no
 from ombud.oversight import typical
 from ombud.oversight.models import TypicalCase
+from ombud.pagination import page_links
 
 PAGE_SIZE = 50
 PUBLIC_PAGE_SIZE = 20
@@ -107,11 +108,7 @@ def typical_list(request: HttpRequest) -> HttpResponse:
         page = typical.typical_case_page(user, status=status, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE)
     except InvalidInput:
         page = typical.typical_case_page(user, status=status, cursor=None, limit=PAGE_SIZE)
-    next_query = None
-    if page.next_cursor:
-        params = request.GET.copy()
-        params["cursor"] = page.next_cursor
-        next_query = params.urlencode()
+    next_query, _first = page_links(request.GET, page)
     rows = [{"tc": tc, "tracking_no": format_tracking_no(tc.case.tracking_no)} for tc in page.items]
     context = {"rows": rows, "status": status or "", "filters": STATUS_FILTERS, "next_query": next_query}
     return render(request, "oversight/typical_list.html", context)
