@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "ombud.security.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
     "ombud.api.JsonErrorsMiddleware",
+    "ombud.security.RejectNulBytesMiddleware",
 ]
 
 ROOT_URLCONF = "ombud.urls"
