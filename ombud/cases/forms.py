@@ -77,6 +77,12 @@ ACTIONS: dict[str, ActionSpec] = {
         needs_templates=True,
     ),
     "mediate": ActionSpec(_("Send to mediation"), ("mediation_body_id",), ("mediation_body_id",)),
+    "withdraw": ActionSpec(
+        _("The consumer withdrew the complaint"),
+        ("reason",),
+        reason_label=_("How and when the consumer withdrew (optional)"),
+        help=_("Ends the procedure on the day the withdrawal is received (Order 2020 No. 3, art. 15)."),
+    ),
     "escalate": ActionSpec(
         _("Escalate to the regulator"), ("reason",), ("reason",), reason_label=_("Why the case is escalated")
     ),

@@ -6,7 +6,7 @@ else changes `Case.status`.
         └──reject──▶ not_accepted ──close──▶ closed          │
                      in_progress ──extend──▶ in_progress      ├─request_review─▶ in_review ─decide_review─▶ decided
                                                               └─mediate─▶ in_mediation ─decide─▶ decided
-    any open state: escalate (to the regulator), reroute (regulator only)
+    any open state: withdraw (the consumer, → closed), escalate (to the regulator), reroute (regulator only)
     any state: refer (suspected violation, for enforcement; regulator only)
     closed or informed ──reopen (regulator, after a spot check)──▶ in_progress
 
@@ -52,6 +52,9 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("request_review", frozenset({S.INFORMED}), S.IN_REVIEW, frozenset({HANDLER, REGULATOR})),
         Transition("decide_review", frozenset({S.IN_REVIEW}), S.DECIDED, frozenset({HANDLER})),
         Transition("mediate", frozenset({S.DECIDED, S.INFORMED}), S.IN_MEDIATION, frozenset({HANDLER, REGULATOR})),
+        # The consumer withdrew the complaint: the procedure ends that day (Order 2020 No. 3,
+        # art. 15); recorded by whoever received the withdrawal.
+        Transition("withdraw", OPEN, S.CLOSED, frozenset({HANDLER, REGULATOR})),
         Transition("escalate", OPEN, None, frozenset({HANDLER, REGULATOR})),
         # A suspected violation can come to light after the case ended (a spot check, a
         # call-back): referring it does not change the case's status.

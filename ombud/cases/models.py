@@ -107,6 +107,7 @@ class CaseEvent(models.Model):
         DECIDED = "decided", _("decided")
         INFORMED = "informed", _("consumer informed")
         CLOSED = "closed", _("closed")
+        WITHDRAWN = "withdrawn", _("withdrawn by the consumer")
         REVIEW_REQUESTED = "review_requested", _("review requested")
         REVIEW_DECIDED = "review_decided", _("review decided")
         MEDIATION_STARTED = "mediation_started", _("mediation started")

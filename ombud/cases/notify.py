@@ -66,6 +66,7 @@ CONSUMER_TEMPLATES: dict[str, str] = {
     CaseEvent.Type.REVIEW_DECIDED: "consumer.review_decided",
     CaseEvent.Type.MEDIATION_STARTED: "consumer.mediation",
     CaseEvent.Type.CLOSED: "consumer.closed",
+    CaseEvent.Type.WITHDRAWN: "consumer.withdrawn",
 }
 
 _muted: ContextVar[bool] = ContextVar("ombud_notify_muted", default=False)

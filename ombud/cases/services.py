@@ -253,6 +253,13 @@ def _reroute(case: Case, fields: dict, now: datetime) -> dict:
     }
 
 
+def _withdraw(case: Case, fields: dict, now: datetime) -> dict:
+    """The consumer withdrew the complaint: the procedure ends on the day it is received."""
+    case.closed_at = now
+    _clear_due(case)
+    return {"reason": (fields.get("reason") or "").strip()}
+
+
 def _reopen(case: Case, fields: dict, now: datetime) -> dict:
     """Back to the handler with a fresh decision deadline counted from today."""
     errors = _require(fields, "reason")
@@ -274,6 +281,7 @@ _APPLY: dict[str, tuple[Callable[[Case, dict, datetime], dict], str]] = {
     "request_review": (_request_review, CaseEvent.Type.REVIEW_REQUESTED),
     "decide_review": (_decide_review, CaseEvent.Type.REVIEW_DECIDED),
     "mediate": (_mediate, CaseEvent.Type.MEDIATION_STARTED),
+    "withdraw": (_withdraw, CaseEvent.Type.WITHDRAWN),
     "escalate": (_escalate, CaseEvent.Type.ESCALATED),
     "refer": (_refer, CaseEvent.Type.REFERRED_FOR_ENFORCEMENT),
     "reroute": (_reroute, CaseEvent.Type.REROUTED),

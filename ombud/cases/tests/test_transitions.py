@@ -204,3 +204,13 @@ def test_reopen_sends_a_closed_case_back_with_a_fresh_deadline(world, mediator):
     assert reopened.due_date > timezone.localdate()
     event = reopened.events.last()
     assert event.type == CaseEvent.Type.REOPENED and event.data["reason"] == "抽查发现未说明拒赔依据"
+
+
+def test_a_withdrawal_ends_the_procedure_that_day(world, mediator):
+    case = make_case(world, "in_progress")
+    withdrawn = take_action(world.handler_a, case.pk, "withdraw", {"reason": "消费者来电撤回"})
+    assert withdrawn.status == "closed" and withdrawn.closed_at is not None and withdrawn.due_at is None
+    event = withdrawn.events.last()
+    assert event.type == CaseEvent.Type.WITHDRAWN and event.data == {"reason": "消费者来电撤回"}
+    with pytest.raises(Conflict):
+        take_action(world.handler_a, case.pk, "withdraw", {})
