@@ -638,8 +638,6 @@ def build(
                 f"published, the report to the media published ({seconds['oversight']:.1f} s)"
             )
     seconds["total"] = time.perf_counter() - t0
-    report_path = f"/r/{checks.report_public_id}/"
-    log(f"Published report to the media: {report_path} (e.g. http://127.0.0.1:8000{report_path})")
     logins = [
         Login("admin", "regulator admin (superuser)", "everything"),
         Login("officer", "regulator officer", GD_BUREAU[1]),

@@ -59,7 +59,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo loaded in {result.seconds['total']:.1f} s."))
         self.stdout.write(self.login_table(result))
         if result.report_path:
-            self.stdout.write(f"Published report to the media (public, no login): {result.report_path}")
+            self.stdout.write(
+                f"Published report to the media (public, no login): {result.report_path}"
+                f" (e.g. http://127.0.0.1:8000{result.report_path})"
+            )
 
     @staticmethod
     def login_table(result: generator.DemoResult) -> str:
