@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,6 +21,25 @@ def _date(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+RATES = {"timeliness", "review_rate", "mediation_rate", "spotcheck_pass"}
+
+
+def _cell(metric: str, m: dict) -> dict:
+    """A metric as people read it: rates in per cent, counts whole, ratios to two places."""
+    if m["value"] is None:
+        return {"value": None}
+    value = Decimal(m["value"])
+    if metric in RATES:
+        shown = f"{value * 100:.1f}%"
+    elif metric == "volume":
+        shown = f"{value:.0f}"
+    elif metric == "premium_change":
+        shown = f"{value:+.2f}"
+    else:
+        shown = f"{value:.2f}"
+    return {"value": shown, "points": f"{Decimal(m['points']):.1f}"}
 
 
 @login_required
@@ -41,7 +61,7 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
     chart = None
     if data:
         for row in data["rows"]:
-            row["cells"] = [row["metrics"][m["metric"]] for m in data["metrics"]]
+            row["cells"] = [_cell(m["metric"], row["metrics"][m["metric"]]) for m in data["metrics"]]
         chart = {
             "companies": [r["company_name"] for r in data["rows"]],
             "scores": [float(r["score"]) for r in data["rows"]],

@@ -10,6 +10,8 @@
     var el = document.getElementById("evaluation-chart");
     if (!source || !el || typeof echarts === "undefined") return;
     var data = JSON.parse(source.textContent);
+    // One bar per company, readable however many companies are ranked.
+    el.style.height = Math.max(240, data.companies.length * 24 + 40) + "px";
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption({
       textStyle: { fontFamily: FONT },
