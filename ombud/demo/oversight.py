@@ -182,6 +182,9 @@ def company_figures(b: _Builder, rng: random.Random, result: OversightResult) ->
                         company_id=b.heads[insurer.name].pk,
                         premium=premium,
                         policies=max(1_000, policies),
+                        # Life policies often cover a family: 1.5 insured persons a policy
+                        # (a demo figure, derived without drawing from the random stream).
+                        insured_persons=max(1_000, policies) * 3 // 2 if insurer.is_life else None,
                         source=FIGURES_SOURCE,
                     )
                 )

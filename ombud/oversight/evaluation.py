@@ -6,6 +6,7 @@ seeded by migration 0002 with the CIRC 2013 points where known):
     volume             complaints opened in the period                         lower is better
     per_100m_premium   complaints per ¥100 million of premium (件/亿元)         lower is better
     per_10k_policies   complaints per 10,000 policies (件/万张)                 lower is better
+    per_10k_insured    complaints per 10,000 insured persons (life insurers)   lower is better
     premium_change     per_100m_premium now minus in the previous period       lower is better
                        (the latest period with imported figures that ends before this one)
     timeliness         decided within the deadline / decided                   higher is better
@@ -249,6 +250,9 @@ def scorecard(user: User, period: Period) -> Scorecard:
             "volume": Decimal(c["complaints"]),
             "per_100m_premium": per_premium,
             "per_10k_policies": _ratio(c["complaints"] * TEN_THOUSAND, f.policies) if f else None,
+            "per_10k_insured": (
+                _ratio(c["complaints"] * TEN_THOUSAND, f.insured_persons) if f and f.insured_persons else None
+            ),
             "premium_change": (per_premium - before) if per_premium is not None and before is not None else None,
             "timeliness": _ratio(c["in_time"], c["decided"]),
             "review_rate": _ratio(c["reviews"], c["decided"]),

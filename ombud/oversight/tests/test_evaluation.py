@@ -20,6 +20,8 @@ review 5, mediation 5, spot-check 10, satisfaction 10):
     spotcheck_pass  0.5      1         0         1          0         10
     satisfaction    4        4         1         1          10        10
     score           55/85 = 64.7       55/75 = 73.3  → B ranks first
+
+Complaints per 10,000 insured persons is shown (A: 4 × 10,000 / 80,000 = 0.5) with weight 0.
 """
 
 from datetime import date, datetime, timedelta
@@ -87,7 +89,7 @@ def data(world):
         world.officer,
         Q1,
         [
-            FiguresInput(world.company_a.pk, Decimal("200000000"), 40_000),
+            FiguresInput(world.company_a.pk, Decimal("200000000"), 40_000, insured_persons=80_000),
             FiguresInput(world.company_b.pk, Decimal("100000000"), 10_000),
         ],
     )
@@ -134,6 +136,7 @@ def test_the_scorecard_equals_the_hand_computation(world, data):
         "volume": 4,
         "per_100m_premium": Decimal("2"),
         "per_10k_policies": Decimal("1"),
+        "per_10k_insured": Decimal("0.5"),  # 4 × 10,000 / 80,000; shown, weight 0
         "premium_change": Decimal("1"),
         "timeliness": Decimal("0.5"),
         "review_rate": Decimal("0.5"),
@@ -145,6 +148,7 @@ def test_the_scorecard_equals_the_hand_computation(world, data):
         "volume": 2,
         "per_100m_premium": Decimal("2"),
         "per_10k_policies": Decimal("2"),
+        "per_10k_insured": None,
         "premium_change": None,
         "timeliness": Decimal("1"),
         "review_rate": Decimal("0"),
@@ -158,6 +162,7 @@ def test_the_scorecard_equals_the_hand_computation(world, data):
         "volume": 0,
         "per_100m_premium": 15,
         "per_10k_policies": 15,
+        "per_10k_insured": 0,
         "premium_change": 10,
         "timeliness": 0,
         "review_rate": 0,
@@ -169,6 +174,7 @@ def test_the_scorecard_equals_the_hand_computation(world, data):
         "volume": 5,
         "per_100m_premium": 15,
         "per_10k_policies": 0,
+        "per_10k_insured": None,
         "premium_change": None,
         "timeliness": 10,
         "review_rate": 5,
@@ -241,7 +247,7 @@ def test_the_api_returns_the_scorecard_and_imports_figures(world, data):
         "scaled": "1.0000",
         "points": "15.0000",
     }
-    assert [m["metric"] for m in body["metrics"]][:3] == ["per_10k_policies", "per_100m_premium", "premium_change"]
+    assert [m["metric"] for m in body["metrics"]][:3] == ["per_10k_policies", "per_100m_premium", "per_10k_insured"]
 
     bad = api.get("/api/v1/evaluation", period_start="2026-03-31", period_end="2026-01-01")
     assert bad.status_code == 400 and "period_end" in bad.json()["error"]["fields"]
