@@ -361,3 +361,14 @@ def test_the_reply_template_picker_offers_shared_and_own_templates_filled_in(wor
     assert {"upheld", "partly_upheld", "not_upheld"} <= set(seeded.values_list("decision", flat=True))
     assert all("核查" in t.body or "调解" in t.body for t in seeded)
     assert "投诉不成立：依据合同条款" in html
+
+
+def test_a_regulator_may_start_a_typical_case_from_a_decided_case_and_a_handler_may_not(world):
+    case = make_case(world, Case.Status.CLOSED)
+    officer_page = world.browser_client(world.officer).get(f"/cases/{case.pk}/").content.decode()
+    assert f'href="/oversight/typical-cases/new/?case={case.pk}" id="write-typical"' in officer_page
+    assert 'id="write-typical"' not in world.browser_client(world.handler_a).get(f"/cases/{case.pk}/").content.decode()
+    open_case = make_case(world, Case.Status.IN_PROGRESS)
+    assert (
+        'id="write-typical"' not in world.browser_client(world.officer).get(f"/cases/{open_case.pk}/").content.decode()
+    )
