@@ -44,7 +44,8 @@ from ombud.cases.models import Case, CaseEvent
 from ombud.cases.queries import cases_for
 from ombud.directory.models import Organization, User
 from ombud.errors import Forbidden, InvalidInput
-from ombud.oversight.models import CallBack, CompanyFigures, EvaluationWeight, SpotCheckItem
+from ombud.oversight.models import CallBack, CompanyFigures, EvaluationWeight
+from ombud.oversight.spotchecks import pass_rates
 
 HUNDRED_MILLION = Decimal(100_000_000)
 TEN_THOUSAND = Decimal(10_000)
@@ -202,16 +203,11 @@ def _previous_period(period: Period) -> Period | None:
     return Period(*row) if row else None
 
 
-def _spot_checks(scoped: QuerySet[Case], period: Period) -> dict[int, dict]:
-    cases = _in_period(scoped, period).values("pk")
-    rows = (
-        SpotCheckItem.objects.filter(case__in=cases)
-        .exclude(finding="")
-        .order_by()
-        .values("case__company_root")
-        .annotate(checked=Count("id"), proper=Count("id", filter=Q(finding=SpotCheckItem.Finding.PROPER)))
-    )
-    return {r["case__company_root"]: r for r in rows}
+def _spot_checks(user: User, period: Period) -> dict[int, dict]:
+    """Checked and proper spot-check items per head office, for cases opened in the period:
+    the spot checks' own pass-rate aggregate (oversight/spotchecks.py)."""
+    rows = pass_rates(user, since=period.start, until=period.end)
+    return {r["company_id"]: r for r in rows if r["checked"]}
 
 
 def _satisfaction(scoped: QuerySet[Case], period: Period) -> dict[int, Decimal]:
@@ -234,7 +230,7 @@ def scorecard(user: User, period: Period) -> Scorecard:
     before_period = _previous_period(period)
     previous = _complaints(scoped, before_period) if before_period else {}
     previous_figures = _figures(before_period) if before_period else {}
-    checks = _spot_checks(scoped, period)
+    checks = _spot_checks(user, period)
     satisfaction = _satisfaction(scoped, period)
 
     company_ids = set(cases) | set(figures)
