@@ -1,0 +1,8 @@
+# Reserved for issue 8's access rules (filled in by the change that needs it).
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("directory", "0002_load_regions")]
+
+    operations = []
