@@ -59,13 +59,14 @@ class World:
     campaign: Campaign
     site_gz: Site
     site_mm: Site
-    admin: User  # regulator admin, no bureau: sees everything
+    admin: User  # regulator admin, no bureau, nationwide: sees everything
     officer: User  # Guangdong bureau officer
     sz_officer: User  # Shenzhen bureau officer: sees none of Guangdong's 20 cities
     staff_mm: User  # site staff rostered at Maoming
     handler_a: User
     handler_b: User
     nobody: User  # signed in, no role
+    officer_no_bureau: User  # regulator officer without a bureau, not nationwide: sees nothing
 
     def api(self, user: User | None) -> ApiClient:
         return ApiClient(user)
@@ -76,8 +77,8 @@ class World:
         return c
 
 
-def _user(username: str, role: str, org: Organization | None = None) -> User:
-    return User.objects.create_user(username=username, password=PASSWORD, role=role, organization=org)
+def _user(username: str, role: str, org: Organization | None = None, **extra) -> User:
+    return User.objects.create_user(username=username, password=PASSWORD, role=role, organization=org, **extra)
 
 
 def make_world(*, starts_at: datetime | None = None) -> World:
@@ -119,13 +120,14 @@ def make_world(*, starts_at: datetime | None = None) -> World:
         campaign=campaign,
         site_gz=site_gz,
         site_mm=site_mm,
-        admin=_user("admin", "regulator_admin"),
+        admin=_user("admin", "regulator_admin", nationwide=True),
         officer=_user("officer", "regulator_officer", gd_bureau),
         sz_officer=_user("sz_officer", "regulator_officer", sz_bureau),
         staff_mm=staff_mm,
         handler_a=_user("handler_a", "company_handler", company_a),
         handler_b=_user("handler_b", "company_handler", company_b),
         nobody=_user("nobody", ""),
+        officer_no_bureau=_user("officer_no_bureau", "regulator_officer"),
     )
 
 

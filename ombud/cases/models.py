@@ -51,6 +51,18 @@ class Case(models.Model):
     city = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     company = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     company_root = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    # The bureau that supervises a case without a city (a complaint against a head office with
+    # no region, filed without the consumer's city): the bureau whose jurisdiction holds the
+    # company's region, else the filing officer's bureau. Empty when the case has a city.
+    bureau = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("supervising bureau"),
+        limit_choices_to={"kind": "regulator"},
+    )
     resolved_on_site = models.BooleanField(_("resolved on site"), default=False)
     opened_at = models.DateTimeField(_("opened at"))
     due_date = models.DateField(_("due date"), null=True, blank=True, db_index=True)

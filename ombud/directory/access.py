@@ -77,9 +77,12 @@ def scope_for(user: User) -> Scope:
         return Scope()
     role = user.effective_role
     org: Organization | None = user.organization
+    if user.is_superuser or (role == User.Role.REGULATOR_ADMIN and user.nationwide):
+        return Scope(everything=True)
     if role in (User.Role.REGULATOR_ADMIN, User.Role.REGULATOR_OFFICER):
-        if user.is_superuser or org is None:
-            return Scope(everything=True)
+        # Fail closed: a regulator account without a bureau sees nothing (ombud.W001 reports it).
+        if org is None:
+            return Scope()
         return Scope(city_codes=jurisdiction_cities(org.pk))
     if role in (User.Role.COMPANY_HANDLER, User.Role.EXECUTIVE) and org is not None:
         head = org.head_office_id or org.pk

@@ -163,6 +163,13 @@ class User(AbstractUser):
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
+    # The one way to see every bureau's records (besides a Django superuser): a regulator admin
+    # with this flag. A regulator account without a bureau and without it sees nothing.
+    nationwide = models.BooleanField(
+        _("nationwide"),
+        default=False,
+        help_text=_("A regulator admin who sees every bureau's records; ignored for every other role."),
+    )
 
     class Meta(AbstractUser.Meta):
         ordering = ["username"]
