@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "ombud.security.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
     "ombud.api.JsonErrorsMiddleware",
+    "ombud.security.JsonDepthLimitMiddleware",
     "ombud.security.RejectNulBytesMiddleware",
 ]
 

@@ -205,7 +205,7 @@ def _at(request: HttpRequest) -> datetime | None:
     else:
         try:
             data = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             raise InvalidInput(_("The request body is not valid JSON."), code="malformed_json") from None
     if data is None:
         return None
