@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from ombud.cases import attachments, queries
 from ombud.cases.lifecycle import allowed_from
 from ombud.cases.models import Attachment, Case
-from ombud.cases.services import ComplaintInput, register_complaint, take_action
+from ombud.cases.services import ComplaintInput, register_complaint, take_action_once
 from ombud.cases.views import attachment_response
 from ombud.errors import InvalidInput
 from ombud.schemas import Id
@@ -196,10 +196,13 @@ class TransitionIn(Schema):
 
 
 @router.post("/cases/{case_id}/transitions", response=CaseDetail)
-def transition(request: HttpRequest, case_id: Id, payload: TransitionIn) -> dict:
+def transition(request: HttpRequest, case_id: Id, payload: TransitionIn, response: HttpResponse) -> dict:
     fields = payload.dict(exclude={"action"}, exclude_none=True)
-    case = take_action(request.user, case_id, payload.action, fields)
-    return _detail(queries.access_case(request.user, case.pk))
+    key = request.headers.get("Idempotency-Key")
+    taken = take_action_once(request.user, case_id, payload.action, fields, idempotency_key=key)
+    if taken.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return _detail(queries.access_case(request.user, taken.case.pk))
 
 
 # ---- evidence attachments (cases/attachments.py) ---------------------------------------------------

@@ -131,6 +131,9 @@ class CaseEvent(models.Model):
         OVERDUE = "overdue", _("overdue: escalated to the executive and the regulator")
         NOTIFIED = "notified", _("notification sent")
         NOTIFICATION_FAILED = "notification_failed", _("notification failed")
+        # Handed over again after a worker died mid-hand-over: the receiver may have it twice
+        # (it gets the same idempotency id both times; one that honours it shows it once).
+        NOTIFICATION_RESENT = "notification_resent", _("notification handed over again")
         ATTACHED = "attached", _("evidence attached")
         IMPORTED = "imported", _("imported from the backlog")
 
@@ -327,6 +330,9 @@ class Notification(models.Model):
     body = models.TextField(_("body"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Hand-overs whose outcome is unknown: the worker died between handing the message to its
+    # backend and marking it sent, and the sweep released the row (cases/notify.py `recover`).
+    interrupted = models.PositiveSmallIntegerField(_("interrupted hand-overs"), default=0)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"))
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
@@ -339,6 +345,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template_id} → {self.audience} ({self.status})"
+
+
+class TransitionKey(models.Model):
+    """The lifecycle action a request with an `Idempotency-Key` took (cases/services.py
+    `take_action`): a retry with the same key and body gets the case again, not a second event.
+    The same contract as visits' `intake.IdempotencyKey`; keys are per user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    fingerprint = models.CharField(max_length=64)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(CaseEvent, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="transition_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
 
 
 class Attachment(models.Model):

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.cases import deadlines, events, lifecycle, notify, routing
-from ombud.cases.models import Case, CaseEvent, Nature
+from ombud.cases.models import Case, CaseEvent, Nature, TransitionKey
 from ombud.cases.queries import access_case
 from ombud.directory.access import scope_for
 from ombud.directory.models import Organization, User
@@ -214,7 +216,15 @@ def _mediate(case: Case, fields: dict, now: datetime) -> dict:
     return {"mediation_body": body.name}
 
 
+def _no_change(message: str) -> Conflict:
+    """An action whose effect is already in place: refused (409), so that a retried or doubled
+    request (20 clicks, a client's retries) leaves one event, not twenty."""
+    return Conflict(message, code="no_change")
+
+
 def _escalate(case: Case, fields: dict, now: datetime) -> dict:
+    if case.handled_by == Visit.HandledBy.REGULATOR:
+        raise _no_change(_("The regulator already handles this case: escalating it would change nothing."))
     errors = _require(fields, "reason")
     if errors:
         raise InvalidInput(_("Say why the case is escalated."), fields=errors)
@@ -224,6 +234,14 @@ def _escalate(case: Case, fields: dict, now: datetime) -> dict:
 
 
 def _refer(case: Case, fields: dict, now: datetime) -> dict:
+    # Referred once per handling: a case reopened since its referral may be referred again.
+    last = (
+        case.events.filter(type__in=[CaseEvent.Type.REFERRED_FOR_ENFORCEMENT, CaseEvent.Type.REOPENED])
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if last is not None and last.type == CaseEvent.Type.REFERRED_FOR_ENFORCEMENT:
+        raise _no_change(_("This case is already referred for enforcement: referring it again would change nothing."))
     errors = _require(fields, "reason")
     if errors:
         raise InvalidInput(_("Describe the suspected violation."), fields=errors)
@@ -244,6 +262,8 @@ def _reroute(case: Case, fields: dict, now: datetime) -> dict:
             errors["company_id"] = _("Unknown company.")
     if errors:
         raise InvalidInput(_("The case was not rerouted."), fields=errors)
+    if company.pk == case.company_id and handled_by == case.handled_by:
+        raise _no_change(_("The case is already routed there: rerouting it would change nothing."))
     before = {"company_id": case.company_id, "handled_by": case.handled_by}
     case.company, case.company_root_id, case.handled_by = company, company.head_office_id, handled_by
     return {
@@ -297,8 +317,80 @@ def take_action(
 
     Checks, in order: the case is visible (404), the actor is a party allowed to take the
     action (403), the action is allowed from the current status (409), the fields it needs
-    (400). The case row is locked for the transaction; one timeline event is written.
+    (400), and that it would change something (409 `no_change`: escalating a case the
+    regulator handles, referring a referred one, rerouting to where it is). The case row is
+    locked for the transaction before any check (PostgreSQL: SELECT … FOR UPDATE; SQLite's
+    IMMEDIATE transactions serialise writers), so of 20 identical requests at once one acts
+    and 19 find its effect in place; one timeline event is written.
     """
+    return _take_action(actor, case_id, action, fields, now=now)[0]
+
+
+@dataclass(frozen=True)
+class TakenAction:
+    case: Case
+    replayed: bool  # True when an idempotent retry returned the first result
+
+
+def take_action_once(
+    actor: User,
+    case_id: int,
+    action: str,
+    fields: dict | None = None,
+    *,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> TakenAction:
+    """`take_action` for requests that may be retried (the API, the case page): with an
+    `Idempotency-Key`, the same key and body again return the case without acting a second
+    time (`replayed`); the same key with another body is a 409 `idempotency_key_reused`.
+    Keys are per user — the contract of `POST /visits` (intake/services.py `record_visit`)."""
+    fields = fields or {}
+    if idempotency_key is not None and len(idempotency_key) > 128:
+        raise InvalidInput(
+            _("Idempotency-Key has 1 to 128 characters."), fields={"Idempotency-Key": _("1 to 128 characters")}
+        )
+    if not idempotency_key:
+        return TakenAction(take_action(actor, case_id, action, fields, now=now), replayed=False)
+    payload = {"case": case_id, "action": action, "fields": fields}
+    fingerprint = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    with transaction.atomic():
+        # Lock first: a retry of the same request racing the first waits for it, then replays.
+        access_case(actor, case_id, for_update=True)
+        replay = _replay_transition(actor, idempotency_key, fingerprint)
+        if replay is not None:
+            return replay
+        try:
+            with transaction.atomic():
+                case, event = _take_action(actor, case_id, action, fields, now=now)
+                TransitionKey.objects.create(
+                    user=actor, key=idempotency_key, fingerprint=fingerprint, case=case, event=event
+                )
+        except IntegrityError:
+            # The same key, committed meanwhile by a request about another case.
+            replay = _replay_transition(actor, idempotency_key, fingerprint)
+            if replay is None:
+                raise
+            return replay
+    return TakenAction(case, replayed=False)
+
+
+def _replay_transition(actor: User, key: str, fingerprint: str) -> TakenAction | None:
+    row = TransitionKey.objects.filter(user=actor, key=key).first()
+    if row is None:
+        return None
+    if row.fingerprint != fingerprint:
+        raise Conflict(
+            _("This Idempotency-Key was already used for a different request."),
+            fields={"Idempotency-Key": _("reused with a different request")},
+            code="idempotency_key_reused",
+        )
+    return TakenAction(access_case(actor, row.case_id), replayed=True)
+
+
+def _take_action(
+    actor: User, case_id: int, action: str, fields: dict | None, *, now: datetime | None
+) -> tuple[Case, CaseEvent]:
     fields = fields or {}
     now = now or timezone.now()
     transition = lifecycle.TRANSITIONS.get(action)
@@ -321,7 +413,7 @@ def take_action(
     case.save()
     event = events.case_transition_event(case, event_type, actor, now, **data)
     notify.case_milestone(case, event)  # SMS to the consumer, sent after commit
-    return case
+    return case, event
 
 
 # ---- complaints that arrive without a visit to a site ---------------------------------------------

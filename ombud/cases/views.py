@@ -29,10 +29,11 @@ from ombud.cases import queries
 from ombud.cases.forms import ActionForm, QueueFilterForm, UploadForm, spec_for
 from ombud.cases.lifecycle import DECIDED_OR_LATER, TRANSITIONS, allowed_from
 from ombud.cases.models import Attachment, Case, CaseEvent, MessageTemplate
-from ombud.cases.services import parties, take_action
+from ombud.cases.services import parties, take_action_once
 from ombud.directory.access import scope_for
 from ombud.directory.models import Organization, User
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ombud.intake.forms import new_token
 from ombud.intake.models import Visit
 from ombud.intake.tracking import format_tracking_no
 from ombud.pagination import page_links
@@ -330,6 +331,8 @@ def _render_case(
         "accept": evidence.ACCEPT_ATTRIBUTE,
         # Cases a regulator may tell as a typical case (oversight/typical.py).
         "typical_statuses": DECIDED_OR_LATER,
+        # One per rendered page: a form posted twice (a double click, a resent request) acts once.
+        "action_token": new_token(),
     }
     return render(request, "cases/case.html", context, status=status)
 
@@ -355,14 +358,22 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     form = ActionForm(action, case, request.POST)
     if not form.is_valid():
         return _render_case(request, case, bound=form, status=400)
+    # The page's token, per action: Back and a different action on the same page is a new request.
+    token = request.POST.get("token", "")[:100]
+    key = f"page:{token}:{action}" if token else None
     try:
-        updated = take_action(user, case.pk, action, form.service_fields())
+        updated = take_action_once(user, case.pk, action, form.service_fields(), idempotency_key=key).case
     except InvalidInput as e:
         form.add_error(None, str(e.message))
         form.add_service_errors(e.fields)
         return _render_case(request, _case_or_404(user, case_id), bound=form, status=400)
     except Conflict as e:
-        messages.error(request, _("No longer allowed: %(message)s") % {"message": e.message})
+        if e.code == "idempotency_key_reused":
+            messages.error(
+                request, _("This page had already taken this action with other values: check the case and try again.")
+            )
+        else:
+            messages.error(request, _("No longer allowed: %(message)s") % {"message": e.message})
         return redirect(_case_url(case_id))
     except Forbidden as e:
         messages.error(request, str(e.message))
