@@ -13,67 +13,87 @@ import hashlib
 import hmac
 import os
 import re
-from functools import cache
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from cryptography.exceptions import InvalidTag
 from django.db import models
+
+from ombud import keyring
 
 _PREFIX = "v1:"
 
 
-@cache
-def _keys() -> tuple[AESGCM, bytes]:
-    raw = settings.ENCRYPTION_KEY.encode()
-    # Derive separate keys for encryption and for blind indexes from the one configured
-    # secret, so a leak of index values says nothing about the cipher key.
-    enc = hashlib.sha256(b"ombud-enc-v1:" + raw).digest()
-    idx = hashlib.sha256(b"ombud-idx-v1:" + raw).digest()
-    if len(raw) < 32:
-        raise ImproperlyConfigured("OMBUD_ENCRYPTION_KEY must be at least 32 characters")
-    return AESGCM(enc), idx
-
-
 def encrypt(plain: str) -> str:
-    aes, _ = _keys()
+    """`v1:<key id>:` + base64(nonce ‖ AES-256-GCM ciphertext), under the ring's current key."""
+    key = keyring.ring().current
     nonce = os.urandom(12)
-    sealed = aes.encrypt(nonce, plain.encode(), None)
-    return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+    sealed = key.aes.encrypt(nonce, plain.encode(), None)
+    return f"{_PREFIX}{key.kid}:" + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def key_id_of(token: str) -> str | None:
+    """The key id a ciphertext names (None for one written before key ids existed)."""
+    kid, sep, _rest = token[len(_PREFIX) :].partition(":")
+    return kid if sep else None
 
 
 def decrypt(token: str) -> str:
     if not token.startswith(_PREFIX):
         raise ValueError("not an Ombud ciphertext")
-    aes, _ = _keys()
-    blob = base64.urlsafe_b64decode(token[len(_PREFIX) :])
-    return aes.decrypt(blob[:12], blob[12:], None).decode()
+    kid, sep, body = token[len(_PREFIX) :].partition(":")
+    if sep:
+        blob = base64.urlsafe_b64decode(body)
+        return keyring.key_for(kid).aes.decrypt(blob[:12], blob[12:], None).decode()
+    # Written before ciphertexts named their key ("v1:" + base64, no second colon).
+    blob = base64.urlsafe_b64decode(kid)
+    return _decrypt_with_any(blob[:12], blob[12:]).decode()
 
 
-_BYTES_PREFIX = b"OMB1"
+def _decrypt_with_any(nonce: bytes, sealed: bytes) -> bytes:
+    for key in keyring.ring().keys:
+        try:
+            return key.aes.decrypt(nonce, sealed, None)
+        except InvalidTag:
+            continue
+    raise InvalidTag
+
+
+_BYTES_PREFIX = b"OMB1"  # + nonce + ciphertext, written before key ids existed
+_BYTES_PREFIX_KID = b"OMB2"  # + 8-character key id + nonce + ciphertext
+
+
+def is_sealed_bytes(value: bytes) -> bool:
+    return bytes(value[:4]) in (_BYTES_PREFIX, _BYTES_PREFIX_KID)
+
+
+def key_id_of_bytes(sealed: bytes) -> str | None:
+    sealed = bytes(sealed[:12])
+    return sealed[4:12].decode("ascii", "replace") if sealed.startswith(_BYTES_PREFIX_KID) else None
 
 
 def encrypt_bytes(plain: bytes) -> bytes:
-    """Binary content (an attachment) sealed with the same key: prefix, nonce, ciphertext+tag."""
-    aes, _ = _keys()
+    """Binary content (an attachment) sealed with the ring's current key: prefix, key id,
+    nonce, ciphertext+tag."""
+    key = keyring.ring().current
     nonce = os.urandom(12)
-    return _BYTES_PREFIX + nonce + aes.encrypt(nonce, bytes(plain), None)
+    return _BYTES_PREFIX_KID + key.kid.encode() + nonce + key.aes.encrypt(nonce, bytes(plain), None)
 
 
 def decrypt_bytes(sealed: bytes) -> bytes:
     """The inverse of `encrypt_bytes`; raises (cryptography.exceptions.InvalidTag) if tampered."""
     sealed = bytes(sealed)  # a BinaryField may hand back a memoryview
+    if sealed.startswith(_BYTES_PREFIX_KID):
+        kid, body = sealed[4:12].decode("ascii", "replace"), sealed[12:]
+        return keyring.key_for(kid).aes.decrypt(body[:12], body[12:], None)
     if not sealed.startswith(_BYTES_PREFIX):
         raise ValueError("not an Ombud binary ciphertext")
-    aes, _ = _keys()
     body = sealed[len(_BYTES_PREFIX) :]
-    return aes.decrypt(body[:12], body[12:], None)
+    return _decrypt_with_any(body[:12], body[12:])
 
 
 def blind_index(value: str) -> str:
     """A keyed digest of a normalised value, for equality lookups (same phone, same ID)."""
-    _, key = _keys()
+    key = keyring.ring().index_key
     normalised = re.sub(r"[\s\-]", "", value).upper()
     return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()[:32]
 
