@@ -27,6 +27,7 @@ class BearerToken(HttpBearer):
         user = user_for_token(token)
         if user is not None:
             request.user = user
+            request.bearer_token = token  # for DELETE /auth/token, which revokes this token
         return user
 
 

@@ -7,6 +7,7 @@ editable by a regulator admin. Only deployment facts live in settings.
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from ombud.env import env_bool, env_int, env_list, env_str, secret_from_env_or_file
 
@@ -156,7 +157,10 @@ TASKS = {
     }
 }
 
-API_TOKEN_TTL_HOURS = env_int("OMBUD_API_TOKEN_TTL_HOURS", 24 * 30)
+# A token dies after this, or earlier on logout, password change or deactivation (docs/api.md).
+API_TOKEN_TTL_HOURS = env_int("OMBUD_API_TOKEN_TTL_HOURS", 12)
+if API_TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured(f"OMBUD_API_TOKEN_TTL_HOURS must be at least 1, got {API_TOKEN_TTL_HOURS}")
 
 # Notifications and the deadline worker (docs/notifications.md). Message texts and the reminder
 # lead time are data (MessageTemplate, DeadlineRule "alert.reminder"), not settings.

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from ombud.directory import queries
-from ombud.directory.services import issue_token
+from ombud.directory.services import issue_token, revoke_token
 from ombud.schemas import Id
 
 router = Router(tags=["directory"])
@@ -24,6 +24,13 @@ class TokenOut(Schema):
 def token(request: HttpRequest, payload: TokenIn) -> dict:
     raw, tok = issue_token(request, payload.username, payload.password)
     return {"token": raw, "expires_at": tok.expires_at.isoformat()}
+
+
+@router.delete("/auth/token", response={204: None})
+def revoke(request: HttpRequest):
+    """Revoke the token this request is authenticated with (a client's logout)."""
+    revoke_token(request.bearer_token)
+    return Status(204, None)
 
 
 class RegionOut(Schema):

@@ -1,4 +1,10 @@
-"""Writes in the directory: API tokens (users and organizations are edited in the admin)."""
+"""Writes in the directory: API tokens (users and organizations are edited in the admin).
+
+A token lives `OMBUD_API_TOKEN_TTL_HOURS` (12 by default) and dies earlier when its holder logs
+out of a page session, changes password or is deactivated (`directory/signals.py`), or when
+the client revokes it (`DELETE /api/v1/auth/token`). Only its SHA-256 is stored, so a revoked
+token is simply a deleted row (docs/api.md).
+"""
 
 from __future__ import annotations
 
@@ -52,3 +58,17 @@ def user_for_token(raw: str) -> User | None:
     except ApiToken.DoesNotExist:
         return None
     return token.user
+
+
+def revoke_token(raw: str) -> bool:
+    """Revoke one bearer token (the client's own, on `DELETE /auth/token`); True if it existed."""
+    if not raw or len(raw) > 200:
+        return False
+    deleted, _per_model = ApiToken.objects.filter(digest=token_digest(raw)).delete()
+    return deleted > 0
+
+
+def revoke_tokens(user: User) -> int:
+    """Revoke every token of a user (logout, password change, deactivation); how many there were."""
+    deleted, _per_model = ApiToken.objects.filter(user_id=user.pk).delete()
+    return deleted
