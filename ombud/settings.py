@@ -191,6 +191,8 @@ OMBUD_EMAIL_BACKEND = env_str("OMBUD_EMAIL_BACKEND", "console")  # console | ema
 OMBUD_SWEEP_SECONDS = env_int("OMBUD_SWEEP_SECONDS", 60)
 OMBUD_NOTIFY_RETRY_SECONDS = env_int("OMBUD_NOTIFY_RETRY_SECONDS", 60)
 OMBUD_NOTIFY_STUCK_SECONDS = env_int("OMBUD_NOTIFY_STUCK_SECONDS", 300)
+# A task row RUNNING longer than this was left by a dead worker: queued again (cases/tasks.py).
+OMBUD_TASK_STUCK_SECONDS = env_int("OMBUD_TASK_STUCK_SECONDS", 900)
 # Django's mail, used when OMBUD_EMAIL_BACKEND=email.
 EMAIL_HOST = env_str("OMBUD_SMTP_HOST", "localhost")
 EMAIL_PORT = env_int("OMBUD_SMTP_PORT", 25)

@@ -32,14 +32,14 @@ docs/notifications.md.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from ombud.cases import deadlines, events, lifecycle, notify
+from ombud.cases import deadlines, events, lifecycle, notify, tasks
 from ombud.cases.models import Alert, Case, DeadlineRule, Notification
 from ombud.directory.models import Jurisdiction, Staff, User
 from ombud.intake.models import Visit
@@ -59,13 +59,16 @@ class SweepResult:
     released: int = 0  # notifications released from a dead worker's claim
     requeued: int = 0  # pending notifications (lost task, retry due) sent by the sweep
     failed: int = 0  # cases whose alert raised an error (rolled back; retried next sweep)
+    tasks_requeued: int = 0  # task rows a dead worker left RUNNING, queued again
+    tasks_failed: int = 0  # such rows claimed too often, marked failed
 
     def __bool__(self) -> bool:
-        return any((self.reminded, self.escalated, self.released, self.requeued, self.failed))
+        return any(astuple(self))
 
 
 def sweep(now: datetime | None = None) -> SweepResult:
-    """Raise the reminders and escalations that are due, then recover the outbox."""
+    """Raise the reminders and escalations that are due, then recover the outbox and the task
+    rows of dead workers (cases/tasks.py `recover_lost_tasks`)."""
     now = now or timezone.now()
     result = SweepResult()
     cutoff = reminder_cutoff(now)
@@ -75,6 +78,8 @@ def sweep(now: datetime | None = None) -> SweepResult:
     result.escalated, failed = _phase(Alert.Kind.ESCALATION, now, None)
     result.failed += failed
     result.released, result.requeued = notify.recover(now)
+    lost = tasks.recover_lost_tasks(now)
+    result.tasks_requeued, result.tasks_failed = lost.requeued, lost.failed
     if result:
         logger.info("Deadline sweep: %s", result)
     return result

@@ -61,3 +61,10 @@ def case_notified_event(case: Case, at: datetime, **data) -> CaseEvent:
 
 def case_notification_failed_event(case: Case, at: datetime, **data) -> CaseEvent:
     return _event(case, CaseEvent.Type.NOTIFICATION_FAILED, None, at, **data)
+
+
+def case_notification_resent_event(case: Case, at: datetime, **data) -> CaseEvent:
+    """A notification handed over again after an interrupted hand-over (its worker died between
+    handing it over and marking it sent): written with its NOTIFIED event, with the attempt
+    number and the idempotency id both hand-overs carried."""
+    return _event(case, CaseEvent.Type.NOTIFICATION_RESENT, None, at, **data)

@@ -11,9 +11,13 @@ so two workers never send the same row; hands it to the channel's backend
 (cases/notify_backends.py); then, in one transaction, marks it sent and writes the NOTIFIED
 event (masked address, template, text) on the case's timeline. A backend error puts the row
 back to pending until MAX_ATTEMPTS, then marks it failed with a NOTIFICATION_FAILED event.
-A worker killed between claim and mark leaves the row in `sending`; `recover()` releases it
-after OMBUD_NOTIFY_STUCK_SECONDS and sends it again (at-least-once toward the gateway, which
-receives the row id as its idempotency key; exactly one NOTIFIED event per row either way).
+The claim is the mark "handing over, attempt N" made before the backend is called. A worker
+killed between claim and mark leaves the row in `sending`; `recover()` releases it after
+OMBUD_NOTIFY_STUCK_SECONDS, counting the interrupted hand-over, and sends it again: at least
+once toward the backend, always with the same idempotency id (`Message.idempotency_id`: the
+e-mail's Message-ID, the SMS gateway's Idempotency-Key), so a backend that honours it delivers
+once. The timeline stays honest: exactly one NOTIFIED event per row, and a re-send after an
+interrupted hand-over adds a NOTIFICATION_RESENT event with its attempt number.
 
 Consumer milestones (`case_milestone`) go by SMS to the complainant's mobile phone; a case
 without a mobile number gets no consumer notification and nothing is recorded for it.
@@ -252,7 +256,7 @@ def retry_when_locked(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 def _timeline_data(n: Notification, token: int) -> dict[str, Any]:
-    return {
+    data = {
         "notification_id": n.pk,
         "template": n.template_id,
         "audience": n.audience,
@@ -261,6 +265,14 @@ def _timeline_data(n: Notification, token: int) -> dict[str, Any]:
         "recipient_user_id": n.recipient_user_id,
         "attempts": token,
     }
+    if n.interrupted:
+        data["interrupted"] = n.interrupted
+    return data
+
+
+def message_for(n: Notification, attempt: int) -> Message:
+    """What the backend gets: the same idempotency id on every attempt (derived from the row)."""
+    return Message(id=n.pk, channel=n.channel, address=n.address, subject=n.subject, body=n.body, attempt=attempt)
 
 
 def deliver(notification_id: int, *, now: datetime | None = None) -> str:
@@ -275,7 +287,7 @@ def deliver(notification_id: int, *, now: datetime | None = None) -> str:
         return "skipped"
     n = retry_when_locked(Notification.objects.select_related("case").get, pk=notification_id)
     token = n.attempts  # the fencing token: a later claim of this row has a higher one
-    message = Message(id=n.pk, channel=n.channel, address=n.address, subject=n.subject, body=n.body)
+    message = message_for(n, token)
     try:
         backend_for(n.channel).send(message)
     except Exception as exc:
@@ -303,6 +315,12 @@ def _mark_sent(n: Notification, token: int, now: datetime) -> None:
         pk=n.pk, attempts=token, status__in=[Notification.Status.SENDING, Notification.Status.PENDING]
     )
     if mine.update(status=Notification.Status.SENT, sent_at=now, last_error=""):
+        if n.interrupted:
+            # An earlier hand-over of this row may have reached the backend before its worker
+            # died: say so, rather than show one clean delivery.
+            events.case_notification_resent_event(
+                n.case, now, **_timeline_data(n, token), idempotency_id=message_for(n, token).idempotency_id
+            )
         events.case_notified_event(n.case, now, **_timeline_data(n, token), subject=n.subject, body=n.body)
 
 
@@ -316,12 +334,13 @@ def _mark_failed(n: Notification, token: int, error: str, final: bool, now: date
 
 @transaction.atomic
 def _release(pk: int, attempts: int, now: datetime) -> int:
-    """A row stuck in `sending` back to pending, or to failed if it used its last attempt."""
+    """A row stuck in `sending` back to pending, or to failed if it used its last attempt; either
+    way its hand-over is counted as interrupted (it may have reached the backend)."""
     mine = Notification.objects.filter(pk=pk, status=Notification.Status.SENDING, attempts=attempts)
     if attempts < MAX_ATTEMPTS:
-        return mine.update(status=Notification.Status.PENDING)
+        return mine.update(status=Notification.Status.PENDING, interrupted=F("interrupted") + 1)
     error = "no answer from the worker that claimed it"
-    if mine.update(status=Notification.Status.FAILED, last_error=error):
+    if mine.update(status=Notification.Status.FAILED, last_error=error, interrupted=F("interrupted") + 1):
         n = Notification.objects.select_related("case").get(pk=pk)
         events.case_notification_failed_event(n.case, now, **_timeline_data(n, attempts), error=error)
     return 0

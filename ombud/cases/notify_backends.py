@@ -2,14 +2,16 @@
 
 A backend has one method, `send(message)`, which returns when the message was handed over and
 raises on any failure (the outbox in cases/notify.py retries, then records the failure). It
-never writes the clear address to a log.
+never writes the clear address to a log. Every message carries `idempotency_id`, the same on
+every attempt: a backend passes it on so that the receiver can drop a repeat (a re-send after
+a worker died mid-hand-over).
 
 | alias     | class               | what it does                                                  |
 |-----------|---------------------|---------------------------------------------------------------|
 | `console` | `ConsoleBackend`    | logs the message with the address masked (development, demo)  |
-| `email`   | `EmailBackend`      | Django's mail (`send_mail`; SMTP settings, locmem in tests)   |
-| `gateway` | `SmsGatewayBackend` | HTTP POST of JSON to an SMS gateway, idempotency key = row id |
-| `memory`  | `MemoryBackend`     | appends to `notify_backends.outbox` (tests)                    |
+| `email`   | `EmailBackend`      | Django's mail (SMTP settings, locmem in tests); `Message-ID` from the id |
+| `gateway` | `SmsGatewayBackend` | HTTP POST of JSON to an SMS gateway, `Idempotency-Key` header and field |
+| `memory`  | `MemoryBackend`     | appends to `notify_backends.outbox` (tests); `delivered()` dedupes on the id |
 
 `OMBUD_SMS_BACKEND` and `OMBUD_EMAIL_BACKEND` take an alias or a dotted path to a class.
 """
@@ -25,7 +27,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 from ombud.personal_data import mask_phone
@@ -35,18 +37,31 @@ logger = logging.getLogger("ombud.notify")
 
 @dataclass(frozen=True)
 class Message:
-    """What a backend sends: the outbox row's id (an idempotency key), channel, clear address
-    (only the backend sees it), subject (e-mail) and text."""
+    """What a backend sends: the outbox row's id, channel, clear address (only the backend sees
+    it), subject (e-mail), text, and which attempt this is (1, 2, 3)."""
 
     id: int
     channel: str
     address: str
     subject: str
     body: str
+    attempt: int = 1
 
     @property
     def masked_address(self) -> str:
         return mask_address(self.channel, self.address)
+
+    @property
+    def idempotency_id(self) -> str:
+        """Stable for the outbox row, whatever the attempt: the receiver's key to drop repeats."""
+        return f"ombud-notification-{self.id}"
+
+
+def message_id_header(message: Message) -> str:
+    """The e-mail's Message-ID (RFC 5322): the idempotency id at the sender's domain, the same
+    on every attempt, so a mail system that drops duplicate Message-IDs delivers it once."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+    return f"<{message.idempotency_id}@{domain}>"
 
 
 def mask_email(address: str) -> str:
@@ -77,7 +92,14 @@ class EmailBackend:
     """E-mail through Django's mail framework (EMAIL_* settings; locmem in tests)."""
 
     def send(self, message: Message) -> None:
-        send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.address], fail_silently=False)
+        mail = EmailMessage(
+            message.subject,
+            message.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [message.address],
+            headers={"Message-ID": message_id_header(message)},
+        )
+        mail.send(fail_silently=False)
 
 
 class SmsGatewayError(Exception):
@@ -86,9 +108,10 @@ class SmsGatewayError(Exception):
 
 class SmsGatewayBackend:
     """The interface to a real SMS gateway (a carrier's or a cloud provider's, behind a small
-    adapter): POST `{"id", "to", "text"}` as JSON with the API key as a bearer token and
-    `Idempotency-Key: ombud-notification-<id>`, so a resend after a crash is not delivered
-    twice. Any status other than 2xx, or no answer within the timeout, is a failure."""
+    adapter): POST `{"id", "idempotency_key", "to", "text"}` as JSON with the API key as a
+    bearer token and the header `Idempotency-Key: ombud-notification-<id>` (the same in the
+    field), so a resend after a crash is not delivered twice by a gateway that honours it. Any
+    status other than 2xx, or no answer within the timeout, is a failure."""
 
     timeout = 10.0
 
@@ -99,7 +122,14 @@ class SmsGatewayBackend:
             raise ImproperlyConfigured("OMBUD_SMS_GATEWAY_URL must be an http(s) URL when OMBUD_SMS_BACKEND=gateway")
 
     def send(self, message: Message) -> None:
-        payload = json.dumps({"id": str(message.id), "to": message.address, "text": message.body}).encode()
+        payload = json.dumps(
+            {
+                "id": str(message.id),
+                "idempotency_key": message.idempotency_id,
+                "to": message.address,
+                "text": message.body,
+            }
+        ).encode()
         request = urllib.request.Request(  # noqa: S310 (scheme checked in __init__)
             self.url,
             data=payload,
@@ -107,7 +137,7 @@ class SmsGatewayBackend:
             headers={
                 "Content-Type": "application/json; charset=utf-8",
                 "Authorization": f"Bearer {self.key}",
-                "Idempotency-Key": f"ombud-notification-{message.id}",
+                "Idempotency-Key": message.idempotency_id,
             },
         )
         try:
@@ -126,10 +156,20 @@ outbox: list[Message] = []
 
 
 class MemoryBackend:
-    """Keeps sent messages in the module-level `outbox` (like Django's locmem mail backend)."""
+    """Keeps every hand-over in the module-level `outbox` (like Django's locmem mail backend),
+    with its idempotency id; `delivered()` is what a receiver honouring the id shows."""
 
     def send(self, message: Message) -> None:
         outbox.append(message)
+
+
+def delivered() -> list[Message]:
+    """The memory backend's hand-overs as a receiver that honours the idempotency id delivers
+    them: the first of each id, once."""
+    first: dict[str, Message] = {}
+    for m in outbox:
+        first.setdefault(m.idempotency_id, m)
+    return list(first.values())
 
 
 ALIASES = {

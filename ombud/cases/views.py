@@ -165,6 +165,8 @@ _LABELS = {
     "error": gettext_lazy("Error"),
     "last_error": gettext_lazy("Error"),
     "attempts": gettext_lazy("Attempts"),
+    "interrupted": gettext_lazy("Interrupted hand-overs"),
+    "idempotency_id": gettext_lazy("Idempotency id"),
 }
 # Shown elsewhere in the entry (the message text, the file link) or only internal.
 _NOT_LISTED = {"body", "attachment_id", "review", "notification_id", "recipient_user_id"}
@@ -261,7 +263,7 @@ def _tone(event_type: str) -> str:
     T = CaseEvent.Type
     if event_type in (T.OVERDUE, T.NOTIFICATION_FAILED, T.ESCALATED, T.REFERRED_FOR_ENFORCEMENT, T.NOT_ACCEPTED):
         return "bad"
-    if event_type in (T.REMINDED, T.EXTENDED, T.REVIEW_REQUESTED, T.REROUTED, "reopened"):
+    if event_type in (T.REMINDED, T.EXTENDED, T.REVIEW_REQUESTED, T.REROUTED, "reopened", T.NOTIFICATION_RESENT):
         return "warn"
     if event_type in (T.DECIDED, T.REVIEW_DECIDED, T.INFORMED, T.CLOSED, T.RESOLVED_ON_SITE):
         return "good"

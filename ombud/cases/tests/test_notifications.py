@@ -369,7 +369,12 @@ def test_the_gateway_backend_posts_json_with_key_and_idempotency_key(gateway):
     backend = SmsGatewayBackend(url=gateway, key="secret-key")
     backend.send(Message(id=42, channel="sms", address=PHONE, subject="", body="【保险消费者权益保护】测试"))
     ((headers, payload),) = Gateway.received
-    assert payload == {"id": "42", "to": PHONE, "text": "【保险消费者权益保护】测试"}
+    assert payload == {
+        "id": "42",
+        "idempotency_key": "ombud-notification-42",
+        "to": PHONE,
+        "text": "【保险消费者权益保护】测试",
+    }
     assert headers["Authorization"] == "Bearer secret-key"
     assert headers["Idempotency-Key"] == "ombud-notification-42"
     assert headers["Content-Type"].startswith("application/json")
