@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
@@ -18,6 +19,7 @@ from ninja.security import HttpBearer
 from ombud.directory.models import User
 from ombud.directory.services import user_for_token
 from ombud.errors import DomainError
+from ombud.health import is_outage, unavailable_response
 
 logger = logging.getLogger("ombud.api")
 
@@ -93,6 +95,15 @@ def _bad_form_body(request: HttpRequest, exc: MultiPartParserError) -> HttpRespo
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The database out of reach is a 503 with Retry-After; any other database error is a bug.
+    if is_outage(exc):
+        return unavailable_response(request)
+    return _unexpected(request, exc)
 
 
 @api.exception_handler(Exception)

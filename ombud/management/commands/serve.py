@@ -1,23 +1,84 @@
-"""`ombud serve`: the production web server (gunicorn) and the task worker, together.
+"""`ombud serve`: the production web server (gunicorn) and the task worker, supervised together.
 
-Ctrl-C (SIGINT) or SIGTERM stops both; if either dies, the other is stopped too, so a
-half-running system never pretends to be up.
+Both run as child processes. A child that dies is started again after a capped exponential
+backoff (1 s doubling to 30 s; back to 1 s once it has run a minute), each restart logged: a
+dead worker never stops the web server, and a dead gunicorn master is replaced too. The one
+exception is the web server's first start: if gunicorn exits before it ever accepted a
+connection (port taken, import error), `ombud serve` stops and exits with code 1, since a
+configuration error that a restart cannot fix is for the person starting it to read.
+
+gunicorn preloads the application (fast worker replacement, see ombud/gunicorn_conf.py) and
+runs in a process group of its own: when its master dies, its orphaned workers are sent SIGTERM
+so that they finish their request and free the port for the new master. Ctrl-C (SIGINT) or
+SIGTERM stops everything.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from ombud.health import backoff_delay
+
+logger = logging.getLogger("ombud.serve")
+
+HEALTHY_SECONDS = 60.0  # a child that ran this long starts its backoff from 1 s again
+RESTART_BASE_SECONDS = 1.0
+RESTART_CAP_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 15.0
+
+
+class Child:
+    """One supervised process: its command line, the running process, its restart schedule."""
+
+    def __init__(self, name: str, argv: list[str], *, own_group: bool = False):
+        self.name, self.argv, self.own_group = name, argv, own_group
+        self.proc: subprocess.Popen | None = None
+        self.started = 0.0
+        self.failures = 0
+        self.restart_at: float | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        # S603: our own interpreter and arguments.
+        self.proc = subprocess.Popen(self.argv, process_group=0 if self.own_group else None)  # noqa: S603
+        self.started = time.monotonic()
+        self.restart_at = None
+        self.starts += 1
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def schedule_restart(self, now: float) -> tuple[int | None, float, float]:
+        """Note the exit; (exit code, seconds it ran, seconds until the restart)."""
+        assert self.proc is not None
+        code, ran = self.proc.returncode, now - self.started
+        if self.own_group:
+            # What the dead process left in its group (gunicorn's workers) goes too.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc = None
+        self.failures = 0 if ran >= HEALTHY_SECONDS else self.failures + 1
+        delay = backoff_delay(max(0, self.failures - 1), base=RESTART_BASE_SECONDS, cap=RESTART_CAP_SECONDS)
+        self.restart_at = now + delay
+        return code, ran, delay
+
+    def terminate(self) -> None:
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
 
 
 class Command(BaseCommand):
-    help = "Serve Ombud with gunicorn and run the task worker alongside."
+    help = "Serve Ombud with gunicorn and run the task worker alongside, restarting either when it dies."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -29,45 +90,93 @@ class Command(BaseCommand):
         # Static files are served by WhiteNoise from STATIC_ROOT; collect them first (a second).
         call_command("collectstatic", interactive=False, verbosity=0)
         bind = f"{opts['host']}:{opts['port']}"
-        web = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "ombud.wsgi:application",
-            "--bind",
-            bind,
-            "--workers",
-            str(opts["workers"]),
-            "--access-logfile",
-            "-",
-            "--access-logformat",
-            '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
-            "--graceful-timeout",
-            "10",
-            "--timeout",
-            "60",
-        ]
-        procs = [subprocess.Popen(web)]  # noqa: S603 (our own interpreter and arguments)
+        web = Child(
+            "the web server (gunicorn)",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "ombud.wsgi:application",
+                "--config",
+                "python:ombud.gunicorn_conf",
+                "--bind",
+                bind,
+                "--workers",
+                str(opts["workers"]),
+                "--preload",
+                "--access-logfile",
+                "-",
+                "--access-logformat",
+                '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
+                "--graceful-timeout",
+                "10",
+                "--timeout",
+                "60",
+            ],
+            own_group=True,
+        )
+        children = [web]
         if not opts["no_worker"]:
-            procs.append(subprocess.Popen([sys.executable, "-m", "ombud.cli", "worker"]))
-        self.stdout.write(f"Ombud is serving on http://{bind}/ (Ctrl-C stops it)")
+            children.append(Child("the task worker", [sys.executable, "-m", "ombud.cli", "worker"]))
+
+        stopping = False
 
         def stop(*_):
-            for p in procs:
-                if p.poll() is None:
-                    p.send_signal(signal.SIGTERM)
+            nonlocal stopping
+            stopping = True
+            for child in children:
+                child.terminate()
 
         # Ctrl-C in a terminal reaches the whole process group; a supervisor's SIGTERM or an
         # SIGINT sent to this process alone must stop the children too.
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        for child in children:
+            child.start()
+        web_answered = False
         try:
-            while all(p.poll() is None for p in procs):
-                time.sleep(0.5)
+            while not stopping:
+                now = time.monotonic()
+                for child in children:
+                    if child.proc is not None and child.proc.poll() is not None:
+                        if child is web and not web_answered:
+                            raise CommandError(
+                                f"The web server stopped before it answered on {bind} (exit code "
+                                f"{child.proc.returncode}); see its messages above."
+                            )
+                        code, ran, delay = child.schedule_restart(now)
+                        logger.warning(
+                            "%s exited (code %s) after %.0f s; starting it again in %.1f s",
+                            child.name.capitalize(),
+                            code,
+                            ran,
+                            delay,
+                        )
+                    elif child.proc is None and child.restart_at is not None and now >= child.restart_at:
+                        child.start()
+                        logger.warning("Started %s again (restart %d)", child.name, child.starts - 1)
+                if not web_answered and web.alive() and _answers(opts["host"], opts["port"]):
+                    web_answered = True
+                    self.stdout.write(f"Ombud is serving on http://{bind}/ (Ctrl-C stops it)")
+                time.sleep(0.2)
         finally:
             stop()
-            for p in procs:
+            for child in children:
+                if child.proc is None:
+                    continue
                 try:
-                    p.wait(timeout=15)
+                    child.proc.wait(timeout=STOP_TIMEOUT_SECONDS)
                 except subprocess.TimeoutExpired:
-                    p.kill()
+                    child.proc.kill()
+                    child.proc.wait()
+
+
+def _answers(host: str, port: int) -> bool:
+    """Whether something accepts TCP connections at the bound address (the wildcard: loopback)."""
+    wildcard = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1", "[::]": "::1"}  # noqa: S104 (probed, not bound)
+    target = wildcard.get(host, host.strip("[]"))
+    try:
+        with socket.create_connection((target, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
