@@ -148,6 +148,17 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # to use HTTPS for a year (HSTS) and cookies are sent over HTTPS only; `ombud check --deploy`
 # then passes (ombud/tests/test_deploy_check.py). /healthz and /readyz answer over plain HTTP
 # too: load balancers probe them from inside the network.
+# Public pages' limits, counted in the database by every worker together (portal/limits.py,
+# docs/tracking.md, docs/publication.md): wrong secret codes per tracking number (strict),
+# failed lookups per address (generous: a reception site's visitors share one address), votes
+# per address and report.
+OMBUD_TRACK_NUMBER_LIMIT = env_int("OMBUD_TRACK_NUMBER_LIMIT", 10)
+OMBUD_TRACK_NUMBER_WINDOW_SECONDS = env_int("OMBUD_TRACK_NUMBER_WINDOW_SECONDS", 3600)
+OMBUD_TRACK_ADDRESS_LIMIT = env_int("OMBUD_TRACK_ADDRESS_LIMIT", 100)
+OMBUD_TRACK_ADDRESS_WINDOW_SECONDS = env_int("OMBUD_TRACK_ADDRESS_WINDOW_SECONDS", 600)
+OMBUD_POLL_ADDRESS_LIMIT = env_int("OMBUD_POLL_ADDRESS_LIMIT", 30)
+OMBUD_POLL_WINDOW_SECONDS = env_int("OMBUD_POLL_WINDOW_SECONDS", 3600)
+
 HTTPS = env_bool("OMBUD_HTTPS", False)
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

@@ -44,6 +44,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ombud import spreadsheet
 from ombud.cases import events, notify, services
 from ombud.cases.models import Case, Nature
 from ombud.directory.access import scope_for
@@ -766,11 +767,11 @@ def template_workbook(user: User) -> bytes:
     bold = Font(bold=True)
     required_fill = PatternFill("solid", fgColor="FDE9D9")
     for position, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=position, value=column.header + ("*" if column.required else ""))
+        cell = spreadsheet.put(sheet.cell(row=1, column=position), column.header + ("*" if column.required else ""))
         cell.font = bold
         if column.required:
             cell.fill = required_fill
-        sheet.cell(row=2, column=position, value=example[column.key] or None)
+        spreadsheet.put(sheet.cell(row=2, column=position), example[column.key] or None)
         sheet.column_dimensions[get_column_letter(position)].width = max(14, min(40, len(column.example) * 2))
     for position in (2, 3):  # phone and ID number: text, so Excel keeps every digit
         for row in (2, 3):
@@ -778,33 +779,35 @@ def template_workbook(user: User) -> bytes:
     sheet.freeze_panes = "A2"
 
     values = workbook.create_sheet("可选值")
-    values.append([_("Column"), _("English key"), _("Required"), _("What to enter")])
+    spreadsheet.append(values, [_("Column"), _("English key"), _("Required"), _("What to enter")])
     for column in COLUMNS:
-        values.append([column.header, column.key, _("yes") if column.required else _("no"), str(column.help)])
-    values.append([])
-    values.append([_("Channel"), _("code"), _("Chinese label")])
+        spreadsheet.append(
+            values, [column.header, column.key, _("yes") if column.required else _("no"), str(column.help)]
+        )
+    spreadsheet.append(values, [])
+    spreadsheet.append(values, [_("Channel"), _("code"), _("Chinese label")])
     labels = {code: [k for k, v in CHANNEL_LABELS.items() if v == code] for code in Visit.Channel.values}
     for code, label in Visit.Channel.choices:
         if code != Visit.Channel.ON_SITE:
-            values.append([str(label), code, " / ".join(labels[code])])
-    values.append([])
-    values.append([_("Status"), _("code"), _("Chinese label")])
+            spreadsheet.append(values, [str(label), code, " / ".join(labels[code])])
+    spreadsheet.append(values, [])
+    spreadsheet.append(values, [_("Status"), _("code"), _("Chinese label")])
     for code in IMPORTABLE_STATUSES:
-        values.append(
-            [str(Case.Status(code).label), code, " / ".join(k for k, v in STATUS_LABELS.items() if v == code)]
+        spreadsheet.append(
+            values, [str(Case.Status(code).label), code, " / ".join(k for k, v in STATUS_LABELS.items() if v == code)]
         )
-    values.append([])
-    values.append([_("Nature"), _("code"), _("Chinese label")])
+    spreadsheet.append(values, [])
+    spreadsheet.append(values, [_("Nature"), _("code"), _("Chinese label")])
     for code, label in Nature.choices:
-        values.append([str(label), code, " / ".join(k for k, v in NATURE_LABELS.items() if v == code)])
-    values.append([])
-    values.append([_("Company"), _("id"), _("head office")])
+        spreadsheet.append(values, [str(label), code, " / ".join(k for k, v in NATURE_LABELS.items() if v == code)])
+    spreadsheet.append(values, [])
+    spreadsheet.append(values, [_("Company"), _("id"), _("head office")])
     for pk, name, head in companies:
-        values.append([name, pk, head])
-    values.append([])
-    values.append([_("City"), _("code")])
+        spreadsheet.append(values, [name, pk, head])
+    spreadsheet.append(values, [])
+    spreadsheet.append(values, [_("City"), _("code")])
     for code, name in cities:
-        values.append([name, code])
+        spreadsheet.append(values, [name, code])
     for cell in values[1]:
         cell.font = bold
     values.column_dimensions["A"].width = 40

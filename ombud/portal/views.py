@@ -4,8 +4,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from ombud.errors import NotFound
 from ombud.intake.tracking import format_tracking_no
-from ombud.portal import queries
+from ombud.portal import limits, services
 
 
 class TrackForm(forms.Form):
@@ -15,16 +16,22 @@ class TrackForm(forms.Form):
 
 @never_cache
 def track(request: HttpRequest) -> HttpResponse:
+    """The public tracking page; the limits are `portal.services.look_up`'s (docs/tracking.md)."""
     form = TrackForm(request.POST or None)
-    visit, status = None, 200
-    if request.method == "POST" and form.is_valid():
-        if queries.too_many_attempts(request.META.get("REMOTE_ADDR", "")):
-            form.add_error(None, _("Too many attempts. Please try again in ten minutes."))
-            status = 429
+    visit, status, retry_after = None, 200, None
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
         else:
-            visit = queries.track(form.cleaned_data["tracking_no"], form.cleaned_data["code"])
-            if visit is None:
-                form.add_error(None, _("No visit matches this tracking number and secret code."))
+            try:
+                visit = services.look_up(
+                    form.cleaned_data["tracking_no"], form.cleaned_data["code"], limits.client_address(request)
+                )
+            except limits.TooManyAttempts as e:
+                form.add_error(None, str(e.message))
+                status, retry_after = 429, e.retry_after
+            except NotFound as e:
+                form.add_error(None, str(e.message))
                 status = 404
     events = list(visit.case.events.order_by("created_at", "id")) if visit and hasattr(visit, "case") else []
     context = {
@@ -33,4 +40,7 @@ def track(request: HttpRequest) -> HttpResponse:
         "events": events,
         "tracking_no": format_tracking_no(visit.tracking_no) if visit else "",
     }
-    return render(request, "portal/track.html", context, status=status)
+    response = render(request, "portal/track.html", context, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response

@@ -25,6 +25,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ombud import spreadsheet
 from ombud.reports.publication import format_cell
 
 BODY_FONT = "Times New Roman"
@@ -193,7 +194,8 @@ NUMBER_FORMATS = {"int": "#,##0", "decimal": "0.0###", "percent": "0.0%"}
 
 def report_xlsx(snapshot: dict, *, url: str = "", published_at: str = "") -> bytes:
     """The report as a .xlsx: one sheet per table (headers in bold on row 1, numbers as
-    numbers), then a sheet with the title, where it was published and the press text."""
+    numbers), then a sheet with the title, where it was published and the press text. Every
+    cell goes through `ombud.spreadsheet`: text is never a formula."""
     with translation.override(snapshot["language"]):
         wb = Workbook()
         wb.remove(wb.active)
@@ -204,14 +206,14 @@ def report_xlsx(snapshot: dict, *, url: str = "", published_at: str = "") -> byt
             ws = wb.create_sheet(_sheet_title(table["sheet"], used))
             columns = table["columns"]
             types = [c["type"] for c in columns]
-            ws.append([c["label"] for c in columns])
+            spreadsheet.append(ws, [c["label"] for c in columns])
             for cell in ws[1]:
                 cell.font, cell.fill = BOLD, HEADER_FILL
                 cell.alignment = Alignment(vertical="top", wrap_text=True)
             widths = [_width(c["label"]) for c in columns]
             body = list(table["rows"]) + ([table["footer"]] if table.get("footer") else [])
             for row in body:
-                ws.append([_xlsx_value(v, t) for v, t in zip(row, types, strict=True)])
+                spreadsheet.append(ws, [_xlsx_value(v, t) for v, t in zip(row, types, strict=True)])
                 widths = [max(w, _width(format_cell(v, t))) for w, v, t in zip(widths, row, types, strict=True)]
             for row_cells in ws.iter_rows(min_row=2):
                 for cell, type_ in zip(row_cells, types, strict=True):
@@ -226,8 +228,8 @@ def report_xlsx(snapshot: dict, *, url: str = "", published_at: str = "") -> byt
                 ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
             ws.freeze_panes = "B2"
             if table.get("note"):
-                ws.append([])
-                ws.append([table["note"]])
+                spreadsheet.append(ws, [])
+                spreadsheet.append(ws, [table["note"]])
 
         about = wb.create_sheet(_sheet_title(_("About this report"), used))
         rows = [
@@ -238,13 +240,13 @@ def report_xlsx(snapshot: dict, *, url: str = "", published_at: str = "") -> byt
             (_("Address"), url),
         ]
         for label, value in rows:
-            about.append([label, value])
+            spreadsheet.append(about, [label, value])
             about.cell(row=about.max_row, column=1).font = BOLD
-        about.append([])
-        about.append([snapshot["press"]["title"]])
+        spreadsheet.append(about, [])
+        spreadsheet.append(about, [snapshot["press"]["title"]])
         about.cell(row=about.max_row, column=1).font = BOLD
         for p in snapshot["press"]["paragraphs"]:
-            about.append([p["heading"], p["text"]])
+            spreadsheet.append(about, [p["heading"], p["text"]])
             about.cell(row=about.max_row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
         about.column_dimensions["A"].width = 16
         about.column_dimensions["B"].width = 100

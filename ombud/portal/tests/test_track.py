@@ -1,22 +1,31 @@
-"""The public tracking page: number + code show the visit, nothing else does."""
+"""The public tracking page: number + code show the visit, nothing else does; guessing is
+limited per tracking number (strict) and per address (generous), in the database."""
+
+from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
+from ombud.portal import limits, services
+from ombud.portal.models import AttemptCounter
 from ombud.testing import complaint
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit():
-    cache.clear()
-
-
 @pytest.fixture
 def receipt(world):
     return world.api(world.staff_mm).post("/api/v1/visits", complaint(world)).json()
+
+
+@pytest.fixture
+def other_receipt(world):
+    return world.api(world.staff_mm).post("/api/v1/visits", complaint(world)).json()
+
+
+def look(client: Client, number: str, code: str):
+    return client.post("/track/", {"tracking_no": number, "code": code})
 
 
 def test_number_and_code_show_the_visit_and_case_without_personal_data(receipt):
@@ -40,14 +49,100 @@ def test_a_wrong_code_and_an_unknown_number_look_the_same(receipt):
     assert "中国人寿" not in wrong_code.content.decode()
 
 
-def test_guessing_is_rate_limited(receipt):
-    client = Client()
-    for _ in range(20):
-        client.post("/track/", {"tracking_no": receipt["tracking_no"], "code": "AAAAAAAA"})
-    r = client.post("/track/", {"tracking_no": receipt["tracking_no"], "code": receipt["secret_code"]})
-    assert r.status_code == 429
-    assert "中国人寿" not in r.content.decode()
+def test_an_incomplete_form_is_a_400(db):
+    assert Client().post("/track/", {"tracking_no": "1" * 16}).status_code == 400
 
 
 def test_the_page_needs_no_login(db):
     assert Client().get("/track/").status_code == 200
+
+
+# ---- the per-number limit (strict) --------------------------------------------------------------
+
+
+def test_ten_wrong_codes_lock_the_number_for_everyone_even_the_right_code(receipt, other_receipt):
+    """The documented default: 10 wrong codes per number and hour, from any addresses."""
+    assert services.number_limit().limit == 10 and services.number_limit().window == 3600
+    number = receipt["tracking_no"]
+    for i in range(10):  # ten different addresses: the address limit plays no part
+        assert look(Client(REMOTE_ADDR=f"10.1.0.{i}"), number, "AAAAAAAA").status_code == 404
+    r = look(Client(REMOTE_ADDR="10.2.0.1"), number, receipt["secret_code"])
+    assert r.status_code == 429
+    assert 3500 <= int(r["Retry-After"]) <= 3600
+    assert "中国人寿" not in r.content.decode()
+    # A guesser on one number cannot lock anyone else's: the other visit is still found, from
+    # the guesser's own address too.
+    assert (
+        look(Client(REMOTE_ADDR="10.1.0.0"), other_receipt["tracking_no"], other_receipt["secret_code"]).status_code
+        == 200
+    )
+    # After the window, the right code works again.
+    AttemptCounter.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert look(Client(REMOTE_ADDR="10.2.0.1"), number, receipt["secret_code"]).status_code == 200
+
+
+def test_the_right_code_does_not_use_up_the_numbers_tries(receipt):
+    number, code = receipt["tracking_no"], receipt["secret_code"]
+    client = Client()
+    for _ in range(25):  # a consumer checking on their case again and again
+        assert look(client, number, code).status_code == 200
+    for _ in range(9):
+        assert look(client, number, "AAAAAAAA").status_code == 404
+    assert look(client, number, code).status_code == 200  # 9 wrong: still open
+
+
+def test_a_locked_number_does_not_tell_whether_it_exists(receipt, settings):
+    settings.OMBUD_TRACK_NUMBER_LIMIT = 3
+    for number in (receipt["tracking_no"], "2" * 16):
+        answers = [look(Client(), number, "AAAAAAAA").status_code for _ in range(5)]
+        assert answers == [404, 404, 404, 429, 429]
+
+
+# ---- the per-address limit (generous) ----------------------------------------------------------
+
+
+def test_one_guesser_behind_a_shared_address_does_not_lock_out_the_others(receipt, settings):
+    """A reception site: everyone shares 203.0.113.7. A guesser sprays wrong numbers until the
+    address is over its limit; another consumer there still gets in with the right code, and a
+    typing mistake there is a 429 that says so."""
+    settings.OMBUD_TRACK_ADDRESS_LIMIT = 5
+    guesser, consumer = Client(REMOTE_ADDR="203.0.113.7"), Client(REMOTE_ADDR="203.0.113.7")
+    answers = [look(guesser, f"{i:016d}", "AAAAAAAA").status_code for i in range(8)]
+    assert answers == [404] * 5 + [429] * 3
+    mistyped = look(consumer, receipt["tracking_no"], "BBBBBBBB")
+    assert mistyped.status_code == 429 and int(mistyped["Retry-After"]) > 0
+    assert look(consumer, receipt["tracking_no"], receipt["secret_code"]).status_code == 200
+    # Another address is not affected at all.
+    assert look(Client(REMOTE_ADDR="198.51.100.1"), "9" * 16, "AAAAAAAA").status_code == 404
+
+
+def test_the_address_limit_default_is_100_failures_in_ten_minutes(db):
+    assert (services.address_limit().limit, services.address_limit().window) == (100, 600)
+
+
+def test_an_ipv6_guesser_is_counted_per_64_network(db):
+    a = Client(REMOTE_ADDR="2001:db8:1:2::1")
+    b = Client(REMOTE_ADDR="2001:db8:1:2:ffff::9")
+    assert limits.client_address(a.get("/track/").wsgi_request) == "2001:db8:1:2::/64"
+    assert limits.client_address(b.get("/track/").wsgi_request) == "2001:db8:1:2::/64"
+
+
+# ---- the counters themselves ---------------------------------------------------------------------
+
+
+def test_counters_are_exact_expire_and_store_no_address(db):
+    limit = limits.Limit("test.scope", 3, 60)
+    now = timezone.now()
+    assert [limits.hit(limit, "192.0.2.1", now=now) for _ in range(4)] == [1, 2, 3, 4]
+    assert limits.hit(limit, "192.0.2.2", now=now) == 1
+    assert limits.count(limit, "192.0.2.1", now=now) == 4
+    limits.refund(limit, "192.0.2.1", now=now)
+    assert limits.count(limit, "192.0.2.1", now=now) == 3
+    stored = list(AttemptCounter.objects.values_list("key", flat=True))
+    assert all(len(k) == 64 and "192.0.2" not in k for k in stored)
+    # A new window after 60 seconds; old rows are swept.
+    later = now + timedelta(seconds=61)
+    assert limits.count(limit, "192.0.2.1", now=later) == 0
+    assert limits.hit(limit, "192.0.2.1", now=later) == 1
+    assert limits.sweep(later) == 1  # 192.0.2.2's row
+    assert AttemptCounter.objects.count() == 1
