@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "ombud.security.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
     "ombud.api.JsonErrorsMiddleware",
+    "ombud.directory.access.DomainErrorPageMiddleware",
     "ombud.security.JsonDepthLimitMiddleware",
     "ombud.security.RejectNulBytesMiddleware",
 ]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Campaign, Inspection, RosterEntry, Site
-from ombud.directory.access import Scope, scope_for
+from ombud.directory.access import SITE_ROLES, Scope, has_role, is_company_user, is_regulator, scope_for
 from ombud.directory.models import Jurisdiction, Organization, User
 from ombud.errors import Forbidden, InvalidInput, NotFound
 
@@ -39,29 +39,35 @@ def sites_for(user: User, campaign: Campaign) -> QuerySet[Site]:
 
 
 def may_record_at(user: User) -> Q | Exists | None:
-    """An expression true for sites where `user` may record visits; None = every site."""
-    role = user.effective_role
-    if role in (User.Role.REGULATOR_ADMIN, User.Role.REGULATOR_OFFICER):
-        if user.is_superuser or user.organization_id is None:
+    """An expression true for sites where `user` may record visits; None = every site.
+
+    The same rules as `directory.access.scope_for`, as one EXISTS computed with the site row:
+    a bureau its jurisdiction, site staff their rostered sites, company staff the sites where
+    their company takes part (a branch: in its cities); nobody else anywhere (fail closed).
+    """
+    if is_regulator(user):
+        if scope_for(user).everything:
             return None
         return Exists(
             Jurisdiction.objects.filter(regulator_id=user.organization_id).filter(
                 Q(region_id=OuterRef("city_id")) | Q(region_id=OuterRef("city__parent_id"))
             )
         )
-    if role == User.Role.SITE_STAFF:
+    if has_role(user, *SITE_ROLES):
         return Exists(RosterEntry.objects.filter(site_id=OuterRef("pk"), staff__user=user))
-    if role in (User.Role.COMPANY_HANDLER, User.Role.EXECUTIVE):
+    if is_company_user(user):
         # Company staff record at sites where their company takes part.
         from ombud.campaigns.models import SiteOrganization
 
-        org = user.organization
-        head = (org.head_office_id or org.pk) if org else None
-        return Exists(
+        scope = scope_for(user)
+        takes_part = Exists(
             SiteOrganization.objects.filter(site_id=OuterRef("pk")).filter(
-                Q(organization_id=head) | Q(organization__head_office_id=head)
+                Q(organization_id=scope.company_id) | Q(organization__head_office_id=scope.company_id)
             )
         )
+        if scope.company_city_codes is not None:
+            return takes_part & Q(city_id__in=sorted(scope.company_city_codes))
+        return takes_part
     return Q(pk__in=[])
 
 

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from ombud.cases import attachments, queries
-from ombud.cases.lifecycle import allowed_from
 from ombud.cases.models import Attachment, Case
-from ombud.cases.services import ComplaintInput, register_complaint, take_action_once
+from ombud.cases.services import ComplaintInput, allowed_actions, register_complaint, take_action_once
 from ombud.cases.views import attachment_response
+from ombud.directory.models import User
 from ombud.errors import InvalidInput
 from ombud.schemas import Id
 
@@ -76,7 +76,7 @@ def _item(case: Case, now: datetime) -> dict:
     }
 
 
-def _detail(case: Case) -> dict:
+def _detail(user: User, case: Case) -> dict:
     visit = case.visit
     return {
         **_item(case, timezone.now()),
@@ -91,7 +91,7 @@ def _detail(case: Case) -> dict:
         "summary": visit.summary,
         "complainant_name": visit.masked_name,
         "complainant_phone": visit.masked_phone,
-        "allowed_actions": allowed_from(case.status),
+        "allowed_actions": allowed_actions(user, case),
         "timeline": [
             {"type": e.type, "at": e.created_at, "actor": e.actor.username if e.actor else None, "data": e.data}
             for e in queries.timeline(case)
@@ -179,7 +179,7 @@ def list_cases(request: HttpRequest, q: Query[CaseQuery]) -> dict:
 
 @router.get("/cases/{case_id}", response=CaseDetail)
 def get_case(request: HttpRequest, case_id: Id) -> dict:
-    return _detail(queries.access_case(request.user, case_id))
+    return _detail(request.user, queries.access_case(request.user, case_id))
 
 
 class TransitionIn(Schema):
@@ -202,7 +202,7 @@ def transition(request: HttpRequest, case_id: Id, payload: TransitionIn, respons
     taken = take_action_once(request.user, case_id, payload.action, fields, idempotency_key=key)
     if taken.replayed:
         response["Idempotent-Replayed"] = "true"
-    return _detail(queries.access_case(request.user, taken.case.pk))
+    return _detail(request.user, queries.access_case(request.user, taken.case.pk))
 
 
 # ---- evidence attachments (cases/attachments.py) ---------------------------------------------------

@@ -47,7 +47,7 @@ from openpyxl.utils import get_column_letter
 from ombud import spreadsheet
 from ombud.cases import events, notify, services
 from ombud.cases.models import Case, Nature
-from ombud.directory.access import scope_for
+from ombud.directory.access import REGULATOR_ROLES, has_role, require_role, scope_for
 from ombud.directory.models import Organization, Region, User
 from ombud.errors import DomainError, Forbidden, InvalidInput
 from ombud.intake.models import Visit
@@ -270,14 +270,16 @@ class ImportResult:
 def may_import(user: User) -> bool:
     """Regulator officers and admins (for their jurisdiction) and company complaint handlers
     (for their own company) import backlogs; executives, site staff and others do not."""
-    if not user.is_active:
-        return False
-    return user.is_regulator or (user.effective_role == User.Role.COMPANY_HANDLER and user.organization is not None)
+    return has_role(user, *REGULATOR_ROLES, User.Role.COMPANY_HANDLER)
 
 
 def check_may_import(user: User) -> None:
-    if not may_import(user):
-        raise Forbidden(_("Only regulator staff and company complaint handlers may import cases."))
+    require_role(
+        user,
+        *REGULATOR_ROLES,
+        User.Role.COMPANY_HANDLER,
+        message=_("Only regulator staff and company complaint handlers may import cases."),
+    )
 
 
 # ---- reading the workbook -----------------------------------------------------------------------
@@ -595,9 +597,7 @@ def _parse_row(
     return row, args
 
 
-def _record(
-    actor: User, row: _Row, args: dict, *, source: str, now: datetime, branch_cities: frozenset[str] | None
-) -> Case:
+def _record(actor: User, row: _Row, args: dict, *, source: str, now: datetime) -> Case:
     """One row inside its own savepoint; raises _RowRejected with every error found."""
     errors = dict(row.errors)
     # A value that could not be parsed is replaced by a harmless one so that the service still
@@ -616,8 +616,6 @@ def _record(
             raise _RowRejected(errors) from None
         if errors:
             raise _RowRejected(errors)
-        if branch_cities is not None and case.city_id not in branch_cities:
-            raise _RowRejected({"city": _("This city is outside your branch's area.")})
         if row.cells["_status"] == Case.Status.IN_PROGRESS:
             try:
                 case = services.take_action(
@@ -661,9 +659,8 @@ def import_cases(
     lookups = _Lookups(sheet)
     refs: dict[str, int] = {}
     parsed = [_parse_row(number, values, sheet, lookups, refs, now) for number, values in sheet.rows]
-    # A branch's handler sees its company's cases in its own cities only (directory/access.py);
-    # record_visit lets it name any city, so the importer keeps it to what it will see.
-    branch_cities = scope_for(actor).company_city_codes if actor.is_company_user else None
+    # A branch's handler records only in its own cities: record_visit checks it for every
+    # row (directory/access.py require_city), as for any other visit.
 
     one_transaction = all_or_nothing or dry_run
     chunk = len(parsed) if one_transaction else CHUNK_ROWS
@@ -673,7 +670,7 @@ def import_cases(
                 created = []
                 for row, args in parsed[start : start + chunk]:
                     try:
-                        case = _record(actor, row, args, source=source, now=now, branch_cities=branch_cities)
+                        case = _record(actor, row, args, source=source, now=now)
                     except _RowRejected as e:
                         result.errors.extend(_row_errors(row.number, e.errors, sheet))
                     except DatabaseError:

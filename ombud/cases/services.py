@@ -17,20 +17,21 @@ from django.utils.translation import gettext as _
 from ombud.cases import deadlines, events, lifecycle, notify, routing
 from ombud.cases.models import Case, CaseEvent, Nature, TransitionKey
 from ombud.cases.queries import access_case
-from ombud.directory.access import scope_for
-from ombud.directory.models import Organization, User
+from ombud.directory.access import bureau_holding, is_company_user, is_regulator, scope_for
+from ombud.directory.models import Organization, Region, User
 from ombud.errors import Conflict, Forbidden, InvalidInput
 from ombud.intake.models import Visit
 
 
-def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "") -> Case:
+def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "", bureau_id: int | None = None) -> Case:
     """Open the case a complaint visit brings, in the state its outcome leaves it.
 
     Resolved on site: decided and the consumer informed during the visit, so the case is born
     closed. Time-limited: accepted on the spot with the promised date as its due date (24:00
     that day), handled by the company or, when referred for investigation, the regulator. No
     outcome (phone, letter, online, backlog): received, routed by the rules for its nature,
-    and due within the legal time limit counted from receipt.
+    and due within the legal time limit counted from receipt. A visit without a city gives
+    its case to `bureau_id` to supervise (see `register_complaint`).
     """
     assert transaction.get_connection().in_atomic_block, "call inside the visit's transaction"
     assert visit.kind == Visit.Kind.COMPLAINT and visit.company_id and visit.company_root_id
@@ -42,6 +43,7 @@ def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "") -
         nature=nature,
         site_id=visit.site_id,
         city_id=visit.city_id,
+        bureau_id=None if visit.city_id else bureau_id,
         company_id=visit.company_id,
         company_root_id=visit.company_root_id,
         resolved_on_site=on_site,
@@ -86,17 +88,23 @@ def parties(actor: User, case: Case) -> set[str]:
     """Which lifecycle parties `actor` is for `case` (see cases/lifecycle.py)."""
     found: set[str] = set()
     scope = scope_for(actor)
-    regulator_here = actor.is_regulator and (scope.everything or scope.covers_city(case.city_id or ""))
+    regulator_here = is_regulator(actor) and scope.covers_case(case.city_id, case.bureau_id)
     if regulator_here:
         found.add(lifecycle.REGULATOR)
     if case.handled_by == Visit.HandledBy.REGULATOR:
         if regulator_here:
             found.add(lifecycle.HANDLER)
-    elif actor.is_company_user and actor.organization is not None:
-        own = actor.organization.head_office_id or actor.organization.pk
-        if own == case.company_root_id:
-            found.add(lifecycle.HANDLER)
+    elif is_company_user(actor) and scope.company_id == case.company_root_id:
+        found.add(lifecycle.HANDLER)
     return found
+
+
+def allowed_actions(actor: User, case: Case) -> list[str]:
+    """The actions `actor` may take on `case` now: allowed from its status, and the actor is
+    one of the parties the lifecycle lets take them. The one answer for the case page, its
+    templates and `GET /api/v1/cases/{id}`; `take_action` checks the same."""
+    mine = parties(actor, case)
+    return [a for a in lifecycle.allowed_from(case.status) if lifecycle.TRANSITIONS[a].parties & mine]
 
 
 def _require(fields: dict[str, Any], *names: str) -> dict[str, str]:
@@ -435,6 +443,23 @@ class ComplaintInput:
     nature: str = ""
 
 
+def _place_without_city(actor: User, company_id: int) -> tuple[str, int | None]:
+    """Where a complaint filed without the consumer's city belongs: (city, "") when the company
+    named has a city of its own (a county: its city); else ("", bureau) for the bureau whose
+    jurisdiction holds the company's region or, when it has none (a head office), the filing
+    officer's own bureau; ("", None) when neither is known."""
+    company = Organization.objects.filter(pk=company_id).select_related("region").first()
+    region = company.region if company else None
+    if region is not None and region.level == Region.Level.PREFECTURE:
+        return region.code, None
+    if region is not None and region.level == Region.Level.COUNTY and region.parent_id:
+        return region.parent_id, None
+    if region is not None:
+        return "", bureau_holding(region.code)
+    scope = scope_for(actor)
+    return "", scope.bureau_id if is_regulator(actor) else None
+
+
 @transaction.atomic
 def register_complaint(actor: User, data: ComplaintInput, *, now: datetime | None = None) -> Case:
     """Record the complaint as a visit of its channel (the one intake service) and open its
@@ -451,13 +476,10 @@ def register_complaint(actor: User, data: ComplaintInput, *, now: datetime | Non
         errors["received_at"] = _("The complaint cannot be received in the future.")
     if len(data.category) > 48:
         errors["category"] = _("A category has at most 48 characters.")
-    city = data.city_code
+    city, bureau_id = data.city_code, None
     if not city:
-        company = Organization.objects.filter(pk=data.company_id).only("region").first()
-        region = company.region if company else None
-        if region is not None and region.level == "prefecture":
-            city = region.code
-        else:
+        city, bureau_id = _place_without_city(actor, data.company_id)
+        if not city and bureau_id is None:
             errors["city_code"] = _("Give the consumer's city (the company named has no city of its own).")
     if errors:
         raise InvalidInput(_("The complaint was not recorded."), fields=errors)
@@ -473,6 +495,7 @@ def register_complaint(actor: User, data: ComplaintInput, *, now: datetime | Non
             visitor_id_number=data.complainant_id_number,
             summary=data.summary,
             nature=data.nature,
+            bureau_id=bureau_id,
         ),
         received_at=data.received_at,
     )

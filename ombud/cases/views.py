@@ -12,8 +12,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,10 +26,10 @@ from django.views.decorators.http import require_GET, require_POST
 from ombud.cases import attachments as evidence
 from ombud.cases import queries
 from ombud.cases.forms import ActionForm, QueueFilterForm, UploadForm, spec_for
-from ombud.cases.lifecycle import DECIDED_OR_LATER, TRANSITIONS, allowed_from
+from ombud.cases.lifecycle import DECIDED_OR_LATER, TRANSITIONS
 from ombud.cases.models import Attachment, Case, CaseEvent, MessageTemplate
-from ombud.cases.services import parties, take_action_once
-from ombud.directory.access import scope_for
+from ombud.cases.services import allowed_actions, parties, take_action_once
+from ombud.directory.access import page, scope_for
 from ombud.directory.models import Organization, User
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ombud.intake.forms import new_token
@@ -66,7 +65,7 @@ def _due_cell(case: Case, now: datetime) -> dict:
     return {**state, "late_days": -state["days_left"] if state["days_left"] is not None else None}
 
 
-@login_required
+@page()
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -99,20 +98,6 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 # ---- the case page -------------------------------------------------------------------------------
-
-
-def _case_or_404(user: User, case_id: int) -> Case:
-    try:
-        return queries.access_case(user, case_id)
-    except NotFound:
-        raise Http404 from None
-
-
-def actions_for(user: User, case: Case) -> list[str]:
-    """The actions `user` may take on `case` now: allowed from its status, and the user is
-    one of the parties the lifecycle lets take them."""
-    mine = parties(user, case)
-    return [a for a in allowed_from(case.status) if TRANSITIONS[a].parties & mine]
 
 
 def _money(value: object) -> str:
@@ -295,7 +280,7 @@ def _render_case(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    actions = actions_for(user, case)
+    actions = allowed_actions(user, case)
     forms = [bound if bound is not None and bound.action == a else ActionForm(a, case) for a in actions]
     # The usual next step first (and open, when it has fields), the rarer ones below.
     forms.sort(key=lambda f: not f.spec.primary)
@@ -339,10 +324,10 @@ def _render_case(
     return render(request, "cases/case.html", context, status=status)
 
 
-@login_required
+@page()
 @require_GET
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = _case_or_404(request.user, case_id)
+    case = queries.access_case(request.user, case_id)
     return _render_case(request, case)
 
 
@@ -350,13 +335,13 @@ def _case_url(case_id: int, anchor: str = "") -> str:
     return reverse("cases:detail", args=[case_id]) + (f"#{anchor}" if anchor else "")
 
 
-@login_required
+@page()
 @require_POST
 def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     if action not in TRANSITIONS:
-        raise Http404
+        raise NotFound(_("No such action."))
     user = request.user
-    case = _case_or_404(user, case_id)
+    case = queries.access_case(user, case_id)
     form = ActionForm(action, case, request.POST)
     if not form.is_valid():
         return _render_case(request, case, bound=form, status=400)
@@ -368,7 +353,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     except InvalidInput as e:
         form.add_error(None, str(e.message))
         form.add_service_errors(e.fields)
-        return _render_case(request, _case_or_404(user, case_id), bound=form, status=400)
+        return _render_case(request, queries.access_case(user, case_id), bound=form, status=400)
     except Conflict as e:
         if e.code == "idempotency_key_reused":
             messages.error(
@@ -380,8 +365,6 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     except Forbidden as e:
         messages.error(request, str(e.message))
         return redirect(_case_url(case_id))
-    except NotFound:
-        raise Http404 from None
     messages.success(
         request,
         _("Done: %(action)s. The case is now %(status)s.")
@@ -394,12 +377,12 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
 
 
 @csrf_exempt  # checked below, once the body is known to be of a size worth parsing
-@login_required
+@page()
 @require_POST
 def upload(request: HttpRequest, case_id: int) -> HttpResponse:
     """Refuse an over-large body from its Content-Length before Django parses (and spools to
     disk) a byte of it; then the usual CSRF check and the service."""
-    case = _case_or_404(request.user, case_id)
+    case = queries.access_case(request.user, case_id)
     try:
         evidence.check_request_size(request.META.get("CONTENT_LENGTH"))
     except evidence.TooLarge as e:
@@ -418,8 +401,6 @@ def _upload(request: HttpRequest, case: Case) -> HttpResponse:
     except Forbidden as e:
         messages.error(request, str(e.message))
         return redirect(_case_url(case.pk, "attachments"))
-    except NotFound:
-        raise Http404 from None
     messages.success(request, _("Attached: %(name)s") % {"name": attachment.filename})
     return redirect(_case_url(case.pk, "attachments"))
 
@@ -436,11 +417,8 @@ def attachment_response(attachment: Attachment) -> HttpResponse:
     return response
 
 
-@login_required
+@page()
 @require_GET
 def download(request: HttpRequest, case_id: int, attachment_id: int) -> HttpResponse:
-    try:
-        attachment = evidence.access_attachment(request.user, case_id, attachment_id)
-    except NotFound:
-        raise Http404 from None
+    attachment = evidence.access_attachment(request.user, case_id, attachment_id)
     return attachment_response(attachment)

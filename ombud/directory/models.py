@@ -183,11 +183,17 @@ class User(AbstractUser):
 
     @property
     def is_regulator(self) -> bool:
-        return self.effective_role in (self.Role.REGULATOR_ADMIN, self.Role.REGULATOR_OFFICER)
+        """An active regulator with a bureau, or one who sees everything (directory/access.py)."""
+        from ombud.directory.access import is_regulator
+
+        return is_regulator(self)
 
     @property
     def is_company_user(self) -> bool:
-        return self.effective_role in (self.Role.COMPANY_HANDLER, self.Role.EXECUTIVE)
+        """An active company handler or executive of an organization (directory/access.py)."""
+        from ombud.directory.access import is_company_user
+
+        return is_company_user(self)
 
 
 class ApiToken(models.Model):

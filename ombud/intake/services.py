@@ -17,7 +17,7 @@ from ombud.campaigns.models import Site
 from ombud.campaigns.queries import access_site_for_intake
 from ombud.cases.models import Nature
 from ombud.cases.services import open_case_for_visit
-from ombud.directory.access import scope_for
+from ombud.directory.access import Scope, is_company_user, require_bureau, require_city, scope_for
 from ombud.directory.models import Organization, Practitioner, Region, User
 from ombud.errors import Conflict, Forbidden, InvalidInput
 from ombud.intake import policy
@@ -51,6 +51,9 @@ class VisitInput:
     due_date: date | None = None
     handled_by: str = ""
     nature: str = ""  # cases.models.Nature; decides routing of a case without outcome
+    # A complaint with neither site nor city (against a head office without a region): the
+    # bureau that supervises its case (cases.services.register_complaint decides it).
+    bureau_id: int | None = None
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()
@@ -128,18 +131,17 @@ def _check_fields(data: VisitInput, received_at: datetime) -> dict[str, str]:
     return errors
 
 
-def _load_company(actor: User, company_id: int, errors: dict[str, str]) -> Organization | None:
+def _load_company(actor: User, scope: Scope | None, company_id: int, errors: dict[str, str]) -> Organization | None:
+    """The company a visit names; `scope` is a company user's (None for everybody else)."""
     try:
         company = Organization.objects.only("id", "head_office_id", "name").get(pk=company_id, kind__in=COMPANY_KINDS)
     except Organization.DoesNotExist:
         errors["company_id"] = _("Unknown company.")
         return None
-    if actor.is_company_user:
-        own = actor.organization.head_office_id if actor.organization else None
-        if company.head_office_id != own:
-            raise Forbidden(
-                _("You may record visits only about your own company."), fields={"company_id": "not your company"}
-            )
+    if scope is not None and company.head_office_id != scope.company_id:
+        raise Forbidden(
+            _("You may record visits only about your own company."), fields={"company_id": _("not your company")}
+        )
     return company
 
 
@@ -183,6 +185,13 @@ class VisitRecorder:
         self.actor = actor
         self._sites: dict[int, Site] = {}
         self._companies: dict[int, Organization] = {}
+        self._scope: Scope | None = None
+
+    @property
+    def scope(self) -> Scope:
+        if self._scope is None:
+            self._scope = scope_for(self.actor)
+        return self._scope
 
     def _site(self, site_id: int) -> Site:
         site = self._sites.get(site_id)
@@ -193,7 +202,8 @@ class VisitRecorder:
     def _company(self, company_id: int, errors: dict[str, str]) -> Organization | None:
         company = self._companies.get(company_id)
         if company is None:
-            company = _load_company(self.actor, company_id, errors)
+            own = self.scope if is_company_user(self.actor) else None
+            company = _load_company(self.actor, own, company_id, errors)
             if company is not None:
                 self._companies[company_id] = company
         return company
@@ -214,6 +224,8 @@ class VisitRecorder:
         site: Site | None = None
         city_id: str | None = None
         campaign_id: int | None = None
+        company = self._company(data.company_id, errors) if data.company_id is not None else None
+        company_root_id = company.head_office_id if company else None
         if data.site_id is not None and "site_id" not in errors:
             site = self._site(data.site_id)
             campaign = site.campaign
@@ -225,16 +237,17 @@ class VisitRecorder:
         elif data.city_code:
             if not Region.objects.filter(code=data.city_code, level=Region.Level.PREFECTURE).exists():
                 errors["city_code"] = _("Unknown prefecture-level city code.")
-            elif actor.is_regulator and not scope_for(actor).covers_city(data.city_code):
-                raise Forbidden(
-                    _("This city is outside your jurisdiction."), fields={"city_code": _("outside your jurisdiction")}
-                )
+            else:
+                # Fail closed: regulators in their jurisdiction, company users about their own
+                # company in its cities, nobody else (directory/access.py).
+                require_city(actor, data.city_code, company_root_id=company_root_id, scope=self.scope)
             city_id = data.city_code
+        elif data.bureau_id is not None and data.kind == Visit.Kind.COMPLAINT:
+            require_bureau(actor, data.bureau_id, company_root_id=company_root_id, scope=self.scope)
         elif "site_id" not in errors:
             # Every visit has a place: the site, or for calls, letters and online visits the
             # consumer's city, which decides who may see it and (issue 3) who handles it.
             errors["city_code"] = _("Give the consumer's city when the visit has no site.")
-        company = self._company(data.company_id, errors) if data.company_id is not None else None
         if errors:
             raise InvalidInput(_("The visit was not recorded."), fields=errors)
 
@@ -274,7 +287,7 @@ class VisitRecorder:
                         created_by=actor,
                     )
                     case = (
-                        open_case_for_visit(visit, actor, nature=data.nature)
+                        open_case_for_visit(visit, actor, nature=data.nature, bureau_id=data.bureau_id)
                         if visit.kind == Visit.Kind.COMPLAINT
                         else None
                     )

@@ -73,7 +73,6 @@ def test_a_due_date_in_a_year_without_its_holiday_notice_is_provisional(world):
         ({"channel": "pigeon"}, "channel"),
         ({"received_at": "2099-01-01T00:00:00+08:00"}, "received_at"),
         ({"received_at": "2026-09-20T10:00:00"}, "received_at"),
-        ({"city_code": None}, "city_code"),
         ({"company_id": 999999}, "company_id"),
         ({"nature": "gossip"}, "nature"),
         ({"summary": ""}, "summary"),
