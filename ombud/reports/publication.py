@@ -45,6 +45,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone, translation
@@ -59,6 +60,7 @@ from ombud.oversight import evaluation
 from ombud.oversight.queries_callbacks import callback_report
 from ombud.oversight.spotchecks import pass_rates
 from ombud.oversight.typical import published_typical_cases
+from ombud.portal import limits
 from ombud.reports import press
 from ombud.reports.models import PublishedReport, Reaction, ReportReaction
 from ombud.reports.queries import COUNT_KEYS, campaign_report, case_statistics, period_report
@@ -69,7 +71,9 @@ TITLE_MAX = 200
 PERIOD_MAX_DAYS = 3660
 VOTER_COOKIE = "ombud_reader"
 VOTER_COOKIE_AGE = 2 * 365 * 24 * 3600
+_VOTER_SALT = "ombud.reports.voter"
 _VOTER_RE = re.compile(r"[A-Za-z0-9_-]{32}")
+_VOTER_TOKEN_MAX = 200
 FOUR_PLACES = Decimal("0.0001")
 
 
@@ -683,30 +687,64 @@ def public_report(public_id: str) -> PublishedReport:
 # ---- readers' reactions ---------------------------------------------------------------------
 
 
-def valid_voter_cookie(value: str | None) -> bool:
-    return bool(value) and _VOTER_RE.fullmatch(value or "") is not None
+def poll_limit() -> limits.Limit:
+    """Votes per address and report (`OMBUD_POLL_ADDRESS_LIMIT` per `OMBUD_POLL_WINDOW_SECONDS`)."""
+    return limits.Limit("poll.address", settings.OMBUD_POLL_ADDRESS_LIMIT, settings.OMBUD_POLL_WINDOW_SECONDS)
 
 
-def new_voter_cookie() -> str:
-    return secrets.token_urlsafe(24)  # 32 characters
+def new_voter_token(report: PublishedReport) -> str:
+    """A reader id issued by this server for this report: a random id, signed (HMAC with the
+    SECRET_KEY, salted) together with the report's public id and the time of issue. The report
+    page sets it as the `ombud_reader` cookie; a vote without a valid one is refused."""
+    return signing.dumps({"r": report.public_id, "v": secrets.token_urlsafe(24)}, salt=_VOTER_SALT)
 
 
-def voter_digest(report: PublishedReport, cookie_value: str) -> str:
-    """HMAC-SHA256 of the browser's cookie id, keyed with SECRET_KEY and the report: the same
-    browser gets unrelated digests on two reports, and the cookie never reaches the database."""
+def voter_id(report: PublishedReport, token: str | None) -> str | None:
+    """The reader id in `token` if this server issued it for this report less than two years
+    ago; None for a missing, made-up, altered, expired or other report's token."""
+    if not token or len(token) > _VOTER_TOKEN_MAX:
+        return None
+    try:
+        data = signing.loads(token, salt=_VOTER_SALT, max_age=VOTER_COOKIE_AGE)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(data, dict) or data.get("r") != report.public_id:
+        return None
+    voter = data.get("v")
+    return voter if isinstance(voter, str) and _VOTER_RE.fullmatch(voter) else None
+
+
+def voter_digest(report: PublishedReport, voter: str) -> str:
+    """HMAC-SHA256 of the reader id, keyed with SECRET_KEY and the report: what the database
+    stores, so the id itself never reaches it."""
     key = hashlib.sha256(f"ombud.reports.reaction:{settings.SECRET_KEY}:{report.public_id}".encode()).digest()
-    return hmac.new(key, cookie_value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, voter.encode(), hashlib.sha256).hexdigest()
 
 
-def react(report: PublishedReport, voter_cookie_value: str, reaction: str) -> ReportReaction:
-    """Record a browser's reaction. One per browser and report: voting again changes it."""
+def react(report: PublishedReport, voter_token: str | None, reaction: str, *, address: str) -> ReportReaction:
+    """Record a reader's reaction. One per reader id and report (a unique constraint): voting
+    again changes it. Every vote from an address on a report counts against `poll_limit()`,
+    refused ones included; a vote without a reader id this server issued for this report is
+    refused (`Forbidden`), and so counts nothing."""
     if report.withdrawn_at is not None:
         raise NotFound(_("No such report."))
+    per_address, scope_key = poll_limit(), f"{report.public_id}\x00{address}"
+    if limits.hit(per_address, scope_key) > per_address.limit:
+        raise limits.refusal(
+            per_address,
+            scope_key,
+            _("Too many votes on this report have come from your network. Please try again after %(time)s."),
+            code="too_many_votes",
+        )
     if reaction not in Reaction.values:
         raise InvalidInput(_("Choose one of the reactions."), fields={"reaction": _("unknown reaction")})
-    if not valid_voter_cookie(voter_cookie_value):
-        raise InvalidInput(_("Your browser did not send its reader cookie."), fields={"voter": _("missing")})
-    voter, now = voter_digest(report, voter_cookie_value), timezone.now()
+    voter_value = voter_id(report, voter_token)
+    if voter_value is None:
+        raise Forbidden(
+            _("Your browser did not send the reader cookie of this report. Reload the page and vote again."),
+            code="no_reader_id",
+        )
+    voter, now = voter_digest(report, voter_value), timezone.now()
     for _attempt in range(2):
         try:
             with transaction.atomic():
@@ -719,7 +757,7 @@ def react(report: PublishedReport, voter_cookie_value: str, reaction: str) -> Re
                     )
                 return ReportReaction.objects.get(report=report, voter=voter)
         except IntegrityError:
-            continue  # the same browser voted twice at once: the second attempt updates
+            continue  # the same reader voted twice at once: the second attempt updates
     raise Conflict(_("Your reaction could not be recorded; please try again."))
 
 
@@ -731,11 +769,15 @@ def reaction_counts(report: PublishedReport) -> list[dict]:
     return [{"code": code, "label": str(label), "count": counts.get(code, 0)} for code, label in Reaction.choices]
 
 
-def reader_choice(report: PublishedReport, voter_cookie_value: str | None) -> str | None:
-    if not valid_voter_cookie(voter_cookie_value):
+def reader_choice(report: PublishedReport, voter_token: str | None) -> str | None:
+    voter = voter_id(report, voter_token)
+    if voter is None:
         return None
-    voter = voter_digest(report, voter_cookie_value or "")
-    return ReportReaction.objects.filter(report=report, voter=voter).values_list("reaction", flat=True).first()
+    return (
+        ReportReaction.objects.filter(report=report, voter=voter_digest(report, voter))
+        .values_list("reaction", flat=True)
+        .first()
+    )
 
 
 # ---- display --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ombud.campaigns.queries import campaigns_for
 from ombud.directory.models import User
 from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from ombud.portal import limits
 from ombud.reports import exports, publication
 from ombud.reports.models import PublishedReport
 
@@ -171,17 +173,34 @@ def _public_or_404(public_id: str) -> PublishedReport:
 def _render_public(
     request: HttpRequest, report: PublishedReport, *, status: int = 200, error: str = ""
 ) -> HttpResponse:
-    cookie = request.COOKIES.get(publication.VOTER_COOKIE)
+    """The public page. A browser without a valid reader id for this report gets one: a signed
+    token in the `ombud_reader` cookie, scoped to the report's path (so each report has its own)."""
+    token = request.COOKIES.get(publication.VOTER_COOKIE)
+    fresh = publication.voter_id(report, token) is None
+    if fresh:
+        token = publication.new_voter_token(report)
     reactions = publication.reaction_counts(report)
     context = {
         "report": report,
         **_page_context(report.snapshot),
         "reactions": reactions,
         "reactions_total": sum(r["count"] for r in reactions),
-        "choice": publication.reader_choice(report, cookie),
+        "choice": None if fresh else publication.reader_choice(report, token),
         "reaction_error": error,
     }
-    return render(request, "reports/publication/public.html", context, status=status)
+    response = render(request, "reports/publication/public.html", context, status=status)
+    if fresh:
+        response.set_cookie(
+            publication.VOTER_COOKIE,
+            token,
+            max_age=publication.VOTER_COOKIE_AGE,
+            path=reverse("publication:public", args=[report.public_id]),
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+        patch_cache_control(response, private=True)  # a shared cache must not hand one id to many
+    return response
 
 
 @require_GET
@@ -191,29 +210,26 @@ def public_page(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_POST
 def react_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A vote: needs the reader id the page issued (403 without), limited per address and
+    report (429 with Retry-After), one per reader id (docs/publication.md)."""
     report = _public_or_404(public_id)
-    cookie = request.COOKIES.get(publication.VOTER_COOKIE)
-    fresh = not publication.valid_voter_cookie(cookie)
-    if fresh:
-        cookie = publication.new_voter_cookie()
     try:
-        publication.react(report, cookie or "", request.POST.get("reaction", ""))
+        publication.react(
+            report,
+            request.COOKIES.get(publication.VOTER_COOKIE),
+            request.POST.get("reaction", ""),
+            address=limits.client_address(request),
+        )
     except InvalidInput:
         return _render_public(request, report, status=400, error=_("Choose one of the reactions."))
-    except Conflict as e:
-        return _render_public(request, report, status=409, error=str(e.message))
+    except limits.TooManyAttempts as e:
+        response = _render_public(request, report, status=429, error=str(e.message))
+        response["Retry-After"] = str(e.retry_after)
+        return response
+    except (Forbidden, Conflict) as e:
+        return _render_public(request, report, status=e.status, error=str(e.message))
     messages.success(request, _("Thank you: your reaction is counted."))
-    response = redirect(reverse("publication:public", args=[report.public_id]) + "#reactions")
-    if fresh:
-        response.set_cookie(
-            publication.VOTER_COOKIE,
-            cookie,
-            max_age=publication.VOTER_COOKIE_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=settings.SESSION_COOKIE_SECURE,
-        )
-    return response
+    return redirect(reverse("publication:public", args=[report.public_id]) + "#reactions")
 
 
 def _filename(report: PublishedReport, extension: str) -> str:

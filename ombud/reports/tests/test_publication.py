@@ -262,7 +262,8 @@ def test_the_public_page_runs_a_small_fixed_number_of_queries(day, django_assert
     with django_assert_num_queries(2):  # the report, the reaction counts
         assert c.get(public_url(report)).status_code == 200
     for i in range(30):
-        publication.react(report, f"{i:032d}", "encouraged" if i % 2 else "worried")
+        token = publication.new_voter_token(report)
+        publication.react(report, token, "encouraged" if i % 2 else "worried", address=f"10.0.0.{i}")
     c.post(reverse("publication:react", args=[report.public_id]), {"reaction": "reassured"})
     with django_assert_num_queries(3):  # + this browser's own reaction
         assert c.get(public_url(report)).status_code == 200
@@ -291,44 +292,51 @@ def test_one_reaction_per_browser_a_second_vote_changes_it_and_counts_are_shown(
     report = publish_campaign(day)
     react = reverse("publication:react", args=[report.public_id])
     first, second = anonymous(), anonymous()
-    before = counts(first.get(public_url(report)).content.decode())
+    # The page gives the browser its reader id: a signed cookie for this report's path.
+    r = first.get(public_url(report))
+    before = counts(r.content.decode())
     assert before == dict.fromkeys(("encouraged", "reassured", "neutral", "worried", "dissatisfied"), 0)
+    cookie = r.cookies[publication.VOTER_COOKIE]
+    assert cookie["httponly"] and int(cookie["max-age"]) > 365 * 24 * 3600 and cookie["path"] == public_url(report)
+    assert "private" in r["Cache-Control"]
 
     r = first.post(react, {"reaction": "encouraged"})
     assert r.status_code == 302 and r.url.endswith("#reactions")
-    cookie = r.cookies[publication.VOTER_COOKIE]
-    assert cookie["httponly"] and int(cookie["max-age"]) > 365 * 24 * 3600
-    html = first.get(public_url(report)).content.decode()
+    r = first.get(public_url(report))
+    assert publication.VOTER_COOKIE not in r.cookies  # the browser keeps its id
+    html = r.content.decode()
     assert counts(html)["encouraged"] == 1
     assert 'id="reaction-encouraged" class="button-primary" aria-pressed="true"' in html
 
-    # Again from the same browser: still one vote, now "worried"; no new cookie.
+    # Again from the same browser: still one vote, now "worried".
     r = first.post(react, {"reaction": "worried"})
-    assert publication.VOTER_COOKIE not in r.cookies
     assert counts(first.get(public_url(report)).content.decode()) == {**before, "worried": 1}
+    second.get(public_url(report))
     second.post(react, {"reaction": "worried"})
     html = second.get(public_url(report)).content.decode()
     assert counts(html) == {**before, "worried": 2}
     assert 'data-value="2"' in html.split('id="reactions-total"')[1][:40]
     assert ReportReaction.objects.count() == 2
-    # Only an HMAC of the cookie is stored, and a browser's votes on two reports are unlinkable.
+    # Only an HMAC of the reader id is stored, and a browser's votes on two reports are unlinkable.
     stored = set(ReportReaction.objects.values_list("voter", flat=True))
-    assert cookie.value not in stored and all(len(v) == 64 for v in stored)
+    voter = publication.voter_id(report, cookie.value)
+    assert voter and voter not in stored and cookie.value not in stored and all(len(v) == 64 for v in stored)
     other = publish_campaign(day)
-    assert publication.voter_digest(report, cookie.value) != publication.voter_digest(other, cookie.value)
+    assert publication.voter_digest(report, voter) != publication.voter_digest(other, voter)
 
 
 def test_a_bad_reaction_is_a_400_and_writes_nothing(day):
     report = publish_campaign(day)
     react = reverse("publication:react", args=[report.public_id])
     c = anonymous()
+    c.get(public_url(report))
     for body in ({"reaction": "furious"}, {}, {"reaction": ""}):
         r = c.post(react, body)
         assert r.status_code == 400 and 'id="reaction-error"' in r.content.decode()
     assert c.get(react).status_code == 405
     assert not ReportReaction.objects.exists()
     with pytest.raises(InvalidInput):
-        publication.react(report, "short", "encouraged")
+        publication.react(report, publication.new_voter_token(report), "furious", address="10.0.0.1")
 
 
 def test_reactions_need_the_csrf_token(day):
@@ -476,7 +484,7 @@ def test_the_report_speaks_the_language_chosen_at_publication(day):
 
 def test_the_public_api_answers_without_a_token(day):
     report = publish_campaign(day)
-    publication.react(report, "a" * 32, "reassured")
+    publication.react(report, publication.new_voter_token(report), "reassured", address="10.0.0.1")
     r = anonymous().get(f"/api/v1/public/reports/{report.public_id}")
     assert r.status_code == 200
     body = r.json()
