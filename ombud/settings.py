@@ -17,6 +17,11 @@ DATA_DIR = Path(env_str("OMBUD_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 SECRET_KEY = secret_from_env_or_file("OMBUD_SECRET_KEY", DATA_DIR / "keys" / "secret_key", 50)
 # AES-256-GCM key for personal data at rest (urlsafe base64 of 32 bytes).
 ENCRYPTION_KEY = secret_from_env_or_file("OMBUD_ENCRYPTION_KEY", DATA_DIR / "keys" / "encryption_key", 32)
+# HMAC key of the audit log's chain (docs/audit.md). Kept apart from the database, so that
+# someone who can write to the database cannot recompute a valid chain; back it up with the rest.
+AUDIT_KEY = secret_from_env_or_file("OMBUD_AUDIT_KEY", DATA_DIR / "keys" / "audit_key", 32)
+if len(AUDIT_KEY) < 32:
+    raise ImproperlyConfigured("OMBUD_AUDIT_KEY must be at least 32 characters")
 DEBUG = env_bool("OMBUD_DEBUG", False)
 ALLOWED_HOSTS = env_list("OMBUD_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("OMBUD_CSRF_TRUSTED_ORIGINS", [])

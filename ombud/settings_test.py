@@ -6,6 +6,7 @@ import tempfile
 
 os.environ.setdefault("OMBUD_DATA_DIR", tempfile.mkdtemp(prefix="ombud-test-"))
 os.environ.setdefault("OMBUD_ENCRYPTION_KEY", "test-key-not-secret-0123456789abcdef")
+os.environ.setdefault("OMBUD_AUDIT_KEY", "test-audit-key-not-secret-0123456789abcdef")
 os.environ.setdefault("OMBUD_SECRET_KEY", "test-secret-key-not-secret-0123456789abcdef")
 
 from ombud.settings import *  # noqa: F403

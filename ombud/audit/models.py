@@ -1,10 +1,14 @@
 """The audit log: append-only entries, each sealed with the hash of the one before.
 
 An entry records who did what to which object (the opening of a consumer's unmasked phone
-number, a call list built with its seed, ...). Its `hash` is SHA-256 over a canonical JSON of
-its own fields and `prev_hash`, the previous entry's hash, so that changing or removing any
-entry breaks the chain from there on and `audit.services.verify()` reports where. Entries are
-written only by `audit.services.record()`; nothing updates or deletes them (docs/audit.md).
+number, a call list built with its seed, ...). Its `hash` is an HMAC-SHA256, under a key kept
+outside the database (`settings.AUDIT_KEY`), over a canonical JSON of its own fields and
+`prev_hash`, the previous entry's hash, so that changing or removing any entry breaks the chain
+from there on and `audit.services.verify()` reports where; without the key nobody can
+recompute a valid chain. Entries written before the chain was keyed keep their plain SHA-256
+(`alg`), sealed by the first keyed entry. Entries are written only by
+`audit.services.record()`; nothing updates or deletes them (docs/audit.md): the ORM refuses,
+and so do triggers on PostgreSQL and SQLite.
 """
 
 from __future__ import annotations
@@ -24,6 +28,13 @@ class AuditEntryQuerySet(models.QuerySet):
 
     def delete(self):
         raise AppendOnly("the audit log is append-only: entries are never deleted")
+
+
+class Alg(models.TextChoices):
+    """How an entry's hash is computed (audit.services.entry_hash)."""
+
+    LEGACY = "sha256", _("SHA-256 (written before the chain was keyed)")
+    KEYED = "hmac-sha256", _("HMAC-SHA256 (keyed)")
 
 
 class AuditEntry(models.Model):
@@ -48,6 +59,7 @@ class AuditEntry(models.Model):
     # append lock were bypassed; the second writer gets an IntegrityError instead.
     prev_hash = models.CharField(_("previous hash"), max_length=64, unique=True)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
+    alg = models.CharField(_("algorithm"), max_length=16, choices=Alg.choices)
 
     objects = AuditEntryQuerySet.as_manager()
 

@@ -15,22 +15,32 @@ appenders so that the chain never forks:
 
 Whatever the engine, `seq` and `prev_hash` are unique: a writer that slipped past the lock
 would fail with an IntegrityError rather than fork the chain.
+
+The chain is keyed: each entry's hash is an HMAC-SHA256 under `settings.AUDIT_KEY`, which
+lives outside the database (an environment variable or `DATA_DIR/keys/audit_key`). Someone who
+can write to the database but does not hold the key can change a row, but cannot compute the
+hashes that would make the chain verify again. Entries written before the key existed keep
+their plain SHA-256 (`alg = "sha256"`); migration 0002 sealed them with one keyed entry
+("audit.keyed") whose HMAC covers the last of them, and `verify()` accepts plain entries only
+in that sealed prefix (docs/audit.md, "Keyed chain").
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ombud.audit.models import AuditEntry
+from ombud.audit.models import Alg, AuditEntry
 from ombud.directory.models import User
 from ombud.logfilters import scrub
 
@@ -38,6 +48,8 @@ GENESIS_HASH = "0" * 64
 # An arbitrary constant: the advisory-lock key of the audit chain (int64, fixed forever).
 _LOCK_KEY = 0x0A0D17C4A1
 MAX_DATA_BYTES = 4000
+# The entry migration 0002 appended after the entries written before the chain was keyed.
+SEAL_ACTION = "audit.keyed"
 
 
 def object_ref(obj: models.Model | None) -> tuple[str, str]:
@@ -76,8 +88,10 @@ def canonical(
     object_id: str,
     data: dict[str, Any],
     prev_hash: str,
+    alg: str = Alg.KEYED,
 ) -> bytes:
-    """The bytes an entry's hash covers: sorted keys, no spaces, UTF-8, time in UTC to the µs."""
+    """The bytes an entry's hash covers: sorted keys, no spaces, UTF-8, time in UTC to the µs.
+    A keyed entry's bytes name the algorithm too; a legacy entry's are exactly as they were."""
     doc = {
         "seq": seq,
         "at": _at_text(at),
@@ -87,22 +101,35 @@ def canonical(
         "data": data,
         "prev_hash": prev_hash,
     }
+    if alg != Alg.LEGACY:
+        doc["alg"] = alg
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def _audit_key() -> bytes:
+    return settings.AUDIT_KEY.encode()
+
+
 def entry_hash(entry: AuditEntry) -> str:
-    return hashlib.sha256(
-        canonical(
-            seq=entry.seq,
-            at=entry.at,
-            actor_id=entry.actor_id,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            data=entry.data,
-            prev_hash=entry.prev_hash,
-        )
-    ).hexdigest()
+    """The hash an entry must carry: HMAC-SHA256 under the audit key, or plain SHA-256 for an
+    entry written before the chain was keyed. Takes any object with the entry's attributes
+    (migrations pass their historical model)."""
+    payload = canonical(
+        seq=entry.seq,
+        at=entry.at,
+        actor_id=entry.actor_id,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        data=entry.data,
+        prev_hash=entry.prev_hash,
+        alg=entry.alg,
+    )
+    if entry.alg == Alg.KEYED:
+        return hmac.new(_audit_key(), payload, hashlib.sha256).hexdigest()
+    if entry.alg == Alg.LEGACY:
+        return hashlib.sha256(payload).hexdigest()
+    raise ValueError(f"unknown audit hash algorithm {entry.alg!r}")
 
 
 def _lock_chain() -> None:
@@ -110,6 +137,40 @@ def _lock_chain() -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
     # SQLite: the IMMEDIATE transaction already holds the write lock (see the module docstring).
+
+
+def _append(model: type[models.Model], *, actor_id: int | None, action: str, object_type: str, object_id: str, data):
+    """Insert the next keyed entry of `model` (AuditEntry, or a migration's historical model)."""
+    _lock_chain()
+    last = model._default_manager.order_by("-seq").values_list("seq", "hash").first()
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    entry = model(
+        seq=seq,
+        at=timezone.now(),
+        actor_id=actor_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=data,
+        prev_hash=prev_hash,
+        alg=Alg.KEYED,
+    )
+    entry.hash = entry_hash(entry)
+    entry.save(force_insert=True)
+    return entry
+
+
+def seal_legacy_entries(model: type[models.Model] = AuditEntry) -> AuditEntry | None:
+    """Append the keyed entry that seals the plain SHA-256 entries written before the chain was
+    keyed (migration 0002); None when there is nothing to seal. Its HMAC covers the last plain
+    entry's hash, so none of them can be rewritten without breaking the seal's link."""
+    with transaction.atomic():
+        legacy = model._default_manager.filter(alg=Alg.LEGACY).count()
+        if not legacy or model._default_manager.filter(alg=Alg.KEYED).exists():
+            return None
+        return _append(
+            model, actor_id=None, action=SEAL_ACTION, object_type="", object_id="", data={"legacy_entries": legacy}
+        )
 
 
 def record(actor: User | None, action: str, obj: models.Model | None = None, **data: Any) -> AuditEntry:
@@ -121,22 +182,14 @@ def record(actor: User | None, action: str, obj: models.Model | None = None, **d
     object_type, object_id = object_ref(obj)
     clean = _normalise(data)
     with transaction.atomic():
-        _lock_chain()
-        last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        entry = AuditEntry(
-            seq=seq,
-            at=timezone.now(),
-            actor=actor,
+        return _append(
+            AuditEntry,
+            actor_id=actor.pk if actor is not None else None,
             action=action,
             object_type=object_type,
             object_id=object_id,
             data=clean,
-            prev_hash=prev_hash,
         )
-        entry.hash = entry_hash(entry)
-        entry.save(force_insert=True)
-    return entry
 
 
 @dataclass(frozen=True)
@@ -153,36 +206,49 @@ def verify(*, expect: tuple[int, str] | None = None, chunk: int = 2000) -> Verif
     """Walk the chain in order and report the first entry that does not verify.
 
     Each entry must carry the next sequence number, name the previous entry's hash and hash to
-    its stored value. A changed row breaks its own hash (or, if the hash was recomputed too,
-    the next row's link); a removed row leaves a gap and a broken link. Removing the *last*
-    rows leaves a shorter chain that is still consistent: pass `expect=(seq, hash)`, a head
-    noted earlier, to detect that too.
+    its stored value under the audit key. A changed row breaks its own hash (or, if the hash
+    was recomputed too, the next row's link); a removed row leaves a gap and a broken link.
+    Plain SHA-256 entries (written before the chain was keyed) are accepted only as the chain's
+    first entries, followed by the keyed seal: otherwise anyone could rewrite the tail as
+    "legacy" entries without the key. Removing the *last* rows leaves a shorter chain that is
+    still consistent: pass `expect=(seq, hash)`, a head noted earlier, to detect that too.
     """
-    expected_seq, prev_hash = 1, GENESIS_HASH
+    expected_seq, prev_hash, prev_alg = 1, GENESIS_HASH, Alg.LEGACY
     checked, last = 0, None
     anchor_seen = False
+
+    def broken(seq: int, reason: str) -> Verification:
+        return Verification(False, checked, None, None, seq, reason)
+
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=chunk):
         checked += 1
         if entry.seq != expected_seq:
-            return Verification(
-                False, checked, None, None, expected_seq, _("entry %(seq)d is missing") % {"seq": expected_seq}
-            )
+            return broken(expected_seq, _("entry %(seq)d is missing") % {"seq": expected_seq})
         if entry.prev_hash != prev_hash:
-            return Verification(False, checked, None, None, entry.seq, _("does not link to the previous entry"))
-        if entry_hash(entry) != entry.hash:
-            return Verification(False, checked, None, None, entry.seq, _("its content does not match its hash"))
+            return broken(entry.seq, _("does not link to the previous entry"))
+        if entry.alg == Alg.LEGACY and prev_alg != Alg.LEGACY:
+            return broken(entry.seq, _("is not keyed, but follows keyed entries"))
+        if entry.alg == Alg.KEYED and prev_alg == Alg.LEGACY and entry.seq > 1 and entry.action != SEAL_ACTION:
+            return broken(entry.seq, _("follows unkeyed entries without sealing them"))
+        try:
+            valid = hmac.compare_digest(entry_hash(entry), entry.hash)
+        except ValueError:
+            return broken(entry.seq, _("names an unknown hash algorithm"))
+        if not valid:
+            if entry.alg == Alg.KEYED and prev_alg == Alg.LEGACY:
+                # The first keyed entry: a wrong audit key fails here, before any tampering would.
+                return broken(
+                    entry.seq,
+                    _("its content does not match its hash (or the audit key is not the one the log was written with)"),
+                )
+            return broken(entry.seq, _("its content does not match its hash"))
         if expect and entry.seq == expect[0]:
             if entry.hash != expect[1]:
-                return Verification(False, checked, None, None, entry.seq, _("its hash differs from the expected one"))
+                return broken(entry.seq, _("its hash differs from the expected one"))
             anchor_seen = True
-        expected_seq, prev_hash, last = entry.seq + 1, entry.hash, entry
+        expected_seq, prev_hash, prev_alg, last = entry.seq + 1, entry.hash, entry.alg, entry
+    if last is not None and last.alg == Alg.LEGACY:
+        return broken(last.seq, _("ends the log unkeyed: the unkeyed entries are not sealed"))
     if expect and not anchor_seen:
-        return Verification(
-            False,
-            checked,
-            None,
-            None,
-            expect[0],
-            _("entry %(seq)d is missing: the log was truncated") % {"seq": expect[0]},
-        )
+        return broken(expect[0], _("entry %(seq)d is missing: the log was truncated") % {"seq": expect[0]})
     return Verification(True, checked, last.seq if last else None, last.hash if last else None)

@@ -10,6 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.utils import translation
 
+from ombud.audit import triggers
 from ombud.audit.models import AppendOnly, AuditEntry
 from ombud.audit.services import GENESIS_HASH, entry_hash, record, verify
 
@@ -31,21 +32,14 @@ def _three(world):
 
 
 def _tamper(sql: str, params: list) -> None:
-    """Change the table behind Ombud's back, as someone with database access could. On
-    PostgreSQL the append-only trigger refuses first; the table's owner can disable it (once
-    the deferred foreign-key checks pending in this transaction have run), and does."""
-    postgres = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        if postgres:
-            with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-                cursor.execute(sql, params)
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_append_only")
+    """Change the table behind Ombud's back, as someone with database access could. The
+    append-only trigger refuses first (PostgreSQL and SQLite); the table's owner can lift it
+    (disable it on PostgreSQL, drop it on SQLite), and does."""
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    with triggers.suspended(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         assert cursor.rowcount == 1
-        if postgres:
-            cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER audit_append_only")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def test_entries_form_a_chain_that_verifies(world):

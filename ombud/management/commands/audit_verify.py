@@ -1,7 +1,9 @@
 """`ombud audit-verify [--expect SEQ:HASH]`: walk the audit log's hash chain (docs/audit.md).
 
-Exit codes: 0 the chain verifies (and holds the expected entry, if given); 1 it does not: the
-first broken entry is printed; 2 the `--expect` value is malformed.
+It prints the head (`SEQ:HMAC`) to note somewhere the database's owner cannot write, and to
+pass back with `--expect` later. Exit codes: 0 the chain verifies (and holds the expected
+entry, if given); 1 it does not: the first broken entry is printed, or the append-only
+triggers are missing; 2 the `--expect` value is malformed.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from ombud.audit import triggers
 from ombud.audit.services import verify
 
 EXIT_BROKEN = 1
@@ -44,6 +47,13 @@ class Command(BaseCommand):
             raise CommandError(
                 _("The audit log does not verify: entry %(seq)s %(reason)s (%(checked)d entries read).")
                 % {"seq": result.broken_seq, "reason": result.reason, "checked": result.checked},
+                returncode=EXIT_BROKEN,
+            )
+        missing = triggers.missing()
+        if missing:
+            raise CommandError(
+                _("The audit log's append-only triggers are missing or disabled: %(names)s (docs/audit.md).")
+                % {"names": ", ".join(sorted(missing))},
                 returncode=EXIT_BROKEN,
             )
         if result.head_seq is None:
