@@ -1,11 +1,12 @@
 """Project-level views: the landing redirect and the API's JSON 404."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
+from ombud.directory.access import page
 
-@login_required
+
+@page()
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.effective_role == "site_staff":
         return redirect("intake:new")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from ombud.campaigns.attendance import window
 from ombud.campaigns.models import Inspection, Site
-from ombud.directory.access import scope_for
+from ombud.directory.access import require_regulator, scope_for
 from ombud.directory.models import User
 from ombud.errors import Forbidden, InvalidInput, NotFound
 
@@ -31,8 +31,7 @@ class InspectionInput:
 def record_inspection(actor: User, site_id: int, data: InspectionInput, *, now: datetime | None = None) -> Inspection:
     """Regulator officers only, at a site in their jurisdiction; the visit lies within the
     campaign's attendance window (docs/attendance.md) and not in the future."""
-    if not actor.is_regulator or not actor.is_active:
-        raise Forbidden(_("Only the regulator records inspections."))
+    require_regulator(actor, _("Only the regulator records inspections."))
     site = Site.objects.select_related("campaign").filter(pk=site_id).first()
     if site is None:
         raise NotFound(_("No such site."), fields={"site_id": _("unknown site")})

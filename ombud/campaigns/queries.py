@@ -9,7 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Campaign, Inspection, RosterEntry, Site
-from ombud.directory.access import SITE_ROLES, Scope, has_role, is_company_user, is_regulator, scope_for
+from ombud.directory.access import (
+    SITE_ROLES,
+    Scope,
+    has_role,
+    is_company_user,
+    is_regulator,
+    require_regulator,
+    scope_for,
+    sees_everything,
+)
 from ombud.directory.models import Jurisdiction, Organization, User
 from ombud.errors import Forbidden, InvalidInput, NotFound
 
@@ -31,6 +40,25 @@ def access_campaign(user: User, campaign_id: int) -> Campaign:
         raise NotFound(_("No such campaign."), fields={"campaign_id": _("unknown campaign")}) from None
 
 
+def access_campaign_in_jurisdiction(user: User, campaign_id: int) -> Campaign:
+    """A campaign a regulator works on (call lists, reports): every campaign for a nationwide
+    scope; for a bureau one it organised or with a site in its cities. Another bureau's
+    campaign is a 404, as if it did not exist (directory/access.py)."""
+    require_regulator(user)
+    qs = campaigns_for(user)
+    if not sees_everything(user):
+        bureau = user.organization_id
+        in_jurisdiction = Jurisdiction.objects.filter(regulator_id=bureau).filter(
+            Q(region_id=OuterRef("city_id")) | Q(region_id=OuterRef("city__parent_id"))
+        )
+        has_site = Site.objects.filter(campaign_id=OuterRef("pk")).filter(Exists(in_jurisdiction))
+        qs = qs.filter(Q(organizer_id=bureau) | Exists(has_site))
+    try:
+        return qs.get(pk=campaign_id)
+    except Campaign.DoesNotExist:
+        raise NotFound(_("No such campaign."), fields={"campaign_id": _("unknown campaign")}) from None
+
+
 def sites_for(user: User, campaign: Campaign) -> QuerySet[Site]:
     qs = Site.objects.filter(campaign=campaign).select_related("city")
     if user.effective_role == User.Role.SITE_STAFF:
@@ -46,7 +74,7 @@ def may_record_at(user: User) -> Q | Exists | None:
     their company takes part (a branch: in its cities); nobody else anywhere (fail closed).
     """
     if is_regulator(user):
-        if scope_for(user).everything:
+        if sees_everything(user):
             return None
         return Exists(
             Jurisdiction.objects.filter(regulator_id=user.organization_id).filter(

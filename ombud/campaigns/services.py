@@ -10,14 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Campaign, RosterEntry, Site, SiteOrganization
-from ombud.directory.access import scope_for
+from ombud.directory.access import holds_region, require_regulator, scope_for
 from ombud.directory.models import Organization, Region, Staff, User
 from ombud.errors import Forbidden, InvalidInput
-
-
-def _require_regulator(actor: User) -> None:
-    if not actor.is_regulator:
-        raise Forbidden(_("Only the regulator may set up campaigns and sites."))
 
 
 @dataclass(frozen=True)
@@ -29,7 +24,7 @@ class CampaignInput:
 
 
 def create_campaign(actor: User, data: CampaignInput) -> Campaign:
-    _require_regulator(actor)
+    require_regulator(actor)
     errors: dict[str, str] = {}
     name = data.name.strip()
     if not name:
@@ -45,6 +40,11 @@ def create_campaign(actor: User, data: CampaignInput) -> Campaign:
         errors["region_code"] = _("Unknown region code.")
     if errors:
         raise InvalidInput(_("The campaign was not created."), fields=errors)
+    if not holds_region(actor, region.code):
+        # A Shenzhen officer may run a campaign in Shenzhen, not over all of Guangdong.
+        raise Forbidden(
+            _("This region is outside your jurisdiction."), fields={"region_code": _("outside your jurisdiction")}
+        )
     organizer = actor.organization if actor.organization and actor.organization.kind == "regulator" else None
     return Campaign.objects.create(
         name=name,
@@ -64,7 +64,7 @@ class SiteInput:
 
 
 def add_site(actor: User, campaign: Campaign, data: SiteInput, *, now: datetime | None = None) -> Site:
-    _require_regulator(actor)
+    require_regulator(actor)
     errors: dict[str, str] = {}
     city = Region.objects.filter(code=data.city_code).first()
     if city is None:

@@ -13,9 +13,8 @@ from itertools import groupby
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Case, IntegerField, Value, When
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +25,7 @@ from ombud.campaigns import attendance, queries
 from ombud.campaigns.forms import InspectionForm, RosterFilterForm
 from ombud.campaigns.inspections import record_inspection
 from ombud.campaigns.models import Campaign, RosterEntry, Site
-from ombud.directory.access import scope_for
+from ombud.directory.access import page, scope_for
 from ombud.directory.models import Staff, User
 from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
@@ -39,10 +38,7 @@ RANK_ORDER = Case(
 
 
 def _campaign(user: User, campaign_id: int) -> Campaign:
-    try:
-        return queries.access_campaign(user, campaign_id)
-    except NotFound:
-        raise Http404 from None
+    return queries.access_campaign(user, campaign_id)
 
 
 def _window(campaign: Campaign) -> dict:
@@ -53,7 +49,7 @@ def _window(campaign: Campaign) -> dict:
 # ---- index ---------------------------------------------------------------------------------
 
 
-@login_required
+@page()
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """Campaigns with the rosters the user may open; site staff go straight to their roster."""
@@ -87,16 +83,13 @@ def _row_context(user: User, entry: RosterEntry, whole_site: bool, window: dict)
     }
 
 
-@login_required
+@page()
 @require_GET
 def roster(request: HttpRequest, campaign_id: int, site_id: int) -> HttpResponse:
     user = request.user
     campaign = _campaign(user, campaign_id)
     scope = scope_for(user)
-    try:
-        site = queries.access_roster_site(user, campaign, site_id, scope)
-    except NotFound:
-        raise Http404 from None
+    site = queries.access_roster_site(user, campaign, site_id, scope)
     form = RosterFilterForm(request.GET or None)
     filters = form.filters()
     entries = list(
@@ -143,14 +136,14 @@ def roster(request: HttpRequest, campaign_id: int, site_id: int) -> HttpResponse
     return render(request, "campaigns/roster.html", context)
 
 
-@login_required
+@page()
 @require_POST
 def mark(request: HttpRequest, campaign_id: int, site_id: int, entry_id: int, action: str) -> HttpResponse:
     """Check a person in or out; answer htmx with the updated row, a browser with a redirect."""
     user = request.user
     service = {"check-in": attendance.check_in, "check-out": attendance.check_out}.get(action)
     if service is None:
-        raise Http404
+        raise NotFound(_("No such action."))
     campaign = _campaign(user, campaign_id)
     # Back to the roster as it was filtered, at the row just marked.
     filters = QueryDict(request.POST.get("query", ""))
@@ -163,8 +156,6 @@ def mark(request: HttpRequest, campaign_id: int, site_id: int, entry_id: int, ac
         if entry is None:
             raise NotFound(_("No such roster entry."))
         marked = service(user, entry_id)
-    except NotFound:
-        raise Http404 from None
     except (Forbidden, Conflict, InvalidInput) as e:
         error, status = str(e.message), e.status
     if not request.headers.get("HX-Request"):
@@ -201,7 +192,7 @@ def mark(request: HttpRequest, campaign_id: int, site_id: int, entry_id: int, ac
 # ---- the attendance report -----------------------------------------------------------------
 
 
-@login_required
+@page()
 @require_GET
 def attendance_report(request: HttpRequest, campaign_id: int) -> HttpResponse:
     user = request.user
@@ -225,7 +216,7 @@ def attendance_report(request: HttpRequest, campaign_id: int) -> HttpResponse:
 # ---- inspections ---------------------------------------------------------------------------
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def inspections(request: HttpRequest, campaign_id: int) -> HttpResponse:
     user = request.user

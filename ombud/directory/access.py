@@ -127,12 +127,19 @@ def jurisdiction_cities(regulator_id: int) -> frozenset[str]:
     return cities_under(codes)
 
 
+def sees_everything(user: Any) -> bool:
+    """Only an active superuser, or an active regulator admin with the nationwide flag."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or (user.effective_role == User.Role.REGULATOR_ADMIN and user.nationwide)
+
+
 def scope_for(user: User) -> Scope:
     if not user.is_active:
         return Scope()
     role = user.effective_role
     org: Organization | None = user.organization
-    if user.is_superuser or (role == User.Role.REGULATOR_ADMIN and user.nationwide):
+    if sees_everything(user):
         return Scope(everything=True)
     if role in REGULATOR_ROLES:
         # Fail closed: a regulator account without a bureau sees nothing (ombud.W001 reports it).
@@ -166,11 +173,7 @@ def has_role(user: Any, *roles: str) -> bool:
     if role not in roles:
         return False
     if role in REGULATOR_ROLES:
-        return (
-            user.is_superuser
-            or user.organization_id is not None
-            or (role == User.Role.REGULATOR_ADMIN and user.nationwide)
-        )
+        return user.organization_id is not None or sees_everything(user)
     if role in COMPANY_ROLES:
         return user.organization_id is not None
     return True
@@ -190,16 +193,14 @@ def is_company_user(user: Any) -> bool:
     return has_role(user, *COMPANY_ROLES)
 
 
-def require_regulator(user: Any, message: str | None = None) -> Scope:
-    """A regulator with a bureau (or nationwide): its scope; Forbidden otherwise."""
+def require_regulator(user: Any, message: str | None = None) -> None:
+    """A regulator with a bureau (or nationwide); Forbidden otherwise."""
     require_role(user, *REGULATOR_ROLES, message=message or _("Only the regulator's officers may do this."))
-    return scope_for(user)
 
 
-def require_company_user(user: Any, message: str | None = None) -> Scope:
-    """A company handler or executive of an organization: its scope; Forbidden otherwise."""
+def require_company_user(user: Any, message: str | None = None) -> None:
+    """A company handler or executive of an organization; Forbidden otherwise."""
     require_role(user, *COMPANY_ROLES, message=message or _("Only a company's staff may do this."))
-    return scope_for(user)
 
 
 # ---- places: may this user write here? ----------------------------------------------------------

@@ -6,14 +6,14 @@ lives in `intake.services`; errors it raises are shown, never turned into a 500.
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ombud.campaigns.queries import sites_for_intake
-from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ombud.directory.access import page
+from ombud.errors import Conflict, Forbidden, InvalidInput
 from ombud.intake import queries
 from ombud.intake.forms import VisitFilterForm, VisitForm, new_token
 from ombud.intake.services import record_visit
@@ -32,7 +32,7 @@ def _form(sites: list, data=None, initial=None) -> VisitForm:
     )
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def new_visit(request: HttpRequest) -> HttpResponse:
     sites = list(sites_for_intake(request.user))
@@ -83,18 +83,15 @@ def new_visit(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/new.html", context, status=status)
 
 
-@login_required
+@page()
 @require_GET
 def receipt(request: HttpRequest, visit_id: int) -> HttpResponse:
-    try:
-        visit = queries.access_visit(request.user, visit_id)
-    except NotFound:
-        raise Http404 from None
+    visit = queries.access_visit(request.user, visit_id)
     context = {"visit": visit, "tracking_no": format_tracking_no(visit.tracking_no)}
     return render(request, "intake/receipt.html", context)
 
 
-@login_required
+@page()
 @require_GET
 def visit_list(request: HttpRequest) -> HttpResponse:
     form = VisitFilterForm(request.GET or None, choices=queries.filter_choices(request.user))

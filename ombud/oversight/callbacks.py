@@ -24,13 +24,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.audit.services import record as audit
-from ombud.campaigns.queries import access_campaign
+from ombud.campaigns.queries import access_campaign_in_jurisdiction
 from ombud.cases.models import Case
 from ombud.cases.queries import cases_for
+from ombud.directory.access import require_regulator
 from ombud.directory.models import User
 from ombud.errors import Conflict, InvalidInput
 from ombud.oversight.models import CallAttempt, CallBack
-from ombud.oversight.queries_callbacks import access_callback, period_bounds, require_regulator
+from ombud.oversight.queries_callbacks import access_callback, period_bounds
 
 R = CallAttempt.Result
 # A consumer who did not pick up (or was busy) this many times is unreachable. Not a legal
@@ -99,7 +100,7 @@ def _validate_build(
     if errors:
         raise InvalidInput(_("The call list was not built."), fields=errors)
     if campaign_id:
-        access_campaign(actor, campaign_id)
+        access_campaign_in_jurisdiction(actor, campaign_id)  # another bureau's campaign: 404
     return size
 
 

@@ -42,8 +42,9 @@ from django.utils.translation import gettext as _
 from ombud.cases.deadlines import SHANGHAI
 from ombud.cases.models import Case, CaseEvent
 from ombud.cases.queries import cases_for
+from ombud.directory.access import require_regulator
 from ombud.directory.models import Organization, User
-from ombud.errors import Forbidden, InvalidInput
+from ombud.errors import InvalidInput
 from ombud.oversight.models import CallBack, CompanyFigures, EvaluationWeight
 from ombud.oversight.spotchecks import pass_rates
 
@@ -134,11 +135,6 @@ def _ratio(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | No
     return (Decimal(numerator) / Decimal(denominator)).quantize(FOUR_PLACES, ROUND_HALF_UP)
 
 
-def _require_regulator(user: User) -> None:
-    if not user.is_regulator:
-        raise Forbidden(_("Only the regulator evaluates companies."))
-
-
 def parse_period(start: date | None, end: date | None) -> Period:
     errors = {}
     if start is None:
@@ -222,7 +218,7 @@ def _satisfaction(scoped: QuerySet[Case], period: Period) -> dict[int, Decimal]:
 
 
 def scorecard(user: User, period: Period) -> Scorecard:
-    _require_regulator(user)
+    require_regulator(user)
     weights = list(EvaluationWeight.objects.all())
     scoped = cases_for(user)
     cases = _case_figures(scoped, period)
@@ -314,7 +310,7 @@ def import_figures(actor: User, period: Period, rows: list[FiguresInput]) -> int
 
     Errors name the row (0-based index) and field, e.g. `rows.3.premium`.
     """
-    _require_regulator(actor)
+    require_regulator(actor)
     errors: dict[str, str] = {}
     heads = set(
         Organization.objects.filter(

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from ombud.campaigns.queries import access_campaign
-from ombud.directory.access import scope_for
+from ombud.campaigns.queries import access_campaign_in_jurisdiction
+from ombud.directory.access import require_regulator, scope_for
 from ombud.directory.models import User
-from ombud.errors import Forbidden, InvalidInput, NotFound
+from ombud.errors import InvalidInput, NotFound
 from ombud.oversight.models import CallAttempt, CallBack
 from ombud.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
 
@@ -25,11 +25,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 ST = CallBack.Status
 # Dates a period may name: anything else is a typo (and year 9999 + 1 day would overflow).
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
-
-
-def require_regulator(user: User) -> None:
-    if not (user.is_active and user.is_regulator):
-        raise Forbidden(_("Call-backs are for regulator officers."))
 
 
 def callbacks_for(user: User) -> QuerySet[CallBack]:
@@ -164,7 +159,7 @@ def report_queryset(
 ) -> QuerySet[CallBack]:
     qs = callbacks_for(user)
     if campaign_id:
-        access_campaign(user, campaign_id)
+        access_campaign_in_jurisdiction(user, campaign_id)
         qs = qs.filter(campaign_id=campaign_id)
     start, end = period_bounds(since, until)
     if start:

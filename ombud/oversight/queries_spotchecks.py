@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Campaign, Site
 from ombud.cases.models import Case
-from ombud.directory.access import Scope, jurisdiction_cities, scope_for
+from ombud.directory.access import Scope, jurisdiction_cities, require_regulator, scope_for
 from ombud.directory.models import Organization, User
-from ombud.errors import Forbidden, NotFound
+from ombud.errors import NotFound
 from ombud.intake.models import Visit
 from ombud.oversight.models import SpotCheck, SpotCheckItem
 from ombud.pagination import Page, newest_first
@@ -35,11 +35,6 @@ HANDLED_STATUSES = (
     Case.Status.CLOSED,
     Case.Status.NOT_ACCEPTED,
 )
-
-
-def require_regulator(user: User) -> None:
-    if not (user.is_active and user.is_regulator):
-        raise Forbidden(_("Only regulator officers may see or draw spot checks."))
 
 
 def bureau_scope(bureau_id: int | None) -> Scope:

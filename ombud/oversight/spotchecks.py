@@ -36,7 +36,7 @@ from ombud.campaigns.models import Campaign
 from ombud.cases import lifecycle
 from ombud.cases.models import Case
 from ombud.cases.services import take_action
-from ombud.directory.access import scope_for
+from ombud.directory.access import require_regulator, scope_for
 from ombud.directory.models import User
 from ombud.errors import Conflict, InvalidInput
 from ombud.oversight import queries_spotchecks as q
@@ -164,7 +164,7 @@ def draw(
     stored; every draw is kept, so drawing again and again until a convenient sample turns up
     would be on the record. 400 for bad input or an empty population; nothing is written then.
     """
-    q.require_regulator(actor)  # 403
+    require_regulator(actor)  # 403
     scope = scope_for(actor)
     bureau = q.drawing_bureau(actor, scope)
     title = (title or "").strip()
@@ -402,7 +402,7 @@ def pass_rates(
 
     `pass_rate` = proper / checked, between 0 and 1; None when nothing is checked yet.
     """
-    q.require_regulator(user)
+    require_regulator(user)
     errors = q.check_period(since, until)
     if errors:
         raise InvalidInput(_("Bad period."), fields=errors)

@@ -43,7 +43,7 @@ from ombud.audit.services import record
 from ombud.cases.lifecycle import DECIDED_OR_LATER
 from ombud.cases.models import Case, CaseEvent
 from ombud.cases.queries import access_case
-from ombud.directory.access import scope_for
+from ombud.directory.access import require_regulator, scope_for
 from ombud.directory.models import User
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ombud.insight.scrubber import Scrubbed, Segment, published_segments, scrub, segments
@@ -89,11 +89,6 @@ class TypicalInput:
 
 
 # ---- reads -------------------------------------------------------------------------------------
-
-
-def require_regulator(user: User) -> None:
-    if not (user.is_active and user.is_regulator):
-        raise Forbidden(_("Typical cases are written and published by the regulator's officers."))
 
 
 def typical_cases_for(user: User) -> QuerySet[TypicalCase]:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,8 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ombud.audit.queries import entries_for
 from ombud.campaigns.queries import campaigns_for
+from ombud.directory.access import page, require_regulator
 from ombud.directory.models import User
-from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from ombud.errors import Conflict, DomainError, InvalidInput, NotFound
 from ombud.intake.tracking import format_tracking_no
 from ombud.oversight import callbacks as services
 from ombud.oversight import queries_callbacks as queries
@@ -138,23 +137,8 @@ class ReportForm(forms.Form):
         self.fields["campaign"].choices = [("", _("— any campaign —")), *campaigns]
 
 
-def _regulator_or_403(user: User) -> None:
-    try:
-        queries.require_regulator(user)
-    except Forbidden as e:
-        raise PermissionDenied(str(e.message)) from None
-
-
 def _campaigns(user: User) -> list[tuple[int, str]]:
     return list(campaigns_for(user).values_list("pk", "name"))
-
-
-def _callback_or_404(user: User, callback_id: int) -> CallBack:
-    _regulator_or_403(user)
-    try:
-        return queries.access_callback(user, callback_id)
-    except NotFound:
-        raise Http404 from None
 
 
 # ---- the list and the build form ------------------------------------------------------------------
@@ -199,18 +183,18 @@ def _render_list(request: HttpRequest, build_form: BuildForm | None = None, stat
     return render(request, "oversight/callback_list.html", context, status=status)
 
 
-@login_required
+@page()
 @require_GET
 def callback_list(request: HttpRequest) -> HttpResponse:
-    _regulator_or_403(request.user)
+    require_regulator(request.user)
     return _render_list(request)
 
 
-@login_required
+@page()
 @require_POST
 def build_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _regulator_or_403(user)
+    require_regulator(user)
     form = BuildForm(request.POST, campaigns=_campaigns(user))
     if not form.is_valid():
         return _render_list(request, form, status=400)
@@ -224,7 +208,7 @@ def build_list(request: HttpRequest) -> HttpResponse:
             sample_size=data["sample_size"],
             seed=data["seed"],
         )
-    except (InvalidInput, NotFound) as e:
+    except InvalidInput as e:
         form.add_service_errors(e)
         return _render_list(request, form, status=400)
     text = _("Added to the call list: %(added)d (eligible %(eligible)d, already listed %(listed)d).") % {
@@ -273,35 +257,33 @@ def _render_call(
     return render(request, "oversight/callback_detail.html", context, status=status)
 
 
-@login_required
+@page()
 @require_GET
 def callback_detail(request: HttpRequest, callback_id: int) -> HttpResponse:
-    return _render_call(request, _callback_or_404(request.user, callback_id))
+    return _render_call(request, queries.access_callback(request.user, callback_id))
 
 
 @never_cache
-@login_required
+@page()
 @require_POST
 def open_phone(request: HttpRequest, callback_id: int) -> HttpResponse:
     """Answer with the call screen showing the full number (audited by the service); the
     number is in this one response only, never in a page a GET returns."""
     user = request.user
-    _callback_or_404(user, callback_id)
+    queries.access_callback(user, callback_id)
     try:
         cb, phone = services.reveal_phone(user, callback_id, via="page")
     except Conflict as e:
         messages.error(request, str(e.message))
         return redirect("oversight:callback", callback_id=callback_id)
-    except NotFound:
-        raise Http404 from None
     return _render_call(request, cb, phone=phone)
 
 
-@login_required
+@page()
 @require_POST
 def add_attempt(request: HttpRequest, callback_id: int) -> HttpResponse:
     user = request.user
-    cb = _callback_or_404(user, callback_id)
+    cb = queries.access_callback(user, callback_id)
     form = AttemptForm(request.POST)
     if not form.is_valid():
         return _render_call(request, cb, form=form, status=400)
@@ -322,8 +304,6 @@ def add_attempt(request: HttpRequest, callback_id: int) -> HttpResponse:
     except Conflict as e:
         messages.error(request, str(e.message))
         return redirect("oversight:callback", callback_id=callback_id)
-    except NotFound:
-        raise Http404 from None
     messages.success(
         request,
         _("Call recorded: %(result)s. The call-back is now %(status)s.")
@@ -335,11 +315,11 @@ def add_attempt(request: HttpRequest, callback_id: int) -> HttpResponse:
 # ---- the report ----------------------------------------------------------------------------------
 
 
-@login_required
+@page()
 @require_GET
 def report(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _regulator_or_403(user)
+    require_regulator(user)
     form = ReportForm(request.GET or None, campaigns=_campaigns(user))
     data, status = None, 200
     if not form.is_bound or form.is_valid():

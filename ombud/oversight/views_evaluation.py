@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from ombud.directory.access import page, require_regulator
 from ombud.errors import InvalidInput
 from ombud.oversight import evaluation
 
@@ -42,11 +41,10 @@ def _cell(metric: str, m: dict) -> dict:
     return {"value": shown, "points": f"{Decimal(m['points']):.1f}"}
 
 
-@login_required
+@page()
 @require_GET
 def scorecard_page(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_regulator:
-        raise PermissionDenied
+    require_regulator(request.user)
     periods = evaluation.figure_periods()
     start, end = _date(request.GET.get("period_start")), _date(request.GET.get("period_end"))
     if start is None and end is None and periods:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -20,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ombud.directory.access import page, require_regulator
 from ombud.directory.models import User
-from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput
 from ombud.intake.tracking import format_tracking_no
 from ombud.oversight import queries_spotchecks as queries
 from ombud.oversight import spotchecks
@@ -80,13 +79,6 @@ class FindingForm(forms.Form):
     follow_up = forms.ChoiceField(required=False, choices=[("", ""), ("reopen", ""), ("refer", "")])
 
 
-def _regulator_or_403(user: User) -> None:
-    try:
-        queries.require_regulator(user)
-    except Forbidden as e:
-        raise PermissionDenied(str(e.message)) from None
-
-
 def _campaign_choices(user: User) -> list[tuple[int, str]]:
     return list(queries.campaign_choices(user).values_list("pk", "name"))
 
@@ -94,11 +86,11 @@ def _campaign_choices(user: User) -> list[tuple[int, str]]:
 # ---- the list and the draw form -------------------------------------------------------------------
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def spot_check_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _regulator_or_403(user)
+    require_regulator(user)
     campaigns = _campaign_choices(user)
     status = 200
     if request.method == "POST":
@@ -168,11 +160,8 @@ def _render_detail(
     request: HttpRequest, spot_check_id: int, *, bound_item: int | None = None, bound: dict | None = None, status=200
 ) -> HttpResponse:
     user = request.user
-    _regulator_or_403(user)
-    try:
-        d = spotchecks.describe(user, spot_check_id, verify=True if request.GET.get("verify") == "1" else None)
-    except NotFound:
-        raise Http404 from None
+    require_regulator(user)
+    d = spotchecks.describe(user, spot_check_id, verify=True if request.GET.get("verify") == "1" else None)
     names = {s["company_id"]: s["company_name"] for s in d.strata}
     rows = [
         {
@@ -211,17 +200,17 @@ def _render_detail(
     return render(request, "oversight/spotcheck_detail.html", context, status=status)
 
 
-@login_required
+@page()
 @require_GET
 def spot_check_detail(request: HttpRequest, spot_check_id: int) -> HttpResponse:
     return _render_detail(request, spot_check_id)
 
 
-@login_required
+@page()
 @require_POST
 def record_finding(request: HttpRequest, spot_check_id: int, item_id: int) -> HttpResponse:
     user = request.user
-    _regulator_or_403(user)
+    require_regulator(user)
     form = FindingForm(request.POST)
     bound = {
         "finding": request.POST.get("finding", ""),
@@ -244,8 +233,6 @@ def record_finding(request: HttpRequest, spot_check_id: int, item_id: int) -> Ht
             reasons=data["reasons"],
             follow_up=data["follow_up"] or None,
         )
-    except NotFound:
-        raise Http404 from None
     except (InvalidInput, Conflict, Forbidden) as e:
         if e.code == "finding_final":
             # The item has no form any more: say so at the top of the page.
@@ -268,11 +255,11 @@ def record_finding(request: HttpRequest, spot_check_id: int, item_id: int) -> Ht
 # ---- the report ---------------------------------------------------------------------------------
 
 
-@login_required
+@page()
 @require_GET
 def pass_rate_report(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _regulator_or_403(user)
+    require_regulator(user)
     campaigns = _campaign_choices(user)
     wanted = request.GET.get("campaign", "")
     campaign_id = int(wanted) if wanted.isdigit() and int(wanted) in {c for c, _n in campaigns} else None

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ombud.cases.queries import cases_for, normalise_tracking_no
+from ombud.directory.access import page, require_regulator
 from ombud.directory.models import User
 from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from ombud.intake.tracking import format_tracking_no
@@ -86,21 +85,14 @@ class NewTypicalForm(TypicalForm):
     field_order = ["case", "title", "narrative", "lesson", "also_remove"]
 
 
-def _regulator_or_403(user: User) -> None:
-    try:
-        typical.require_regulator(user)
-    except Forbidden as e:
-        raise PermissionDenied(str(e.message)) from None
-
-
 STATUS_FILTERS = [("", gettext_lazy("all")), *TypicalCase.Status.choices]
 
 
-@login_required
+@page()
 @require_GET
 def typical_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _regulator_or_403(user)
+    require_regulator(user)
     status = request.GET.get("status") or None
     if status not in (None, *TypicalCase.Status.values):
         status = None
@@ -121,11 +113,11 @@ def _case_from_query(user: User, raw: str | None):
     return cases_for(user).select_related("visit", "company").filter(pk=int(raw)).first()
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def typical_new(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _regulator_or_403(user)
+    require_regulator(user)
     status = 200
     if request.method == "POST":
         form = NewTypicalForm(request.POST)
@@ -203,14 +195,11 @@ def _render_detail(
 
 
 def _load(user: User, typical_id: int) -> TypicalCase:
-    _regulator_or_403(user)
-    try:
-        return typical.access_typical_case(user, typical_id)
-    except NotFound:
-        raise Http404 from None
+    require_regulator(user)
+    return typical.access_typical_case(user, typical_id)
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def typical_detail(request: HttpRequest, typical_id: int) -> HttpResponse:
     user = request.user
@@ -250,18 +239,18 @@ _DONE = {
 }
 
 
-@login_required
+@page()
 @require_POST
 def typical_action(request: HttpRequest, typical_id: int, action: str) -> HttpResponse:
     service = _ACTIONS.get(action)
     if service is None:
-        raise Http404
+        raise NotFound(_("No such action."))
     user = request.user
     tc = _load(user, typical_id)
     try:
         service(user, tc.pk)
     except NotFound:
-        raise Http404 from None
+        raise  # the 404 page, not the detail page with an error
     except DomainError as e:
         # 403 (the author may not approve), 409 (wrong state), 400 (personal data left): the
         # page again, with the reason, and the status of the refusal.
@@ -285,8 +274,5 @@ def public_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def public_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    try:
-        tc = typical.public_typical_case(public_id)
-    except NotFound:
-        raise Http404 from None
+    tc = typical.public_typical_case(public_id)
     return render(request, "oversight/typical_public_detail.html", {"tc": tc})

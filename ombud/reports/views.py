@@ -6,9 +6,8 @@ the wording from `reports.press`; these views only arrange them for the template
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from ombud.campaigns.models import Campaign
 from ombud.campaigns.queries import access_campaign, campaigns_for
+from ombud.directory.access import page
 from ombud.directory.models import User
 from ombud.errors import InvalidInput, NotFound
 from ombud.reports import press
@@ -26,7 +26,7 @@ PARTICIPATION_KEYS = ("sites", "staff", "executives", "companies")
 POLL_SECONDS = 5
 
 
-@login_required
+@page()
 @require_GET
 def campaign_list(request: HttpRequest) -> HttpResponse:
     counts = campaign_overview(request.user)
@@ -51,10 +51,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 
 def _campaign(user: User, campaign_id: int) -> Campaign:
-    try:
-        return access_campaign(user, campaign_id)
-    except NotFound:
-        raise Http404 from None
+    return access_campaign(user, campaign_id)
 
 
 def _charts(report: dict, hours: list[dict]) -> dict:
@@ -89,7 +86,7 @@ def _dashboard_context(user: User, campaign: Campaign) -> dict:
     }
 
 
-@login_required
+@page()
 @require_GET
 def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request.user, campaign_id)
@@ -108,7 +105,7 @@ def dashboard_live(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render(request, "reports/_live.html", _dashboard_context(request.user, campaign))
 
 
-@login_required
+@page()
 @require_GET
 def case_report(request: HttpRequest) -> HttpResponse:
     """Case statistics per company and per city for a period (and optionally a campaign)."""
