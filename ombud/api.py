@@ -16,6 +16,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
+from ombud.api_docs import VendoredSwagger
 from ombud.directory.models import User
 from ombud.directory.services import user_for_token
 from ombud.errors import DomainError
@@ -39,6 +40,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=BearerToken(),
     docs_url="/docs",
+    docs=VendoredSwagger(),  # Swagger UI from our static files, under our CSP (ombud/api_docs.py)
     description="Reception-day intake, campaigns and statistics. Errors: "
     '`{"error": {"code", "message", "fields"}}` with a 4xx status.',
 )
@@ -102,7 +104,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def _database_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     # The database out of reach is a 503 with Retry-After; any other database error is a bug.
     if is_outage(exc):
-        return unavailable_response(request)
+        return unavailable_response(request, exc)
     return _unexpected(request, exc)
 
 

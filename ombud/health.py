@@ -13,6 +13,7 @@ key matches the database's. Both are JSON, for load balancers, with no sign-in.
 
 from __future__ import annotations
 
+import logging
 import random
 import sys
 
@@ -24,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+logger = logging.getLogger("ombud.health")
 
 # What clients are told to wait before retrying: a restart of PostgreSQL takes a few seconds.
 RETRY_AFTER_SECONDS = 2
@@ -76,8 +79,13 @@ def backoff_delay(failures: int, *, base: float = 0.5, cap: float = 10.0) -> flo
 # ---- the 503 answers ----------------------------------------------------------------------
 
 
-def unavailable_response(request: HttpRequest) -> HttpResponse:
-    """503 with Retry-After: the API's error shape under /api/, a short page elsewhere."""
+def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """503 with Retry-After: the API's error shape under /api/, a short page elsewhere.
+
+    Logged as one warning line (the error class, the path), not as Django's traceback of a 5xx:
+    during an outage every request fails the same way and the access log counts them.
+    """
+    logger.warning("Database unavailable (%s): 503 on %s %s", describe(exc), request.method, request.path)
     if request.path.startswith("/api/"):
         message = _("The service is briefly unavailable: the database cannot be reached. Retry in a few seconds.")
         response: HttpResponse = JsonResponse(
@@ -90,6 +98,7 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(html, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
+    response._has_been_logged = True  # django.utils.log.log_response: logged above already
     return response
 
 
@@ -103,7 +112,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """
     exc = sys.exc_info()[1]
     if exc is not None and is_outage(exc):
-        return unavailable_response(request)
+        return unavailable_response(request, exc)
     return defaults.server_error(request)
 
 
@@ -143,6 +152,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
     )
     if not ready:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response._has_been_logged = True  # an answer, not an error: the access log has it
     return response
 
 

@@ -104,6 +104,8 @@ class Command(BaseCommand):
                 "--workers",
                 str(opts["workers"]),
                 "--preload",
+                # gunicorn's control socket is one path per user: two servers would fight over it.
+                "--no-control-socket",
                 "--access-logfile",
                 "-",
                 "--access-logformat",
