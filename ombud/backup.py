@@ -238,6 +238,8 @@ def backup(directory: Path, *, include_keys: bool = True, alias: str = "default"
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "database": {"engine": engine, "file": dump_name},
             "keys_included": include_keys,
+            # Every key file by fingerprint (never its content), so a restore can tell which are missing.
+            "key_files": {name: keyring.fingerprint(data.strip()) for name, data in _key_material().items()},
             "key_ring": {
                 "current": current.current.fingerprint,
                 "all": sorted(current.fingerprints),
@@ -329,12 +331,54 @@ def _is_empty(alias: str) -> list[str]:
     return connections[alias].introspection.table_names()
 
 
+def _generated_by_this_command() -> list[Path]:
+    """Key files this command's settings generated (a fresh data directory gets new keys)."""
+    before = keyring.PREEXISTING_KEY_FILES
+    directory = keyring.keys_dir()
+    if before is None or before[0] != directory or not directory.is_dir():
+        return []
+    return [p for p in directory.iterdir() if p.is_file() and p.name not in before[1]]
+
+
 def restore(directory: Path, *, alias: str = "default") -> RestoreResult:
-    """Restore a backup into this (empty) database and data directory."""
+    """Restore a backup into this (empty) database and data directory. Until the dump is
+    loaded, a failure leaves the data directory as it was found (keys written are undone, keys
+    this command generated are removed); the database is loaded in one transaction (PostgreSQL)
+    or one backup step (SQLite)."""
     from django.core.management import call_command
 
     started = time.monotonic()
     directory = Path(directory)
+    generated = _generated_by_this_command()
+    written: list[tuple[Path, bytes | None]] = []
+
+    def undo_keys() -> None:
+        for path, previous in reversed(written):
+            if previous is None:
+                path.unlink(missing_ok=True)
+            else:
+                _write_private(path, previous)
+        for path in generated:
+            path.unlink(missing_ok=True)  # this command's own fresh keys: leave the directory as found
+        keyring.ring(reload=True)
+
+    try:
+        manifest = _restore_keys_and_database(directory, alias, written)
+    except BaseException:
+        undo_keys()
+        raise
+    _check_counts(manifest, alias)
+    behind = bool(_pending_migrations(alias))
+    if behind:
+        call_command("migrate", interactive=False, verbosity=0, database=alias)
+    problem = keyring.check_key(alias)
+    if problem:  # checked before loading; a database that disagrees with its own manifest
+        raise InvalidInput(problem, code="key_mismatch")
+    keyring.record_current_key(alias)
+    return RestoreResult(manifest, time.monotonic() - started, [str(p) for p, _prev in written], behind)
+
+
+def _restore_keys_and_database(directory: Path, alias: str, written: list[tuple[Path, bytes | None]]) -> dict:
     manifest = read_manifest(directory)
     engine = _engine(alias)
     if manifest["database"].get("engine") != engine:
@@ -374,19 +418,6 @@ def restore(directory: Path, *, alias: str = "default") -> RestoreResult:
                 % {"name": name, "path": target},
                 code="key_exists",
             )
-    written: list[tuple[Path, bytes | None]] = []
-
-    def undo_keys() -> None:
-        for path, previous in reversed(written):
-            if previous is None:
-                path.unlink(missing_ok=True)
-            else:
-                _write_private(path, previous)
-        generated = target_dir / keyring.KEY_FILE
-        if not _was_there_before(keyring.KEY_FILE) and not os.environ.get(keyring.ENV_KEY):
-            generated.unlink(missing_ok=True)  # this command's own fresh key: leave the directory as found
-        keyring.ring(reload=True)
-
     for name, source in key_files.items():
         target = target_dir / name
         previous = target.read_bytes() if target.exists() else None
@@ -397,7 +428,6 @@ def restore(directory: Path, *, alias: str = "default") -> RestoreResult:
     enc, index = _needed_fingerprints(manifest)
     missing = [fp for fp in enc if fp not in current.fingerprints]
     if missing or (index and current.index_fingerprint not in index):
-        undo_keys()
         if missing:
             message = _(
                 "The backup's personal data is under key fingerprint %(wanted)s, but the key in %(source)s has "
@@ -421,25 +451,28 @@ def restore(directory: Path, *, alias: str = "default") -> RestoreResult:
                 "path": target_dir / keyring.INDEX_KEY_FILE,
             }
         raise InvalidInput(message, code="key_mismatch")
+    have = {name: keyring.fingerprint(data.strip()) for name, data in _key_material().items()}
+    lacking = sorted(
+        name
+        for name, fp in (manifest.get("key_files") or {}).items()
+        if have.get(name) != fp and name != "secret_key" and not name.startswith(keyring.OLD_KEY_PREFIX)
+    )
+    if lacking:
+        raise InvalidInput(
+            _(
+                "The backup was taken with key files this data directory does not have, or has different: "
+                "%(names)s. Copy them from where you keep the keys to %(dir)s and restore again. Nothing was restored."
+            )
+            % {"names": ", ".join(lacking), "dir": target_dir},
+            code="key_mismatch",
+        )
 
     dump = directory / manifest["database"]["file"]
-    try:
-        if engine == "sqlite":
-            _load_sqlite(dump, alias)
-        else:
-            _load_postgresql(dump, alias)
-    except BaseException:
-        undo_keys()
-        raise
-    _check_counts(manifest, alias)
-    behind = bool(_pending_migrations(alias))
-    if behind:
-        call_command("migrate", interactive=False, verbosity=0, database=alias)
-    problem = keyring.check_key(alias)
-    if problem:  # checked above; a database that disagrees with its own manifest
-        raise InvalidInput(problem, code="key_mismatch")
-    keyring.record_current_key(alias)
-    return RestoreResult(manifest, time.monotonic() - started, [str(p) for p, _prev in written], behind)
+    if engine == "sqlite":
+        _load_sqlite(dump, alias)
+    else:
+        _load_postgresql(dump, alias)
+    return manifest
 
 
 def _load_sqlite(dump: Path, alias: str) -> None:
