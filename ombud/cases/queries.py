@@ -30,8 +30,13 @@ def access_case(user: User, case_id: int, *, for_update: bool = False) -> Case:
     """Load a case the user may see (404 otherwise, never a hint that it exists)."""
     qs = cases_for(user)
     if for_update:
-        # Row lock on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers anyway.
-        qs = qs.select_for_update(of=("self",))
+        # Row lock on PostgreSQL (SQLite's IMMEDIATE transactions serialise writers anyway),
+        # taken on the row alone, then the row read through the scope. A locking query with
+        # joins would, after waiting for a concurrent change, re-check the changed row against
+        # the joined rows it saw before it waited (PostgreSQL's EvalPlanQual): a reroute's new
+        # company would make the case vanish for the request behind it (404, not 409). Read
+        # after the lock, the case is the committed one.
+        list(Case.objects.select_for_update().filter(pk=case_id).values_list("pk", flat=True))
     try:
         return qs.select_related("company", "company_root", "visit").get(pk=case_id)
     except Case.DoesNotExist:
