@@ -115,3 +115,15 @@ def test_without_ombud_https_nothing_is_forced(tmp_path):
 def test_a_misspelt_ombud_https_stops_the_start(tmp_path, value):
     result = _ombud(_env(tmp_path, OMBUD_HTTPS=value), "check")
     assert result.returncode != 0 and "OMBUD_HTTPS must be a boolean" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("OMBUD_API_TOKEN_TTL_HOURS", "0", "OMBUD_API_TOKEN_TTL_HOURS must be at least 1"),
+        ("OMBUD_AUDIT_KEY", "too-short", "OMBUD_AUDIT_KEY must be at least 32 characters"),
+    ],
+)
+def test_a_bad_token_lifetime_or_audit_key_stops_the_start(tmp_path, variable, value, message):
+    result = _ombud(_env(tmp_path, **{variable: value}), "check")
+    assert result.returncode != 0 and message in result.stderr
