@@ -356,7 +356,9 @@ def record_finding(
             take_action(actor, item.case_id, action, {"reason": reasons}, now=now)
         except Conflict as e:
             status = Case.Status(item.case.status).label
-            if action == "reopen":
+            if e.code == "no_change":  # e.g. already referred for enforcement
+                message = _("The finding was not saved: %(reason)s") % {"reason": e.message}
+            elif action == "reopen":
                 message = _(
                     "The finding was not saved: the case is %(status)s, and a case is reopened only when it is "
                     "closed or the consumer has been informed."

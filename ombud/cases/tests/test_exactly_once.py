@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from ombud.cases import escalation, notify, notify_backends
@@ -22,6 +22,8 @@ from ombud.cases.services import ComplaintInput, register_complaint, take_action
 from ombud.cases.tasks import LOST, TASK_MAX_CLAIMS, deliver_notification, recover_lost_tasks
 from ombud.errors import Conflict
 from ombud.intake.services import VisitInput, record_visit
+from ombud.oversight import spotchecks
+from ombud.oversight.tests.test_spotchecks import draw, item_of, population  # noqa: F401 (a fixture)
 from ombud.testing import MAOMING
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +91,18 @@ def test_a_referred_case_is_not_referred_again_until_it_is_reopened(world):
     take_action(world.officer, case.pk, "reopen", {"reason": "抽查发现未说明拒赔依据"})
     take_action(world.officer, case.pk, "refer", {"reason": "再次发现违规"})
     assert events_of(case, CaseEvent.Type.REFERRED_FOR_ENFORCEMENT) == 2
+
+
+@pytest.mark.usefixtures("population")
+def test_a_spot_check_cannot_refer_a_referred_case_and_says_why(world):
+    spot_check = draw(world)
+    item = item_of(spot_check, "case-16")
+    take_action(world.officer, item.case_id, "refer", {"reason": "涉嫌销售误导"})
+    with translation.override("en"), pytest.raises(Conflict) as e:
+        spotchecks.record_finding(world.officer, item.pk, finding="improper", reasons="同上", follow_up="refer")
+    assert e.value.code == "no_change" and "already referred" in str(e.value.message)
+    item.refresh_from_db()
+    assert item.follow_up == "" and item.finding != "improper"
 
 
 def test_rerouting_to_where_the_case_is_is_a_409_and_elsewhere_works(world):
