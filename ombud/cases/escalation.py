@@ -27,6 +27,10 @@ the manual `escalate` action. A case the regulator handles alerts its officers o
 
 Staff are notified by e-mail (users without an e-mail address are skipped); see
 docs/notifications.md.
+
+After the alerts, every sweep recovers what dead workers left: outbox rows stuck in `sending`
+(cases/notify.py `recover`) and task rows stuck in RUNNING (cases/tasks.py
+`recover_lost_tasks`), so recovery runs wherever a worker runs.
 """
 
 from __future__ import annotations
