@@ -69,7 +69,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 SNAPSHOT_VERSION = 1
 TITLE_MAX = 200
 PERIOD_MAX_DAYS = 3660
-VOTER_COOKIE = "ombud_reader"
+VOTER_COOKIE = "ombud_reader_id"
+# The cookie of the first poll (any random 32 characters, path "/"): no longer honoured, and
+# deleted when a browser sends it, as it would shadow the per-report cookie of the same name.
+LEGACY_VOTER_COOKIE = "ombud_reader"
 VOTER_COOKIE_AGE = 2 * 365 * 24 * 3600
 _VOTER_SALT = "ombud.reports.voter"
 _VOTER_RE = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -695,7 +698,7 @@ def poll_limit() -> limits.Limit:
 def new_voter_token(report: PublishedReport) -> str:
     """A reader id issued by this server for this report: a random id, signed (HMAC with the
     SECRET_KEY, salted) together with the report's public id and the time of issue. The report
-    page sets it as the `ombud_reader` cookie; a vote without a valid one is refused."""
+    page sets it as the `ombud_reader_id` cookie; a vote without a valid one is refused."""
     return signing.dumps({"r": report.public_id, "v": secrets.token_urlsafe(24)}, salt=_VOTER_SALT)
 
 

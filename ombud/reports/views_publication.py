@@ -174,7 +174,7 @@ def _render_public(
     request: HttpRequest, report: PublishedReport, *, status: int = 200, error: str = ""
 ) -> HttpResponse:
     """The public page. A browser without a valid reader id for this report gets one: a signed
-    token in the `ombud_reader` cookie, scoped to the report's path (so each report has its own)."""
+    token in the `ombud_reader_id` cookie, scoped to the report's path (so each report has its own)."""
     token = request.COOKIES.get(publication.VOTER_COOKIE)
     fresh = publication.voter_id(report, token) is None
     if fresh:
@@ -188,6 +188,8 @@ def _render_public(
         "choice": None if fresh else publication.reader_choice(report, token),
         "reaction_error": error,
     }
+    if publication.LEGACY_VOTER_COOKIE in request.COOKIES:
+        response.delete_cookie(publication.LEGACY_VOTER_COOKIE, samesite="Lax")
     response = render(request, "reports/publication/public.html", context, status=status)
     if fresh:
         response.set_cookie(

@@ -68,6 +68,16 @@ def test_the_message_says_what_to_do(day):  # noqa: F811
     assert "did not send the reader cookie of this report. Reload the page and vote again." in html
 
 
+def test_the_first_polls_cookie_is_not_honoured_and_is_deleted(day):  # noqa: F811
+    report = publish_campaign(day)
+    client = Client()
+    client.cookies[publication.LEGACY_VOTER_COOKIE] = "a" * 32
+    r = client.get(public_url(report))
+    assert r.cookies[publication.LEGACY_VOTER_COOKIE]["max-age"] == 0  # deleted
+    assert client.post(react_url(report), {"reaction": "neutral"}).status_code == 302  # the new id
+    assert ReportReaction.objects.count() == 1
+
+
 def test_a_reader_id_expires_after_two_years(day):  # noqa: F811
     report = publish_campaign(day)
     with mock.patch("django.core.signing.time.time", return_value=signing.time.time() - 2 * 366 * 24 * 3600):
