@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,6 +21,7 @@ from ombud.directory.access import bureau_holding, is_company_user, is_regulator
 from ombud.directory.models import Organization, Region, User
 from ombud.errors import Conflict, Forbidden, InvalidInput
 from ombud.intake.models import Visit
+from ombud.timebounds import occurred_error
 
 
 def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "", bureau_id: int | None = None) -> Case:
@@ -470,10 +471,9 @@ def register_complaint(actor: User, data: ComplaintInput, *, now: datetime | Non
     errors: dict[str, str] = {}
     if data.channel == Visit.Channel.ON_SITE:
         errors["channel"] = _("On-site complaints are recorded as visits at their site.")
-    if data.received_at.tzinfo is None:
-        errors["received_at"] = _("Give a time zone, e.g. 2026-11-20T09:30:00+08:00.")
-    elif data.received_at > now + timedelta(minutes=5):
-        errors["received_at"] = _("The complaint cannot be received in the future.")
+    received_error = occurred_error(data.received_at, now, future=_("The complaint cannot be received in the future."))
+    if received_error:
+        errors["received_at"] = received_error
     if len(data.category) > 48:
         errors["category"] = _("A category has at most 48 characters.")
     city, bureau_id = data.city_code, None

@@ -24,6 +24,7 @@ from ombud.intake import policy
 from ombud.intake.models import IdempotencyKey, Visit
 from ombud.intake.tracking import new_secret_code, new_tracking_no
 from ombud.personal_data import blind_index, is_valid_id_number, is_valid_phone, normalise_phone
+from ombud.timebounds import occurred_error
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUMMARY_MAX = 4000
@@ -213,7 +214,9 @@ class VisitRecorder:
     ) -> RecordedVisit:
         """Validate and record one visit (see `record_visit`)."""
         actor = self.actor
-        received_at = received_at or timezone.now()
+        now = timezone.now()
+        received_error = occurred_error(received_at, now) if received_at is not None else None
+        received_at = received_at or now
         fingerprint = data.fingerprint() if idempotency_key else ""
         if idempotency_key:
             replay = _replay(actor, idempotency_key, fingerprint)
@@ -221,6 +224,8 @@ class VisitRecorder:
                 return replay
 
         errors = _check_fields(data, received_at)
+        if received_error:  # a time given by the caller (an import, the demo): within timebounds
+            errors["received_at"] = received_error
         site: Site | None = None
         city_id: str | None = None
         campaign_id: int | None = None

@@ -47,6 +47,7 @@ from ombud.directory.models import Organization, User
 from ombud.errors import InvalidInput
 from ombud.oversight.models import CallBack, CompanyFigures, EvaluationWeight
 from ombud.oversight.spotchecks import pass_rates
+from ombud.timebounds import EARLIEST_DAY, LATEST_DAY
 
 HUNDRED_MILLION = Decimal(100_000_000)
 TEN_THOUSAND = Decimal(10_000)
@@ -142,7 +143,7 @@ def parse_period(start: date | None, end: date | None) -> Period:
     if end is None:
         errors["period_end"] = _("Give the last day of the period.")
     for name, day in (("period_start", start), ("period_end", end)):
-        if day and not (date(2000, 1, 1) <= day <= date(2099, 12, 31)):
+        if day and not (EARLIEST_DAY <= day <= LATEST_DAY):
             errors[name] = _("Give a date between 2000 and 2099.")
     if errors:
         raise InvalidInput(_("The period is not valid."), fields=errors)

@@ -20,11 +20,12 @@ from ombud.directory.models import User
 from ombud.errors import InvalidInput, NotFound
 from ombud.oversight.models import CallAttempt, CallBack
 from ombud.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from ombud.timebounds import EARLIEST_DAY, LATEST_DAY
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ST = CallBack.Status
 # Dates a period may name: anything else is a typo (and year 9999 + 1 day would overflow).
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+EARLIEST, LATEST = EARLIEST_DAY, LATEST_DAY
 
 
 def callbacks_for(user: User) -> QuerySet[CallBack]:
