@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Campaign, RosterEntry, Site
 from ombud.campaigns.queries import marks_whole_site, visible_roster
-from ombud.directory.access import scope_for
+from ombud.directory.access import has_role, scope_for
 from ombud.directory.models import User
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -68,7 +68,8 @@ def _load(actor: User, entry_id: int) -> RosterEntry:
     )
     if entry is None:
         raise NotFound(_("No such roster entry."), fields={"entry_id": _("unknown roster entry")})
-    if not (entry.staff.user_id == actor.pk and actor.is_active) and not marks_whole_site(actor, scope, entry.site):
+    own = entry.staff.user_id == actor.pk and has_role(actor, *User.Role.values)
+    if not own and not marks_whole_site(actor, scope, entry.site):
         raise Forbidden(
             _("Only the person, the site's staff or the regulator may record this attendance."),
             fields={"entry_id": _("not yours to mark")},

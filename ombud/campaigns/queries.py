@@ -61,7 +61,7 @@ def access_campaign_in_jurisdiction(user: User, campaign_id: int) -> Campaign:
 
 def sites_for(user: User, campaign: Campaign) -> QuerySet[Site]:
     qs = Site.objects.filter(campaign=campaign).select_related("city")
-    if user.effective_role == User.Role.SITE_STAFF:
+    if has_role(user, *SITE_ROLES):
         qs = qs.filter(roster__staff__user=user)
     return qs.order_by("city_id", "id")
 
@@ -162,11 +162,9 @@ def visible_roster(user: User, scope: Scope | None = None) -> QuerySet[RosterEnt
 def marks_whole_site(user: User, scope: Scope, site: Site) -> bool:
     """May `user` check in anybody on this site's roster? The bureau covering the city and the
     site's own staff may; everybody else only themselves (campaigns/attendance.py)."""
-    if not user.is_active:
-        return False
-    if user.is_regulator:
+    if is_regulator(user):
         return scope.covers_city(site.city_id)
-    if user.effective_role == User.Role.SITE_STAFF:
+    if has_role(user, *SITE_ROLES):
         return scope.site_ids is not None and site.pk in scope.site_ids
     return False
 
@@ -192,7 +190,7 @@ def roster_sites(user: User, campaign: Campaign) -> list[Site]:
     qs = Site.objects.filter(campaign=campaign).select_related("city")
     if not scope.everything:
         whole = Q(pk__in=[])
-        if user.is_regulator and scope.city_codes is not None:
+        if is_regulator(user) and scope.city_codes is not None:
             whole = Q(city_id__in=sorted(scope.city_codes))
         qs = qs.filter(whole | Exists(visible))
     return list(qs.order_by("city_id", "id"))
@@ -203,9 +201,9 @@ def inspections_scope(user: User, campaign: Campaign) -> QuerySet[Site]:
     companies read none (403)."""
     scope = scope_for(user)
     sites = Site.objects.filter(campaign=campaign)
-    if user.is_regulator:
+    if is_regulator(user):
         return sites if scope.everything else sites.filter(city_id__in=sorted(scope.city_codes or ()))
-    if user.effective_role == User.Role.SITE_STAFF:
+    if has_role(user, *SITE_ROLES):
         return sites.filter(pk__in=sorted(scope.site_ids or ()))
     raise Forbidden(_("Only the regulator and the site's staff see inspections."))
 

@@ -25,7 +25,7 @@ from ombud.campaigns import attendance, queries
 from ombud.campaigns.forms import InspectionForm, RosterFilterForm
 from ombud.campaigns.inspections import record_inspection
 from ombud.campaigns.models import Campaign, RosterEntry, Site
-from ombud.directory.access import page, scope_for
+from ombud.directory.access import REGULATOR_ROLES, SITE_ROLES, has_role, page, scope_for
 from ombud.directory.models import Staff, User
 from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
@@ -58,12 +58,12 @@ def index(request: HttpRequest) -> HttpResponse:
     for campaign in queries.campaigns_for(user)[:20]:
         sites = queries.roster_sites(user, campaign)
         rows.append({"campaign": campaign, "sites": sites, "window": _window(campaign)})
-    if user.effective_role == User.Role.SITE_STAFF:
+    if has_role(user, *SITE_ROLES):
         current = [(r["campaign"], s) for r in rows if r["window"]["state"] == "open" for s in r["sites"]]
         if len(current) == 1:
             campaign, site = current[0]
             return redirect("campaigns:roster", campaign_id=campaign.pk, site_id=site.pk)
-    context = {"rows": rows, "sees_inspections": user.is_regulator or user.effective_role == User.Role.SITE_STAFF}
+    context = {"rows": rows, "sees_inspections": has_role(user, *REGULATOR_ROLES, *SITE_ROLES)}
     return render(request, "campaigns/index.html", context)
 
 

@@ -51,9 +51,9 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ombud.campaigns.models import Campaign, Site
-from ombud.campaigns.queries import access_campaign
-from ombud.directory.access import scope_for
+from ombud.campaigns.models import Campaign
+from ombud.campaigns.queries import access_campaign_in_jurisdiction
+from ombud.directory.access import require_regulator, scope_for
 from ombud.directory.models import User
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ombud.oversight import evaluation
@@ -101,31 +101,18 @@ def _local_day(moment: datetime) -> date:
     return moment.astimezone(SHANGHAI).date()
 
 
-def _require_regulator(user: User) -> None:
-    if not user.is_authenticated or not user.is_regulator:
-        raise Forbidden(_("Only regulator officers publish reports."))
-
-
 def subject_for(
     user: User, *, campaign_id: int | None = None, since: date | None = None, until: date | None = None
 ) -> Subject:
     """Check what the report is about: a campaign in the user's jurisdiction, or a period."""
-    _require_regulator(user)
+    require_regulator(user, _("Only regulator officers publish reports."))
     if campaign_id is not None:
         if since is not None or until is not None:
             raise InvalidInput(
                 _("Choose a campaign or a period, not both."),
                 fields={"since": _("Leave the dates empty for a campaign report.")},
             )
-        try:
-            campaign = access_campaign(user, campaign_id)
-        except NotFound:
-            raise InvalidInput(_("No such campaign."), fields={"campaign_id": _("unknown campaign")}) from None
-        scope = scope_for(user)
-        if not scope.everything:
-            sites = Site.objects.filter(campaign=campaign, city_id__in=sorted(scope.city_codes or ()))
-            if not sites.exists():
-                raise Forbidden(_("This campaign has no site in your jurisdiction."))
+        campaign = access_campaign_in_jurisdiction(user, campaign_id)  # another bureau's: 404
         last = campaign.ends_at - timedelta(microseconds=1)
         return Subject("campaign", campaign, _local_day(campaign.starts_at), _local_day(last))
     errors = {}
@@ -658,7 +645,7 @@ def publish(
 
 def published_reports_for(user: User) -> QuerySet[PublishedReport]:
     """The reports a regulator may manage: its bureau's, or every one for a province-wide admin."""
-    _require_regulator(user)
+    require_regulator(user, _("Only regulator officers publish reports."))
     qs = PublishedReport.objects.select_related("campaign", "bureau").defer("snapshot")
     if scope_for(user).everything:
         return qs

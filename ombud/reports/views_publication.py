@@ -14,10 +14,8 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -27,8 +25,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ombud.campaigns.queries import campaigns_for
-from ombud.directory.models import User
-from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from ombud.directory.access import page, require_regulator
+from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput
 from ombud.portal import limits
 from ombud.reports import exports, publication
 from ombud.reports.models import PublishedReport
@@ -85,11 +83,6 @@ class PublishForm(forms.Form):
         }
 
 
-def _regulator_or_403(user: User) -> None:
-    if not user.is_regulator:
-        raise PermissionDenied(_("Only regulator officers publish reports."))
-
-
 def _page_context(snapshot: dict) -> dict:
     return {"snap": publication.for_display(snapshot), "charts": snapshot["charts"]}
 
@@ -97,11 +90,11 @@ def _page_context(snapshot: dict) -> dict:
 # ---- publishing (regulator officers) ----------------------------------------------------------
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def publish_page(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _regulator_or_403(user)
+    require_regulator(user)
     campaigns = [(c.pk, c.name) for c in campaigns_for(user)]
     snapshot, status = None, 200
     if request.method == "POST":
@@ -132,10 +125,10 @@ def publish_page(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/publication/publish.html", context, status=status)
 
 
-@login_required
+@page()
 @require_GET
 def published_list(request: HttpRequest) -> HttpResponse:
-    _regulator_or_403(request.user)
+    require_regulator(request.user)
     reports = list(publication.published_reports_for(request.user).annotate(n_reactions=Count("reactions"))[:200])
     new = request.GET.get("new", "")
     return render(
@@ -145,14 +138,12 @@ def published_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page()
 @require_POST
 def withdraw_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    _regulator_or_403(request.user)
+    require_regulator(request.user)
     try:
         report = publication.withdraw(request.user, public_id)
-    except NotFound:
-        raise Http404 from None
     except Conflict as e:
         messages.error(request, str(e.message))
     else:
@@ -164,10 +155,7 @@ def withdraw_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _public_or_404(public_id: str) -> PublishedReport:
-    try:
-        return publication.public_report(public_id)
-    except NotFound:
-        raise Http404 from None
+    return publication.public_report(public_id)
 
 
 def _render_public(
@@ -188,8 +176,6 @@ def _render_public(
         "choice": None if fresh else publication.reader_choice(report, token),
         "reaction_error": error,
     }
-    if publication.LEGACY_VOTER_COOKIE in request.COOKIES:
-        response.delete_cookie(publication.LEGACY_VOTER_COOKIE, samesite="Lax")
     response = render(request, "reports/publication/public.html", context, status=status)
     if fresh:
         response.set_cookie(
@@ -202,6 +188,8 @@ def _render_public(
             secure=settings.SESSION_COOKIE_SECURE,
         )
         patch_cache_control(response, private=True)  # a shared cache must not hand one id to many
+    if publication.LEGACY_VOTER_COOKIE in request.COOKIES:
+        response.delete_cookie(publication.LEGACY_VOTER_COOKIE, samesite="Lax")
     return response
 
 
