@@ -8,7 +8,6 @@ refused without being stored, and the page never answers with a 500.
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ombud.cases import importer
+from ombud.directory.access import page
 from ombud.errors import Forbidden
 
 MAX_ERRORS_SHOWN = 1000
@@ -68,7 +68,7 @@ def _too_large_message() -> str:
 
 
 @csrf_exempt  # checked by `_upload`, once the size limit is installed (Django's documented pattern)
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -136,7 +136,7 @@ def _page(
     return render(request, "cases/import.html", context, status=status)
 
 
-@login_required
+@page()
 @require_GET
 def template(request: HttpRequest) -> HttpResponse:
     """The template workbook, with the companies and cities this user may import for."""
