@@ -148,12 +148,6 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # A visit is a few hundred bytes of JSON; anything near this limit is an attack or a bug.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OMBUD_MAX_BODY_BYTES", 64 * 1024)
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-# OMBUD_HTTPS=1 (docs/configuration.md, "HTTPS"): plain HTTP is redirected, browsers are told
-# to use HTTPS for a year (HSTS) and cookies are sent over HTTPS only; `ombud check --deploy`
-# then passes (ombud/tests/test_deploy_check.py). /healthz and /readyz answer over plain HTTP
-# too: load balancers probe them from inside the network.
 # Public pages' limits, counted in the database by every worker together (portal/limits.py,
 # docs/tracking.md, docs/publication.md): wrong secret codes per tracking number (strict),
 # failed lookups per address (generous: a reception site's visitors share one address), votes
@@ -164,7 +158,15 @@ OMBUD_TRACK_ADDRESS_LIMIT = env_int("OMBUD_TRACK_ADDRESS_LIMIT", 100)
 OMBUD_TRACK_ADDRESS_WINDOW_SECONDS = env_int("OMBUD_TRACK_ADDRESS_WINDOW_SECONDS", 600)
 OMBUD_POLL_ADDRESS_LIMIT = env_int("OMBUD_POLL_ADDRESS_LIMIT", 30)
 OMBUD_POLL_WINDOW_SECONDS = env_int("OMBUD_POLL_WINDOW_SECONDS", 3600)
+# Reverse proxies whose X-Forwarded-For these limits may read (addresses or networks).
+OMBUD_TRUSTED_PROXIES = env_list("OMBUD_TRUSTED_PROXIES", [])
 
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# OMBUD_HTTPS=1 (docs/configuration.md, "HTTPS"): plain HTTP is redirected, browsers are told
+# to use HTTPS for a year (HSTS) and cookies are sent over HTTPS only; `ombud check --deploy`
+# then passes (ombud/tests/test_deploy_check.py). /healthz and /readyz answer over plain HTTP
+# too: load balancers probe them from inside the network.
 HTTPS = env_bool("OMBUD_HTTPS", False)
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

@@ -22,6 +22,7 @@ a count).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import F
 from django.http import HttpRequest
@@ -74,15 +76,47 @@ class TooManyAttempts(DomainError):
         self.until = until
 
 
+@functools.cache
+def _trusted(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(e, strict=False) for e in entries)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"OMBUD_TRUSTED_PROXIES: {exc}") from None
+
+
+def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The networks of `OMBUD_TRUSTED_PROXIES` (checked when the app starts)."""
+    return _trusted(tuple(settings.OMBUD_TRUSTED_PROXIES))
+
+
+def _parse(raw: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(raw.strip())
+    except ValueError:
+        return None
+
+
 def client_address(request: HttpRequest) -> str:
     """The address a request came from, as limits count it: the IPv4 address, or the /64
     network of an IPv6 address (one subscriber's usual allocation, so a guesser cannot step
-    through its own addresses)."""
+    through its own addresses).
+
+    It is `REMOTE_ADDR`, unless that is one of `OMBUD_TRUSTED_PROXIES`: then the right-most
+    address of `X-Forwarded-For` that is not a trusted proxy (what the outermost trusted proxy
+    saw; whatever a client wrote further left is ignored)."""
     raw = request.META.get("REMOTE_ADDR", "")
-    try:
-        ip = ipaddress.ip_address(raw)
-    except ValueError:
+    ip = _parse(raw)
+    if ip is None:
         return raw[:64]
+    proxies = trusted_proxies()
+    if proxies and any(ip in net for net in proxies):
+        for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-16:]):
+            hop_ip = _parse(hop)
+            if hop_ip is None:
+                break  # a garbled entry: trust nothing left of it
+            ip = hop_ip
+            if not any(hop_ip in net for net in proxies):
+                break
     if ip.version == 6:
         if ip.ipv4_mapped is not None:
             return str(ip.ipv4_mapped)

@@ -4,6 +4,7 @@ limited per tracking number (strict) and per address (generous), in the database
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.utils import timezone
 
@@ -150,3 +151,28 @@ def test_counters_are_exact_expire_and_store_no_address(db):
     limits.hit(limit, "192.0.2.3", now=later)
     assert limits.sweep(later + timedelta(seconds=61)) == 2
     assert not AttemptCounter.objects.exists()
+
+
+def test_x_forwarded_for_is_read_only_from_a_trusted_proxy(db, settings):
+    def address(remote: str, forwarded: str | None = None) -> str:
+        extra = {"REMOTE_ADDR": remote}
+        if forwarded is not None:
+            extra["HTTP_X_FORWARDED_FOR"] = forwarded
+        return limits.client_address(Client(**extra).get("/track/").wsgi_request)
+
+    # Not configured: a client's own header is ignored.
+    assert address("198.51.100.9", "1.2.3.4") == "198.51.100.9"
+    settings.OMBUD_TRUSTED_PROXIES = ["10.0.0.0/8", "192.0.2.1"]
+    # Through the proxy: the address it saw, not what the client wrote to the left of it.
+    assert address("10.0.0.5", "6.6.6.6, 203.0.113.50") == "203.0.113.50"
+    assert address("10.0.0.5", "203.0.113.50, 192.0.2.1") == "203.0.113.50"  # two proxies
+    assert address("10.0.0.5", "garbage, 10.1.1.1") == "10.1.1.1"  # nothing trusted left of garbage
+    assert address("10.0.0.5") == "10.0.0.5"
+    # Not from a trusted proxy: the header is ignored.
+    assert address("198.51.100.9", "1.2.3.4") == "198.51.100.9"
+
+
+def test_a_bad_trusted_proxy_setting_is_refused_with_its_name(settings):
+    settings.OMBUD_TRUSTED_PROXIES = ["10.0.0.0/8", "not-an-address"]
+    with pytest.raises(ImproperlyConfigured, match="OMBUD_TRUSTED_PROXIES"):
+        limits.trusted_proxies()
