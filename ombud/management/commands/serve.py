@@ -3,9 +3,9 @@
 Both run as child processes. A child that dies is started again after a capped exponential
 backoff (1 s doubling to 30 s; back to 1 s once it has run a minute), each restart logged: a
 dead worker never stops the web server, and a dead gunicorn master is replaced too. The one
-exception is the web server's first start: if gunicorn exits before it ever accepted a
-connection (port taken, import error), `ombud serve` stops and exits with code 1, since a
-configuration error that a restart cannot fix is for the person starting it to read.
+exception is the web server's first start: if gunicorn exits before it ever booted a worker
+(port taken, import error), `ombud serve` stops and exits with code 1, since a configuration
+error that a restart cannot fix is for the person starting it to read.
 
 gunicorn preloads the application (fast worker replacement, see ombud/gunicorn_conf.py) and
 runs in a process group of its own: when its master dies, its orphaned workers are sent SIGTERM
@@ -19,7 +19,6 @@ import contextlib
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -135,15 +134,15 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         for child in children:
             child.start()
-        web_answered = False
+        web_booted = False
         try:
             while not stopping:
                 now = time.monotonic()
                 for child in children:
                     if child.proc is not None and child.proc.poll() is not None:
-                        if child is web and not web_answered:
+                        if child is web and not web_booted:
                             raise CommandError(
-                                f"The web server stopped before it answered on {bind} (exit code "
+                                f"The web server stopped before it served on {bind} (exit code "
                                 f"{child.proc.returncode}); see its messages above."
                             )
                         code, ran, delay = child.schedule_restart(now)
@@ -157,8 +156,9 @@ class Command(BaseCommand):
                     elif child.proc is None and child.restart_at is not None and now >= child.restart_at:
                         child.start()
                         logger.warning("Started %s again (restart %d)", child.name, child.starts - 1)
-                if not web_answered and web.alive() and _answers(opts["host"], opts["port"]):
-                    web_answered = True
+                if not web_booted and web.alive() and _has_children(web.proc.pid):
+                    # gunicorn forks its workers once it is bound and the application is loaded.
+                    web_booted = True
                     self.stdout.write(f"Ombud is serving on http://{bind}/ (Ctrl-C stops it)")
                 time.sleep(0.2)
         finally:
@@ -173,12 +173,10 @@ class Command(BaseCommand):
                     child.proc.wait()
 
 
-def _answers(host: str, port: int) -> bool:
-    """Whether something accepts TCP connections at the bound address (the wildcard: loopback)."""
-    wildcard = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1", "[::]": "::1"}  # noqa: S104 (probed, not bound)
-    target = wildcard.get(host, host.strip("[]"))
+def _has_children(pid: int) -> bool:
+    """Whether process `pid` has a child process (Linux /proc)."""
     try:
-        with socket.create_connection((target, port), timeout=0.2):
-            return True
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return bool(fh.read().split())
     except OSError:
         return False
