@@ -34,7 +34,7 @@ def test_postgresql_restarted_twice_under_load_loses_and_duplicates_nothing(faul
     lines: list[str] = []
     result = faults.run(
         faults.Options(
-            visits=240,
+            visits=180,
             concurrency=6,
             web_workers=2,
             modes=("fast", "immediate"),
@@ -45,6 +45,7 @@ def test_postgresql_restarted_twice_under_load_loses_and_duplicates_nothing(faul
         ),
         log=lines.append,
     )
+    print("\n".join(lines))  # set-up times and the restarts, shown when the test fails
     figures = {k: v for k, v in result.items() if k != "problems"}
     assert result["problems"] == [], figures
     # The same checks, spelled out (what `problems` reports on):
