@@ -168,3 +168,17 @@ def test_a_web_server_that_cannot_start_ends_serve_with_an_error(tmp_path):
         )
     assert done.returncode == 1
     assert f"The web server stopped before it served on 127.0.0.1:{port}" in done.stderr
+
+
+def test_the_preloaded_application_holds_no_database_connection(tmp_path):
+    """gunicorn forks its workers from a master that imported ombud.wsgi (--preload): a database
+    connection opened at import would be shared by every worker. Django connects lazily."""
+    probe = (
+        "import ombud.wsgi\n"
+        "from django.db import connections\n"
+        "print(sum(c.connection is not None for c in connections.all(initialized_only=True)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=_env(tmp_path), capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "0"
