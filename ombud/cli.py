@@ -54,14 +54,10 @@ def _refuse_on_key_mismatch(keys_before: Path, names_before: set[str]) -> None:
         with contextlib.suppress(DatabaseError):
             keyring.record_current_key()
         return
-    generated = keyring.keys_dir() / keyring.KEY_FILE
-    if (
-        keyring.keys_dir() == keys_before
-        and keyring.KEY_FILE not in names_before
-        and not os.environ.get(keyring.ENV_KEY)
-        and generated.exists()
-    ):
-        generated.unlink()  # generated a moment ago by this command; nothing was encrypted with it
+    if keyring.keys_dir() == keys_before and keys_before.is_dir():
+        for path in keys_before.iterdir():
+            if path.is_file() and path.name not in names_before:
+                path.unlink()  # generated a moment ago by this command's settings; nothing used it
     sys.stderr.write(message + "\n")
     sys.exit(EXIT_KEY_MISMATCH)
 

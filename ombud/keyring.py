@@ -37,6 +37,8 @@ ENV_KEY = "OMBUD_ENCRYPTION_KEY"
 KEY_FILE = "encryption_key"
 OLD_KEY_PREFIX = "encryption_key.old-"
 INDEX_KEY_FILE = "index_key"
+AUDIT_ENV_KEY = "OMBUD_AUDIT_KEY"
+AUDIT_KEY_FILE = "audit_key"
 RELOAD_SECONDS = 5.0
 MIN_KEY_CHARS = 32
 # Set by `ombud.cli.main` before settings are read: (keys directory, names of the files it held),
@@ -310,11 +312,35 @@ def check_key(using: str = "default") -> str | None:
             "fp": current.index_fingerprint,
             "path": keys_dir() / INDEX_KEY_FILE,
         }
+    audit = [r.fingerprint for r in rows if r.kind == KeyFingerprint.Kind.AUDIT]
+    if audit and audit_fingerprint() not in audit:
+        return _(
+            "This database's audit log is keyed with audit key fingerprint %(wanted)s; the key in %(source)s "
+            "has fingerprint %(fp)s. Restore %(path)s from the backup that matches this database (ombud backup "
+            "writes it), or point %(env)s at it. Nothing was changed."
+        ) % {
+            "wanted": ", ".join(audit),
+            "source": _("the environment variable %(name)s") % {"name": AUDIT_ENV_KEY}
+            if os.environ.get(AUDIT_ENV_KEY)
+            else keys_dir() / AUDIT_KEY_FILE,
+            "fp": audit_fingerprint(),
+            "path": keys_dir() / AUDIT_KEY_FILE,
+            "env": AUDIT_ENV_KEY,
+        }
     return None
 
 
+def audit_fingerprint() -> str | None:
+    """The fingerprint of the audit chain's HMAC key, if there is one: `OMBUD_AUDIT_KEY`, else
+    the file as it is now (as the ring reads the encryption key; `restore` replaces it)."""
+    secret = getattr(settings, "AUDIT_KEY", None)
+    if not os.environ.get(AUDIT_ENV_KEY):
+        secret = _read(keys_dir() / AUDIT_KEY_FILE) or secret
+    return fingerprint(secret) if secret else None
+
+
 def record_current_key(using: str = "default") -> None:
-    """Record the ring's current key (and the blind-index key) in the database, once the check
+    """Record the ring's current key (and the blind-index and audit keys) in the database, once the check
     has passed: on `migrate` (post_migrate), at a command's start and by `rotate-key`. A current
     key the database does not know yet, while the old keys are still in the ring, is taken as a
     rotation begun by hand: the old one becomes `retiring` until `rotate-key` re-encrypts."""
@@ -348,6 +374,11 @@ def record_current_key(using: str = "default") -> None:
         if not any(kind == K.INDEX for kind, _fp in rows):
             KeyFingerprint.objects.using(using).create(
                 kind=K.INDEX, fingerprint=current.index_fingerprint, state=S.CURRENT, created_at=timezone.now()
+            )
+        audit = audit_fingerprint()
+        if audit and not any(kind == K.AUDIT for kind, _fp in rows):
+            KeyFingerprint.objects.using(using).create(
+                kind=K.AUDIT, fingerprint=audit, state=S.CURRENT, created_at=timezone.now()
             )
 
 

@@ -14,6 +14,7 @@ class KeyFingerprint(models.Model):
     class Kind(models.TextChoices):
         ENCRYPTION = "encryption", _("personal-data encryption key")
         INDEX = "index", _("blind-index key")
+        AUDIT = "audit", _("audit chain key")
 
     class State(models.TextChoices):
         CURRENT = "current", _("current")

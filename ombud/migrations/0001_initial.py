@@ -17,7 +17,11 @@ class Migration(migrations.Migration):
                 (
                     "kind",
                     models.CharField(
-                        choices=[("encryption", "personal-data encryption key"), ("index", "blind-index key")],
+                        choices=[
+                            ("encryption", "personal-data encryption key"),
+                            ("index", "blind-index key"),
+                            ("audit", "audit chain key"),
+                        ],
                         max_length=16,
                     ),
                 ),

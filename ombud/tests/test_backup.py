@@ -215,6 +215,18 @@ def test_a_wrong_key_refuses_with_both_fingerprints(source):
     assert ombud(data, source["url"], "help").returncode == 0
 
 
+def test_a_different_audit_key_refuses_too(source, databases):
+    """A fresh audit key would make every earlier audit entry fail to verify."""
+    target, url = source["root"] / "wrong-audit-key", databases.new()
+    ok(target, url, "restore", str(source["backup"]))
+    audit = target / "keys" / "audit_key"
+    assert audit.exists()
+    audit.write_text(secrets.token_urlsafe(32) + "\n")
+    done = ombud(target, url, "migrate")
+    assert done.returncode == 3
+    assert str(audit) in done.stderr and "OMBUD_AUDIT_KEY" in done.stderr
+
+
 def test_restore_into_a_database_that_is_not_empty_is_refused(source):
     data = source["root"] / "into-source"
     if ON_POSTGRES:
