@@ -105,7 +105,27 @@ def allowed_actions(actor: User, case: Case) -> list[str]:
     one of the parties the lifecycle lets take them. The one answer for the case page, its
     templates and `GET /api/v1/cases/{id}`; `take_action` checks the same."""
     mine = parties(actor, case)
-    return [a for a in lifecycle.allowed_from(case.status) if lifecycle.TRANSITIONS[a].parties & mine]
+    return [
+        a
+        for a in lifecycle.allowed_from(case.status)
+        if lifecycle.TRANSITIONS[a].parties & mine and not _in_place(case, a)
+    ]
+
+
+def _in_place(case: Case, action: str) -> bool:
+    """Whether a status-keeping action's effect is already in place, so that taking it would
+    change nothing (409 `no_change`): the regulator handles the case already (escalate), or it
+    is referred for enforcement and not reopened since (refer). Reroute depends on its target."""
+    if action == "escalate":
+        return case.handled_by == Visit.HandledBy.REGULATOR
+    if action == "refer":
+        last = (
+            case.events.filter(type__in=[CaseEvent.Type.REFERRED_FOR_ENFORCEMENT, CaseEvent.Type.REOPENED])
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        return last is not None and last.type == CaseEvent.Type.REFERRED_FOR_ENFORCEMENT
+    return False
 
 
 def _require(fields: dict[str, Any], *names: str) -> dict[str, str]:
@@ -232,7 +252,7 @@ def _no_change(message: str) -> Conflict:
 
 
 def _escalate(case: Case, fields: dict, now: datetime) -> dict:
-    if case.handled_by == Visit.HandledBy.REGULATOR:
+    if _in_place(case, "escalate"):
         raise _no_change(_("The regulator already handles this case: escalating it would change nothing."))
     errors = _require(fields, "reason")
     if errors:
@@ -244,12 +264,7 @@ def _escalate(case: Case, fields: dict, now: datetime) -> dict:
 
 def _refer(case: Case, fields: dict, now: datetime) -> dict:
     # Referred once per handling: a case reopened since its referral may be referred again.
-    last = (
-        case.events.filter(type__in=[CaseEvent.Type.REFERRED_FOR_ENFORCEMENT, CaseEvent.Type.REOPENED])
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if last is not None and last.type == CaseEvent.Type.REFERRED_FOR_ENFORCEMENT:
+    if _in_place(case, "refer"):
         raise _no_change(_("This case is already referred for enforcement: referring it again would change nothing."))
     errors = _require(fields, "reason")
     if errors:

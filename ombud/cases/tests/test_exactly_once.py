@@ -120,6 +120,19 @@ def test_rerouting_to_where_the_case_is_is_a_409_and_elsewhere_works(world):
     assert events_of(case, CaseEvent.Type.REROUTED) == 2
 
 
+def test_actions_that_would_change_nothing_are_not_offered(world):
+    case = make_case(world)
+    api = world.api(world.officer)
+    offered = lambda: api.get(f"/api/v1/cases/{case.pk}").json()["allowed_actions"]  # noqa: E731
+    assert {"escalate", "refer", "reroute"} <= set(offered())
+    take_action(world.officer, case.pk, "escalate", {"reason": "逾期未处理"})
+    take_action(world.officer, case.pk, "refer", {"reason": "涉嫌销售误导"})
+    assert "escalate" not in offered() and "refer" not in offered() and "reroute" in offered()
+    page = world.browser_client(world.officer).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert 'id="action-escalate"' not in page and 'id="action-refer"' not in page
+    assert 'id="action-reroute"' in page
+
+
 def test_the_page_shows_the_no_change_message(world):
     case = make_case(world, handled_by="regulator")
     client = world.browser_client(world.officer)
