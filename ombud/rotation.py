@@ -80,8 +80,10 @@ def switch_key(alias: str = "default") -> tuple[str, str]:
     return ring.current.fingerprint, new.current.fingerprint
 
 
-def _rewrite_column(col: keyring.Column, kid: str, batch: int, alias: str) -> int:
-    """One pass over a column: re-encrypt every value not under key `kid`. Returns how many."""
+def _rewrite_column(col: keyring.Column, kid: str, batch: int, alias: str) -> tuple[int, int]:
+    """One pass over a column: re-encrypt every value not under key `kid`. Returns how many
+    were found under another key and how many were rewritten (a value changed by a concurrent
+    write since it was read is left to the next pass)."""
     connection = connections[alias]
     q = connection.ops.quote_name
     pk = col.model._meta.pk.column
@@ -95,7 +97,7 @@ def _rewrite_column(col: keyring.Column, kid: str, batch: int, alias: str) -> in
     after = f"SELECT {q(pk)}, {column} FROM {table} WHERE {q(pk)} > %s AND {where} ORDER BY {q(pk)} LIMIT {int(batch)}"  # noqa: S608
     update = f"UPDATE {table} SET {column} = %s WHERE {q(pk)} = %s AND {column} = %s"  # noqa: S608
     last = None
-    rewritten = 0
+    found = rewritten = 0
     while True:
         with transaction.atomic(using=alias), connection.cursor() as cursor:
             if last is None:
@@ -104,7 +106,8 @@ def _rewrite_column(col: keyring.Column, kid: str, batch: int, alias: str) -> in
                 cursor.execute(after, [last, *params])
             rows = cursor.fetchall()
             if not rows:
-                return rewritten
+                return found, rewritten
+            changes = []
             for pk_value, value in rows:
                 last = pk_value
                 if col.binary:
@@ -114,10 +117,14 @@ def _rewrite_column(col: keyring.Column, kid: str, batch: int, alias: str) -> in
                     fresh = personal_data.encrypt_bytes(personal_data.decrypt_bytes(value))
                 else:
                     fresh = personal_data.encrypt(personal_data.decrypt(value))
-                cursor.execute(update, [fresh, pk_value, value])
-                rewritten += cursor.rowcount
+                changes.append([fresh, pk_value, value])
+            found += len(changes)
+            if changes:
+                # One round trip per batch (psycopg pipelines executemany); rowcount is the total.
+                cursor.executemany(update, changes)
+                rewritten += max(cursor.rowcount, 0)
         if len(rows) < batch:
-            return rewritten
+            return found, rewritten
 
 
 def rotate(*, batch: int = 500, settle: float | None = None, alias: str = "default", progress=None) -> RotationResult:
@@ -153,8 +160,8 @@ def rotate(*, batch: int = 500, settle: float | None = None, alias: str = "defau
         result.passes += 1
         found = 0
         for col in columns:
-            n = _rewrite_column(col, kid, batch, alias)
-            found += n
+            seen, n = _rewrite_column(col, kid, batch, alias)
+            found += seen
             if n:
                 result.rewritten[col.label] = result.rewritten.get(col.label, 0) + n
                 if progress:
