@@ -151,3 +151,31 @@ def test_a_genuine_database_error_stays_a_500(world, tmp_path):
     assert listed.json()["error"]["code"] == "server_error"
     assert page.status_code == 500
     assert "Retry-After" not in page
+
+
+def reads_the_user(get_response):
+    """A middleware that loads the user (as django-axes or an access middleware may): an outage
+    here is raised outside any view."""
+
+    def middleware(request):
+        bool(request.user.is_authenticated)
+        return get_response(request)
+
+    return middleware
+
+
+def test_an_outage_met_in_a_middleware_is_a_503_too(world, settings):
+    stack = list(settings.MIDDLEWARE)
+    after_auth = stack.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+    stack.insert(after_auth, f"{__name__}.reads_the_user")
+    settings.MIDDLEWARE = stack
+    client = world.browser_client(world.officer)
+    client.raise_request_exception = False
+    assert client.get("/healthz").status_code == 200
+    with database(refused_postgresql()):
+        page = client.get("/healthz")  # the view needs no database; the middleware does
+        api = client.get("/api/v1/campaigns")
+    assert page.status_code == 503
+    assert _("Briefly unavailable") in page.content.decode()
+    assert api.status_code == 503
+    assert api.json()["error"]["code"] == "unavailable"
