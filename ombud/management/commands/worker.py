@@ -1,7 +1,8 @@
 """`ombud worker`: runs background tasks (django-tasks' database backend) and the deadline sweep.
 
-The task loop is django-tasks-db's own `db_worker` (it claims tasks with SELECT ... FOR UPDATE
-SKIP LOCKED on PostgreSQL, so as many worker processes as needed may run at once). Beside it, a
+The task loop is django-tasks-db's own `Worker`, as its `db_worker` runs it (it claims tasks with
+SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, so as many worker processes as needed may run at
+once), in the subclass below that survives outages. Beside it, a
 thread runs `cases.escalation.sweep()` every OMBUD_SWEEP_SECONDS: reminders, escalations, and
 the outbox's recovery. The sweep is idempotent and every alert is a durable row, so several
 workers sweeping at once, or a worker killed mid-way, never double-send or lose anything
@@ -54,8 +55,9 @@ class ResilientWorker(Worker):
 
     `Worker.run` re-raises any OperationalError but "database is locked", so a PostgreSQL restart
     ends it. Here an outage (ombud.health.is_outage) closes the connection, backs off and runs the
-    loop again; any other error still propagates. A task interrupted by the outage had its own
-    transaction rolled back; its row is left as the upstream loop leaves it.
+    loop again; any other error still propagates. A task cut off by the outage had its own
+    transaction rolled back; its row stays RUNNING, and the deadline sweep queues it again after
+    OMBUD_TASK_STUCK_SECONDS (docs/notifications.md).
     """
 
     def run(self) -> None:
