@@ -44,11 +44,16 @@ def _refuse_on_key_mismatch(keys_before: Path, names_before: set[str]) -> None:
     import django
 
     django.setup()
+    from django.core.exceptions import ImproperlyConfigured
     from django.db import DatabaseError
 
     from ombud import keyring
 
-    message = keyring.check_key()
+    try:
+        message = keyring.check_key()
+    except ImproperlyConfigured as exc:  # a key too short, a damaged key file
+        sys.stderr.write(f"{exc}\n")
+        sys.exit(EXIT_KEY_MISMATCH)
     if message is None:
         # Unreachable or read-only: the command itself will say so.
         with contextlib.suppress(DatabaseError):

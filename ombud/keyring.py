@@ -123,7 +123,10 @@ def _load() -> Ring:
             if secret and len(secret) >= MIN_KEY_CHARS and fingerprint(secret) not in {k.fingerprint for k in keys}:
                 keys.append(Key.of(secret))
     index_hex = _read(directory / INDEX_KEY_FILE)
-    index_key = bytes.fromhex(index_hex) if index_hex else derive_index_key(current_secret)
+    try:
+        index_key = bytes.fromhex(index_hex) if index_hex else derive_index_key(current_secret)
+    except ValueError:
+        raise ImproperlyConfigured(f"{directory / INDEX_KEY_FILE} does not hold a key (hex digits)") from None
     return Ring(current, tuple(keys), index_key, fingerprint(index_key), key_source())
 
 
