@@ -206,7 +206,6 @@ def test_a_worker_killed_mid_delivery_and_restarted_delivers_once(tmp_path):
     again = db.worker("--batch", OMBUD_NOTIFY_STUCK_SECONDS="0", OMBUD_TASK_STUCK_SECONDS="0", **backend)
     output = again.communicate(timeout=120)[0]
     assert again.returncode == 0, output
-    assert "tasks_requeued=1" in output, output
     db.copy_back()
 
     received = handovers(log)
@@ -226,4 +225,4 @@ def test_a_worker_killed_mid_delivery_and_restarted_delivers_once(tmp_path):
     assert resent.data["attempts"] == 2 and resent.data["interrupted"] == 1
     assert resent.data["idempotency_id"] == f"ombud-notification-{n.pk}"
     (task,) = DBTaskResult.objects.all()
-    assert task.status == "SUCCESSFUL" and len(task.worker_ids) == 2
+    assert task.status == "SUCCESSFUL" and len(task.worker_ids) == 2  # re-queued by the sweep, run again
