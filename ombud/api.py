@@ -17,7 +17,6 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from ombud.api_docs import VendoredSwagger
-from ombud.api_docs import VendoredSwagger
 from ombud.directory.models import User
 from ombud.directory.services import user_for_token
 from ombud.errors import DomainError
@@ -41,7 +40,6 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=BearerToken(),
     docs_url="/docs",
-    docs=VendoredSwagger(),  # Swagger UI from our static files, under our CSP (ombud/api_docs.py)
     docs=VendoredSwagger(),  # Swagger UI from our static files, under our CSP (ombud/api_docs.py)
     description="Reception-day intake, campaigns and statistics. Errors: "
     '`{"error": {"code", "message", "fields"}}` with a 4xx status.',
