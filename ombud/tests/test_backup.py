@@ -373,6 +373,32 @@ def test_rotate_key_re_encrypts_everything_while_readers_and_writers_keep_workin
     assert shell_json(again, url2, READ) == source["expected"]
 
 
+INTERRUPTED = """
+from ombud import keyring, rotation
+old, new = rotation.switch_key()
+visit_name = next(c for c in keyring.encrypted_columns() if c.label == "intake.Visit.visitor_name")
+rotation._rewrite_column(visit_name, new[:8], 1, "default")
+print("JSON" + __import__("json").dumps([old, new]))
+"""
+
+
+def test_rotate_key_killed_midway_resumes_without_a_second_new_key(source, databases):
+    target, url = source["root"] / "interrupted", databases.new()
+    ok(target, url, "restore", str(source["backup"]))
+    # What a kill leaves: the new key in place, one column re-encrypted, the others not.
+    old, new = shell_json(target, url, INTERRUPTED)
+    assert shell_json(target, url, READ) == source["expected"]  # readers meanwhile: old and new both read
+    mixed = shell_json(target, url, RAW)["texts"]
+    assert any(t.startswith(f"v1:{new[:8]}:") for t in mixed) and any(t.startswith(f"v1:{old[:8]}:") for t in mixed)
+    out = ok(target, url, "rotate-key", "--settle", "0")
+    assert keyring.fingerprint((target / "keys" / "encryption_key").read_text().strip()) == new  # no third key
+    assert new in out and old in out
+    after = shell_json(target, url, RAW)
+    assert all(t.startswith(f"v1:{new[:8]}:") for t in after["texts"])
+    (target / "keys" / f"encryption_key.old-{old}").unlink()
+    assert shell_json(target, url, READ) == source["expected"]
+
+
 def test_rotate_key_refuses_a_key_from_the_environment(source, databases):
     target, url = source["root"] / "env-key", databases.new()
     ok(target, url, "restore", str(source["backup"]))
