@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ombud.audit.queries import entries_for
 from ombud.campaigns.queries import campaigns_for
-from ombud.directory.access import page, require_regulator
+from ombud.directory.access import REGULATOR_ROLES, page
 from ombud.directory.models import User
 from ombud.errors import Conflict, DomainError, InvalidInput, NotFound
 from ombud.intake.tracking import format_tracking_no
@@ -183,18 +183,16 @@ def _render_list(request: HttpRequest, build_form: BuildForm | None = None, stat
     return render(request, "oversight/callback_list.html", context, status=status)
 
 
-@page()
+@page(*REGULATOR_ROLES)
 @require_GET
 def callback_list(request: HttpRequest) -> HttpResponse:
-    require_regulator(request.user)
     return _render_list(request)
 
 
-@page()
+@page(*REGULATOR_ROLES)
 @require_POST
 def build_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    require_regulator(user)
     form = BuildForm(request.POST, campaigns=_campaigns(user))
     if not form.is_valid():
         return _render_list(request, form, status=400)
@@ -315,11 +313,10 @@ def add_attempt(request: HttpRequest, callback_id: int) -> HttpResponse:
 # ---- the report ----------------------------------------------------------------------------------
 
 
-@page()
+@page(*REGULATOR_ROLES)
 @require_GET
 def report(request: HttpRequest) -> HttpResponse:
     user = request.user
-    require_regulator(user)
     form = ReportForm(request.GET or None, campaigns=_campaigns(user))
     data, status = None, 200
     if not form.is_bound or form.is_valid():

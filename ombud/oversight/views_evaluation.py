@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from ombud.directory.access import page, require_regulator
+from ombud.directory.access import REGULATOR_ROLES, page
 from ombud.errors import InvalidInput
 from ombud.oversight import evaluation
 
@@ -41,10 +41,9 @@ def _cell(metric: str, m: dict) -> dict:
     return {"value": shown, "points": f"{Decimal(m['points']):.1f}"}
 
 
-@page()
+@page(*REGULATOR_ROLES)
 @require_GET
 def scorecard_page(request: HttpRequest) -> HttpResponse:
-    require_regulator(request.user)
     periods = evaluation.figure_periods()
     start, end = _date(request.GET.get("period_start")), _date(request.GET.get("period_end"))
     if start is None and end is None and periods:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ombud.directory.access import page, require_regulator
+from ombud.directory.access import REGULATOR_ROLES, page, require_regulator
 from ombud.directory.models import User
 from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput
 from ombud.intake.tracking import format_tracking_no
@@ -86,11 +86,10 @@ def _campaign_choices(user: User) -> list[tuple[int, str]]:
 # ---- the list and the draw form -------------------------------------------------------------------
 
 
-@page()
+@page(*REGULATOR_ROLES)
 @require_http_methods(["GET", "POST"])
 def spot_check_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    require_regulator(user)
     campaigns = _campaign_choices(user)
     status = 200
     if request.method == "POST":
@@ -206,11 +205,10 @@ def spot_check_detail(request: HttpRequest, spot_check_id: int) -> HttpResponse:
     return _render_detail(request, spot_check_id)
 
 
-@page()
+@page(*REGULATOR_ROLES)
 @require_POST
 def record_finding(request: HttpRequest, spot_check_id: int, item_id: int) -> HttpResponse:
     user = request.user
-    require_regulator(user)
     form = FindingForm(request.POST)
     bound = {
         "finding": request.POST.get("finding", ""),
@@ -255,11 +253,10 @@ def record_finding(request: HttpRequest, spot_check_id: int, item_id: int) -> Ht
 # ---- the report ---------------------------------------------------------------------------------
 
 
-@page()
+@page(*REGULATOR_ROLES)
 @require_GET
 def pass_rate_report(request: HttpRequest) -> HttpResponse:
     user = request.user
-    require_regulator(user)
     campaigns = _campaign_choices(user)
     wanted = request.GET.get("campaign", "")
     campaign_id = int(wanted) if wanted.isdigit() and int(wanted) in {c for c, _n in campaigns} else None

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ombud.cases.queries import cases_for, normalise_tracking_no
-from ombud.directory.access import page, require_regulator
+from ombud.directory.access import REGULATOR_ROLES, page, require_regulator
 from ombud.directory.models import User
 from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from ombud.intake.tracking import format_tracking_no
@@ -88,11 +88,10 @@ class NewTypicalForm(TypicalForm):
 STATUS_FILTERS = [("", gettext_lazy("all")), *TypicalCase.Status.choices]
 
 
-@page()
+@page(*REGULATOR_ROLES)
 @require_GET
 def typical_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    require_regulator(user)
     status = request.GET.get("status") or None
     if status not in (None, *TypicalCase.Status.values):
         status = None
@@ -113,11 +112,10 @@ def _case_from_query(user: User, raw: str | None):
     return cases_for(user).select_related("visit", "company").filter(pk=int(raw)).first()
 
 
-@page()
+@page(*REGULATOR_ROLES)
 @require_http_methods(["GET", "POST"])
 def typical_new(request: HttpRequest) -> HttpResponse:
     user = request.user
-    require_regulator(user)
     status = 200
     if request.method == "POST":
         form = NewTypicalForm(request.POST)

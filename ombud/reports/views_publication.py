@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ombud.campaigns.queries import campaigns_for
-from ombud.directory.access import page, require_regulator
+from ombud.directory.access import REGULATOR_ROLES, page
 from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput
 from ombud.portal import limits
 from ombud.reports import exports, publication
@@ -90,11 +90,10 @@ def _page_context(snapshot: dict) -> dict:
 # ---- publishing (regulator officers) ----------------------------------------------------------
 
 
-@page()
+@page(*REGULATOR_ROLES)
 @require_http_methods(["GET", "POST"])
 def publish_page(request: HttpRequest) -> HttpResponse:
     user = request.user
-    require_regulator(user)
     campaigns = [(c.pk, c.name) for c in campaigns_for(user)]
     snapshot, status = None, 200
     if request.method == "POST":
@@ -125,10 +124,9 @@ def publish_page(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/publication/publish.html", context, status=status)
 
 
-@page()
+@page(*REGULATOR_ROLES)
 @require_GET
 def published_list(request: HttpRequest) -> HttpResponse:
-    require_regulator(request.user)
     reports = list(publication.published_reports_for(request.user).annotate(n_reactions=Count("reactions"))[:200])
     new = request.GET.get("new", "")
     return render(
@@ -138,10 +136,9 @@ def published_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@page()
+@page(*REGULATOR_ROLES)
 @require_POST
 def withdraw_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    require_regulator(request.user)
     try:
         report = publication.withdraw(request.user, public_id)
     except Conflict as e:
