@@ -113,7 +113,12 @@ def test_a_visit_recorded_with_a_time_before_2000_is_refused(world):
 FUZZ_PERSONAS = ("officer", "handler_a", own.ANON)
 HUGE = 10**30
 LONG = "长" * 100_000
-PAGE_QUERY_NAMES = ("q", "cursor", "status", "since", "until", "campaign", "company", "tracking_no", "period_start")
+# Query parameters the pages read (their filter forms and links): each page gets them all.
+PAGE_QUERY_NAMES = (
+    "q", "cursor", "status", "since", "until", "campaign", "company", "city", "site", "kind", "outcome",
+    "handler", "overdue", "due_soon", "result", "tracking_no", "case", "new", "verify", "period_start",
+    "period_end", "name", "duty", "present",
+)  # fmt: skip
 BAD_IDS = ("0", "-1", str(2**63), "9" * 30)
 QUERY_VALUES = ("\x00", "1e400", str(HUGE), "-1", LONG[:3000], "2026-13-45")
 RAW_QUERY = "?q=%ff%fe&cursor=%ff&since=%c3&status=%00%00"  # not UTF-8, and NUL
@@ -285,3 +290,25 @@ def test_no_route_answers_the_fuzz_corpus_with_a_server_error(fuzz_world, route)
 
 
 OPENAPI = own.api.get_openapi_schema(path_prefix=own.API + "/")
+
+
+@pytest.mark.django_db
+def test_an_imported_row_received_before_2000_is_a_row_error(world):
+    import io
+
+    from openpyxl import Workbook
+
+    from ombud.cases import importer
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["投诉人姓名", "联系电话", "被投诉公司", "城市", "渠道", "收到时间", "投诉内容", "状态"])
+    for received in (datetime(1999, 12, 31, 23, 0), "1970-01-01", datetime(2026, 9, 20, 10, 0)):
+        ws.append(
+            ["陈建华", "13900001111", "中国人寿保险股份有限公司", "茂名市", "电话", received, "理赔拖延", "已收到"]
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    result = importer.import_cases(world.officer, buf.getvalue(), source="backlog.xlsx", all_or_nothing=False)
+    assert [(e.row, e.where.split()[0]) for e in result.errors] == [(2, "F"), (3, "F")], result.errors
+    assert len(result.case_ids) == 1
