@@ -96,3 +96,29 @@ def test_without_a_bureau_the_city_is_still_asked_for(demo_directory):
     assert r.status_code == 400 and "city_code" in r.json()["error"]["fields"]
     r = ApiClient(nationwide).post("/api/v1/cases", {**documented_body(head.pk), "city_code": "440100"})
     assert r.status_code == 201, r.content
+
+
+def test_a_case_without_a_city_reads_everywhere_a_case_does(demo_directory):
+    """The case page, the queue, the statistics, call-backs and spot checks take a city-less
+    case like any other (no 500 on a city of None)."""
+    from django.test import Client
+
+    builder, gd_user, _sz = demo_directory
+    gd = ApiClient(gd_user)
+    head = next(iter(builder.heads.values()))
+    case_id = gd.post("/api/v1/cases", documented_body(head.pk)).json()["id"]
+    with_city = gd.post("/api/v1/cases", {**documented_body(head.pk), "city_code": "440100"}).json()["id"]
+    Case.objects.filter(pk__in=[case_id, with_city]).update(status=Case.Status.CLOSED, closed_at=timezone.now())
+    browser = Client()
+    browser.force_login(gd_user)
+    assert browser.get(f"/cases/{case_id}/").status_code == 200
+    assert browser.get("/cases/").status_code == 200
+    since = (timezone.localdate() - timedelta(days=7)).isoformat()
+    until = timezone.localdate().isoformat()
+    assert gd.get("/api/v1/reports/cases", since=since, until=until).status_code == 200
+    assert browser.get("/reports/cases/", {"since": since, "until": until}).status_code == 200
+    built = gd.post("/api/v1/callbacks/build", {"since": since, "until": until})
+    assert built.status_code == 201 and built.json()["added"] == 2, built.content
+    assert gd.get("/api/v1/callbacks/report", since=since, until=until).status_code == 200
+    assert browser.get("/oversight/callbacks/report/", {"since": since, "until": until}).status_code == 200
+    assert browser.get("/oversight/callbacks/").status_code == 200
