@@ -7,11 +7,13 @@ from ombud.directory.models import Jurisdiction, Organization, Practitioner, Reg
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "first_name", "role", "organization", "is_active")
-    list_filter = ("role", "is_active", "is_superuser")
+    list_display = ("username", "first_name", "role", "organization", "nationwide", "is_active")
+    list_filter = ("role", "nationwide", "is_active", "is_superuser")
     list_select_related = ("organization",)
     raw_id_fields = ("organization",)
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("Ombud"), {"fields": ("role", "organization")}))
+    # A regulator account sees its bureau's jurisdiction; only a regulator admin with
+    # `nationwide` (or a superuser) sees everything (directory/access.py).
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("Ombud"), {"fields": ("role", "organization", "nationwide")}))
 
 
 @admin.register(Region)

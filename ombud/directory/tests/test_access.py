@@ -222,3 +222,10 @@ def test_the_system_check_reports_regulator_accounts_without_a_bureau(world):
 def test_ombud_check_prints_the_warning(world, capsys):
     call_command("check")
     assert "ombud.W001" in capsys.readouterr().err
+
+
+def test_an_admin_sets_the_nationwide_flag_in_the_admin(world):
+    root = User.objects.create_superuser("root", "", "pw-not-secret-0123")
+    client = world.browser_client(root)
+    page = client.get(f"/admin/directory/user/{world.officer_no_bureau.pk}/change/")
+    assert page.status_code == 200 and 'name="nationwide"' in page.content.decode()
