@@ -207,11 +207,14 @@ def executives(case: Case) -> list[User]:
 
 def regulator_officers(case: Case) -> list[User]:
     """Officers and admins of the bureaus whose jurisdiction covers the case's city (the city,
-    its province, or a county of it: directory/access.py `cities_under`)."""
+    its province, or a county of it: directory/access.py `cities_under`); for a case without a
+    city, of the bureau supervising it (`Case.bureau`)."""
+    roles = [User.Role.REGULATOR_OFFICER, User.Role.REGULATOR_ADMIN]
     if not case.city_id:
-        return []
+        if not case.bureau_id:
+            return []
+        return _reachable(User.objects.filter(role__in=roles, organization_id=case.bureau_id))
     bureaus = Jurisdiction.objects.filter(
         Q(region_id=case.city_id) | Q(region__children=case.city_id) | Q(region__parent_id=case.city_id)
     ).values("regulator_id")
-    roles = [User.Role.REGULATOR_OFFICER, User.Role.REGULATOR_ADMIN]
     return _reachable(User.objects.filter(role__in=roles, organization_id__in=bureaus))

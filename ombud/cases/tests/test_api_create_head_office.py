@@ -122,3 +122,15 @@ def test_a_case_without_a_city_reads_everywhere_a_case_does(demo_directory):
     assert gd.get("/api/v1/callbacks/report", since=since, until=until).status_code == 200
     assert browser.get("/oversight/callbacks/report/", {"since": since, "until": until}).status_code == 200
     assert browser.get("/oversight/callbacks/").status_code == 200
+
+
+def test_the_supervising_bureau_is_told_of_a_case_without_a_city(demo_directory):
+    from ombud.cases.escalation import regulator_officers
+
+    builder, gd_user, sz_user = demo_directory
+    for user in (gd_user, sz_user):
+        user.email = f"{user.username}@example.cn"
+        user.save()
+    head = next(iter(builder.heads.values()))
+    case_id = ApiClient(gd_user).post("/api/v1/cases", documented_body(head.pk)).json()["id"]
+    assert regulator_officers(Case.objects.get(pk=case_id)) == [gd_user]
