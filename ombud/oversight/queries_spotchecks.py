@@ -42,7 +42,7 @@ def bureau_scope(bureau_id: int | None) -> Scope:
     spot check drawn without a bureau (by an administrator who sees everything)."""
     if bureau_id is None:
         return Scope(everything=True)
-    return Scope(city_codes=jurisdiction_cities(bureau_id))
+    return Scope(city_codes=jurisdiction_cities(bureau_id), bureau_id=bureau_id)
 
 
 def drawing_bureau(user: User, scope: Scope) -> Organization | None:
