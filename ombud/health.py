@@ -161,4 +161,8 @@ def _key_check() -> str:
     from ombud.keyring import check_key  # imported late: it loads models
 
     problem = check_key()
-    return "ok" if problem is None else problem
+    if problem is None:
+        return "ok"
+    # /readyz is public: the detail (key file paths, fingerprints) goes to the log only.
+    logger.error("Personal-data key check failed: %s", problem)
+    return "mismatch: the configured key does not match this database (see the server log)"

@@ -179,3 +179,19 @@ def test_an_outage_met_in_a_middleware_is_a_503_too(world, settings):
     assert _("Briefly unavailable") in page.content.decode()
     assert api.status_code == 503
     assert api.json()["error"]["code"] == "unavailable"
+
+
+def test_readyz_says_a_key_mismatch_without_showing_paths_or_fingerprints(caplog):
+    from ombud.keyring import ring
+    from ombud.models import KeyFingerprint
+
+    KeyFingerprint.objects.filter(kind=KeyFingerprint.Kind.ENCRYPTION).delete()
+    KeyFingerprint.objects.create(kind=KeyFingerprint.Kind.ENCRYPTION, fingerprint="0123456789abcdef", state="current")
+    response = Client().get("/readyz")
+    assert response.status_code == 503
+    key = response.json()["checks"]["key"]
+    assert key.startswith("mismatch")
+    assert "0123456789abcdef" not in response.content.decode()
+    assert "/" not in key.replace("see the server log", "")
+    assert ring().current.fingerprint not in response.content.decode()
+    assert "0123456789abcdef" in caplog.text  # the operator reads the detail in the log
