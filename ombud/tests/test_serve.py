@@ -152,6 +152,26 @@ def test_a_dead_worker_or_gunicorn_master_is_started_again_and_the_site_keeps_an
             serve.kill()
 
 
+def test_serve_killed_outright_takes_its_children_with_it(tmp_path):
+    """SIGKILL leaves `ombud serve` no chance to stop anything: the kernel's parent-death signal
+    must, or an orphaned gunicorn would hold the port against the next start."""
+    env = _env(tmp_path)
+    subprocess.run([*CLI, "migrate", "-v0"], env=env, check=True, timeout=120)
+    port = _free_port()
+    serve = subprocess.Popen([*CLI, "serve", "--port", str(port), "--workers", "1"], env=env)
+    try:
+        assert _wait(lambda: _status(port, "/healthz") == 200, 90)
+        worker, master = _wait(lambda: _child(serve, "ombud.cli worker"), 30), _child(serve, "gunicorn")
+        assert worker and master
+        serve.kill()
+        serve.wait(timeout=10)
+        assert _wait(lambda: _zombie(worker) and _zombie(master), 30), "a child outlived ombud serve"
+        assert _wait(lambda: _status(port, "/healthz") is None, 15), "the port is still served"
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+
+
 def test_a_web_server_that_cannot_start_ends_serve_with_an_error(tmp_path):
     env = _env(tmp_path)
     subprocess.run([*CLI, "migrate", "-v0"], env=env, check=True, timeout=120)

@@ -10,7 +10,8 @@ error that a restart cannot fix is for the person starting it to read.
 gunicorn preloads the application (fast worker replacement, see ombud/gunicorn_conf.py) and
 runs in a process group of its own: when its master dies, its orphaned workers are sent SIGTERM
 so that they finish their request and free the port for the new master. Ctrl-C (SIGINT) or
-SIGTERM stops everything.
+SIGTERM stops everything; if `ombud serve` itself is killed (even SIGKILL), the kernel sends its
+children SIGTERM (Linux's parent-death signal).
 """
 
 from __future__ import annotations
@@ -36,6 +37,16 @@ RESTART_CAP_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 15.0
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, ask the kernel for SIGTERM when `ombud serve` dies,
+    even by SIGKILL, so that no gunicorn outlives its supervisor and holds the port."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 class Child:
     """One supervised process: its command line, the running process, its restart schedule."""
 
@@ -49,7 +60,9 @@ class Child:
 
     def start(self) -> None:
         # S603: our own interpreter and arguments.
-        self.proc = subprocess.Popen(self.argv, process_group=0 if self.own_group else None)  # noqa: S603
+        self.proc = subprocess.Popen(  # noqa: S603
+            self.argv, process_group=0 if self.own_group else None, preexec_fn=_die_with_parent
+        )
         self.started = time.monotonic()
         self.restart_at = None
         self.starts += 1
