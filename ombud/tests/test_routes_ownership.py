@@ -17,6 +17,7 @@ and an allowed write proves only that it was allowed.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -42,7 +43,7 @@ from ombud.intake.services import VisitInput, record_visit
 from ombud.oversight import callbacks, spotchecks, typical
 from ombud.oversight.models import CallBack, SpotCheckItem
 from ombud.reports import publication
-from ombud.testing import PASSWORD, SHENZHEN, ApiClient, make_world
+from ombud.testing import PASSWORD, SHENZHEN, ApiClient, World, make_world
 
 ANON = "anonymous"
 PERSONAS = (
@@ -996,3 +997,9 @@ def test_report_figures_count_only_what_each_persona_sees(owned):
             if read(r.json()) != expected(persona):
                 problems.append(f"GET {url} as {persona}: {read(r.json())}, expected {expected(persona)}")
     assert not problems, "\n".join(problems)
+
+
+def test_every_persona_of_the_test_world_is_called():
+    """A persona added to ombud/testing.py's World is called here too (or this fails)."""
+    users = {f.name for f in dataclasses.fields(World) if f.type in ("User", User)}
+    assert users == set(PERSONAS) - {ANON}
