@@ -819,10 +819,12 @@ def _content(response) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def call(o: Owned, persona: str, route: Route, method: str, rule: Rule, target: Target | None):
+def call(o: Owned, persona: str, route: Route, method: str, rule: Rule, target: Target | None, query=None):
     params = target.params if target else {}
     url = route.url(params)
     data = rule.body(o, target) if rule.body else None
+    if query is not None:
+        rule = dataclasses.replace(rule, query={**rule.query, **query})
     with transaction.atomic():
         if route.api and not route.pattern.endswith(("openapi.json", "docs")) and route.pattern != "^api/":
             client, headers = Client(), o.tokens[persona]
@@ -925,6 +927,44 @@ def check_route(o: Owned, route: Route, personas: tuple = PERSONAS) -> list[str]
                         problems.append(f"{where}: {r.status_code}, expected to get through")
                 elif persona not in maybe and not _refused(route, persona, r, rule.in_body):
                     problems.append(f"{where}: {r.status_code}, expected a refusal")
+        if method == "GET" and targets == [None]:
+            problems += _filtered(o, route, rule, personas)
+    return problems
+
+
+def side_filters(o: Owned) -> list[dict]:
+    """Query strings naming one side's objects (API and page parameter names): a list filtered
+    by another company's, site's or bureau's id must still show none of it."""
+    w = o.world
+    sides = []
+    for campaign, site, company, case, city, spot in (
+        ("campaign_gd", "site_mm", w.company_a, "case_a_mm_closed", "440900", "sc_gd"),
+        ("campaign_sz", "site_sz", w.company_b, "case_b_sz_closed", SHENZHEN, "sc_sz"),
+    ):
+        ids = {
+            "campaign_id": o.t(campaign).params["campaign_id"],
+            "site_id": o.t(site).params["site_id"],
+            "company_id": company.pk,
+            "spot_check_id": o.t(spot).params["spot_check_id"],
+            "city_code": city,
+            "tracking_no": o.t(case).markers[0],
+        }
+        page = {"campaign": ids["campaign_id"], "site": ids["site_id"], "company": company.pk, "city": city}
+        sides.append({**ids, **page, "case": ids["tracking_no"]})
+    return sides
+
+
+def _filtered(o: Owned, route: Route, rule: Rule, personas: tuple) -> list[str]:
+    problems = []
+    for query in side_filters(o):
+        for persona in personas:
+            r, body = call(o, persona, route, "GET", rule, None, query=query)
+            where = f"GET {route.pattern}?{'&'.join(f'{k}={v}' for k, v in query.items())} as {persona}"
+            if r.status_code >= 500:
+                problems.append(f"{where}: {r.status_code}")
+            leaked = _leaks(o, persona, body, json.dumps(query, ensure_ascii=False))
+            if leaked:
+                problems.append(f"{where}: {r.status_code} shows {', '.join(leaked)}")
     return problems
 
 
