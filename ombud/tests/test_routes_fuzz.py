@@ -183,6 +183,7 @@ def _bodies(fields: list[str]) -> list[tuple[str, bytes, str]]:
         ("1e400", every(1).replace(b"1", b"1e400"), "application/json"),
         ("10**30", every(HUGE), "application/json"),
         ("-10**30", every(-HUGE), "application/json"),
+        ("digits", b'{"' + fields[0].encode() + b'": ' + b"9" * 5000 + b"}", "application/json"),  # > int's 4,300
         ("list", every([]), "application/json"),
         ("object", every({"a": {"b": [1, None, True]}}), "application/json"),
         ("bool", every(True), "application/json"),
