@@ -29,20 +29,24 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from ombud.api import api
 from ombud.campaigns import inspections
-from ombud.campaigns.models import Campaign, RosterEntry, Site
+from ombud.campaigns.models import Campaign, Inspection, RosterEntry, Site
 from ombud.campaigns.services import roster
 from ombud.cases import attachments
+from ombud.cases.models import Attachment, Case, CaseEvent
 from ombud.directory.models import Staff, User
+from ombud.intake.models import Visit
 from ombud.intake.services import VisitInput, record_visit
 from ombud.oversight import callbacks, spotchecks, typical
-from ombud.oversight.models import CallBack, SpotCheckItem
+from ombud.oversight.models import CallAttempt, CallBack, CompanyFigures, SpotCheck, SpotCheckItem, TypicalCase
 from ombud.reports import publication
+from ombud.reports.models import PublishedReport
 from ombud.testing import PASSWORD, SHENZHEN, ApiClient, World, make_world
 
 ANON = "anonymous"
@@ -443,7 +447,8 @@ ROSTER_PAGE = {
 }
 
 
-# The consumer's withdrawal is recorded by the case's handler or its regulator.
+# A case is acted on (the consumer's withdrawal, evidence) by its handler and its regulator; site
+# staff, who may see the cases of their site, may not (404).
 WITHDRAWERS = _minus(seen, {"staff_mm"})
 API = "/api/v1"
 EXPECT: dict[str, Rule] = {
@@ -504,11 +509,9 @@ EXPECT: dict[str, Rule] = {
     "GET /api/v1/cases": Rule(ok=SIGNED_IN - NO_ROLE, maybe=NO_ROLE),
     "GET /api/v1/cases/{case_id}": Rule(targets=CASES, ok=seen),
     "POST /api/v1/cases/{case_id}/transitions": Rule(
-        targets=OPEN, ok=WITHDRAWERS, maybe={"staff_mm"}, body=lambda o, t: {"action": "withdraw", "reason": "撤回"}
+        targets=OPEN, ok=WITHDRAWERS, body=lambda o, t: {"action": "withdraw", "reason": "撤回"}
     ),
-    "POST /api/v1/cases/{case_id}/attachments": Rule(
-        targets=OPEN, ok=lambda t: t.seen_by - {"staff_mm"}, maybe={"staff_mm"}, multipart=True
-    ),
+    "POST /api/v1/cases/{case_id}/attachments": Rule(targets=OPEN, ok=WITHDRAWERS, multipart=True),
     "GET /api/v1/cases/{case_id}/attachments": Rule(targets=OPEN, ok=seen),
     "GET /api/v1/cases/{case_id}/attachments/{attachment_id}": Rule(targets=ATTS, ok=seen),
     # ---- API: spot checks ----
@@ -616,11 +619,9 @@ EXPECT: dict[str, Rule] = {
     "GET /cases/": Rule(ok=SIGNED_IN - NO_ROLE, maybe=NO_ROLE),
     "GET /cases/<case_id>/": Rule(targets=CASES, ok=seen),
     "POST /cases/<case_id>/actions/<action>/": Rule(
-        targets=OPEN, ok=WITHDRAWERS, maybe={"staff_mm"}, body=lambda o, t: {"withdraw-reason": "撤回"}
+        targets=OPEN, ok=WITHDRAWERS, body=lambda o, t: {"withdraw-reason": "撤回"}
     ),
-    "POST /cases/<case_id>/attachments/": Rule(
-        targets=OPEN, ok=lambda t: t.seen_by - {"staff_mm"}, maybe={"staff_mm"}, multipart=True
-    ),
+    "POST /cases/<case_id>/attachments/": Rule(targets=OPEN, ok=WITHDRAWERS, multipart=True),
     "GET /cases/<case_id>/attachments/<attachment_id>/": Rule(targets=ATTS, ok=seen),
     # the backlog import: regulators and company users (each imports into its own scope)
     "GET /cases/import/": Rule(ok=REGULATORS | COMPANY_USERS),
@@ -819,13 +820,33 @@ def _content(response) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def call(o: Owned, persona: str, route: Route, method: str, rule: Rule, target: Target | None, query=None):
+def written() -> tuple:
+    """What a write would change (rows of every owned kind, and the states actions set): equal
+    before and after a refused request, or something was let through."""
+    counts = tuple(
+        m.objects.count()
+        for m in (Campaign, Site, Inspection, Visit, Case, CaseEvent, Attachment, SpotCheck, CallBack, CallAttempt)
+    )
+    return (
+        *counts,
+        *(m.objects.count() for m in (CompanyFigures, TypicalCase, PublishedReport)),
+        RosterEntry.objects.filter(Q(checked_in_at__isnull=False) | Q(checked_out_at__isnull=False)).count(),
+        SpotCheckItem.objects.exclude(finding="").count(),
+        tuple(TypicalCase.objects.order_by("pk").values_list("status", "spans_confirmed_by_id", "title")),
+        PublishedReport.objects.filter(withdrawn_at__isnull=False).count(),
+        tuple(Case.objects.order_by("pk").values_list("status", "company_id")),
+    )
+
+
+def call(o: Owned, persona: str, route: Route, method: str, rule: Rule, target: Target | None, query=None, watch=False):
+    """The response and its body; with `watch`, also whether the request changed `written()`."""
     params = target.params if target else {}
     url = route.url(params)
     data = rule.body(o, target) if rule.body else None
     if query is not None:
         rule = dataclasses.replace(rule, query={**rule.query, **query})
     with transaction.atomic():
+        before = written() if watch else None
         if route.api and not route.pattern.endswith(("openapi.json", "docs")) and route.pattern != "^api/":
             client, headers = Client(), o.tokens[persona]
             if rule.multipart and method == "POST":
@@ -847,6 +868,7 @@ def call(o: Owned, persona: str, route: Route, method: str, rule: Rule, target: 
             else:
                 r = client.generic(method, url, "", content_type="application/x-www-form-urlencoded")
         body = _content(r)
+        r.wrote = watch and written() != before
         transaction.set_rollback(True)
     return r, body
 
@@ -878,6 +900,8 @@ def _refused(route: Route, persona: str, r, in_body: bool = False) -> bool:
             or (in_body and status == 400)
             or (status == 302 and r["Location"].startswith("/accounts/login/"))
         )
+    if not route.api and r.request["REQUEST_METHOD"] != "GET" and status == 302 and not r.wrote:
+        return True  # a page's refusal of a form: back to the page with the reason; nothing written
     return status in (403, 404) or (in_body and status == 400)
 
 
@@ -909,7 +933,8 @@ def check_route(o: Owned, route: Route, personas: tuple = PERSONAS) -> list[str]
             ok = _who(rule.ok, target) if target else _who(rule.ok, Target("-", {}, frozenset()))
             maybe = _who(rule.maybe, target) if target else _who(rule.maybe, Target("-", {}, frozenset()))
             for persona in personas:
-                r, body = call(o, persona, route, method, rule, target)
+                watch = method not in ("GET", "HEAD") and persona not in ok and not route.admin
+                r, body = call(o, persona, route, method, rule, target, watch=watch)
                 named = target.key if target else "-"
                 where = f"{method} {route.url(target.params if target else {})} [{named}] as {persona}"
                 if r.status_code >= 500:
@@ -919,6 +944,8 @@ def check_route(o: Owned, route: Route, personas: tuple = PERSONAS) -> list[str]
                 leaked = _leaks(o, persona, body, sent)
                 if leaked:
                     problems.append(f"{where}: {r.status_code} shows {', '.join(leaked)}")
+                if r.wrote:
+                    problems.append(f"{where}: {r.status_code}, and the write went through")
                 if persona in ok:
                     good = r.status_code in rule.ok_status and not (
                         r.status_code == 302 and r["Location"].startswith(("/accounts/login/", "/admin/login/"))
