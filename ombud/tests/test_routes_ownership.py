@@ -12,7 +12,11 @@ title of an object the persona may not see. A route missing from `EXPECT` fails 
 new route slips by without an ownership rule.
 
 Each request runs in a savepoint that is rolled back, so the world is the same for every call
-and an allowed write proves only that it was allowed.
+and an allowed write proves only that it was allowed; around a refused write the rows it could
+have touched are compared before and after (`written`). Lists are called again filtered by each
+side's ids. Report totals are compared with what each persona may count. The Django admin is
+called route by route as the most privileged persona and anonymously, and at its index as
+every persona (one check, `AdminSite.has_permission`, guards all of it; no persona is staff).
 """
 
 from __future__ import annotations
@@ -132,9 +136,6 @@ def build() -> Owned:
     users = {p: getattr(w, p) for p in PERSONAS if p != ANON}
     officer2 = User.objects.create_user(
         username="officer2", password=PASSWORD, role="regulator_officer", organization=w.gd_bureau
-    )
-    sz_officer2 = User.objects.create_user(
-        username="sz_officer2", password=PASSWORD, role="regulator_officer", organization=w.sz_bureau
     )
     start = w.campaign.starts_at
     campaign_sz = Campaign.objects.create(
@@ -276,7 +277,6 @@ def build() -> Owned:
     t["rep_gd"] = Target("rep_gd", {"public_id": rep_gd.public_id}, EVERYONE)
     t["rep_sz"] = Target("rep_sz", {"public_id": rep_sz.public_id}, EVERYONE)
     t["rep_old"] = Target("rep_old", {"public_id": rep_old.public_id}, frozenset({"admin", "officer"}), ("REPOLDQX",))
-    del sz_officer2
 
     pages, apis = {}, {}
     for persona in PERSONAS:
@@ -324,14 +324,6 @@ def regulators_seeing(t: Target) -> frozenset:
 def bureau_of(t: Target) -> frozenset:
     """Regulators in the bureau whose jurisdiction holds the object (and the nationwide admin)."""
     return frozenset({"admin", "sz_officer"} if "sz" in t.key else {"admin", "officer"})
-
-
-def handler_of(t: Target) -> frozenset:
-    return t.seen_by & {"handler_a", "handler_b"}
-
-
-def others_seeing(t: Target) -> frozenset:
-    return t.seen_by - handler_of(t)
 
 
 def _minus(a: Who, b: Who) -> Who:
