@@ -15,7 +15,7 @@ from ombud.cases.models import Case
 from ombud.errors import InvalidInput
 from ombud.intake.models import Visit
 from ombud.intake.services import VisitInput, record_visit
-from ombud.security import MAX_JSON_DEPTH, nested_deeper_than
+from ombud.security import MAX_JSON_DEPTH, _paths_with_nul, nested_deeper_than
 from ombud.tests import test_routes_ownership as own
 from ombud.timebounds import EARLIEST
 
@@ -30,6 +30,15 @@ def test_the_depth_scan_counts_brackets_outside_strings_only():
     assert not nested_deeper_than(b"[]" * 10_000)  # wide is not deep
     assert nested_deeper_than(DEEP)
     assert nested_deeper_than(b"\xff\xfe" + b"[" * 40)  # not UTF-8, not JSON: still scanned
+
+
+def test_the_nul_scan_walks_any_depth_without_recursion():
+    deep: object = "a\x00b"
+    for _ in range(10_000):  # far beyond Python's recursion limit
+        deep = {"k": [deep]}
+    found = _paths_with_nul(deep)
+    assert len(found) == 1 and found[0].startswith("k.0.k.0.") and found[0].endswith(".k.0")
+    assert _paths_with_nul({"ok": "x", "bad\x00key": 1, "rows": [{"name": "\x00"}]}) == ["bad\x00key", "rows.0.name"]
 
 
 @pytest.mark.django_db
