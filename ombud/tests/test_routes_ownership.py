@@ -113,13 +113,23 @@ class Owned:
         return client
 
 
+def _phone(token: str) -> str:
+    """A mobile number of its own for each visit: a full number in an answer is a marker too."""
+    return "1390000" + str(MARKED_TOKENS.index(token)).zfill(4)
+
+
+MARKED_TOKENS = [f"QX{side}{state}" for side in ("AMM", "BGZ", "BSZ") for state in ("CLOSED", "OPEN")] + [
+    "QXAGZCONSULT"
+]
+
+
 def _visit(w, actor, token, *, site=None, company, outcome="resolved_on_site", city=None, kind="complaint"):
     return record_visit(
         actor,
         VisitInput(
             kind=kind,
             visitor_name="赵" + token[-2:],
-            visitor_phone="1390000" + str(sum(map(ord, token)) % 10_000).zfill(4),
+            visitor_phone=_phone(token),
             summary=f"理赔纠纷 {token}",
             site_id=site.pk if site else None,
             channel=None if site else "phone",
@@ -164,10 +174,11 @@ def build() -> Owned:
             params = {"case_id": rec.case_id, "visit_id": rec.visit.pk}
             data = {"company_id": company.pk, "city_code": site.city_id, "site_id": site.pk}
             t[f"case_{side}_{state}"] = Target(
-                f"case_{side}_{state}", params, seen, (rec.visit.tracking_no, token), data
+                f"case_{side}_{state}", params, seen, (rec.visit.tracking_no, token, _phone(token)), data
             )
     rec = _visit(w, w.admin, "QXAGZCONSULT", site=w.site_gz, company=w.company_a, kind="consultation")
-    t["visit_a_gz"] = Target("visit_a_gz", {"visit_id": rec.visit.pk}, A_GZ, (rec.visit.tracking_no, "QXAGZCONSULT"))
+    markers = (rec.visit.tracking_no, "QXAGZCONSULT", _phone("QXAGZCONSULT"))
+    t["visit_a_gz"] = Target("visit_a_gz", {"visit_id": rec.visit.pk}, A_GZ, markers)
 
     # evidence on each open case
     for side in sides:
