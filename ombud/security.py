@@ -97,7 +97,7 @@ def _paths_with_nul(value: Any) -> list[str]:
 # ---- JSON nesting ------------------------------------------------------------------------------
 
 # The deepest JSON nesting a request body may have (objects and arrays inside each other).
-# Ombud's deepest body (`POST /api/v1/visits`: body, visitor) has two levels; 32 leaves room for
+# Ombud's deepest body (`POST /api/v1/evaluation/figures`: body, rows, row) has three levels; 32 leaves room for
 # any client and keeps every parser (json, pydantic, our own walks) far from Python's recursion
 # limit, which a body nested 5,000 deep would otherwise hit (a 500).
 MAX_JSON_DEPTH = 32
