@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from ombud.cases.deadlines import SHANGHAI
 from ombud.cases.models import Case, CaseEvent
 from ombud.cases.queries import cases_for
-from ombud.directory.access import require_regulator
+from ombud.directory.access import require_regulator, sees_everything
 from ombud.directory.models import Organization, User
 from ombud.errors import InvalidInput
 from ombud.oversight.models import CallBack, CompanyFigures, EvaluationWeight
@@ -185,14 +185,26 @@ def _complaints(scoped: QuerySet[Case], period: Period) -> dict[int, int]:
     return {r["company_root"]: r["n"] for r in rows}
 
 
-def _figures(period: Period) -> dict[int, CompanyFigures]:
-    rows = CompanyFigures.objects.filter(period_start=period.start, period_end=period.end)
+def _figures_bureau(user: User) -> int | None:
+    """Whose figures a regulator reads and writes: its bureau's; a nationwide scope the
+    nationwide ones (no bureau)."""
+    require_regulator(user)
+    return None if sees_everything(user) else user.organization_id
+
+
+def _own_figures(user: User) -> QuerySet[CompanyFigures]:
+    return CompanyFigures.objects.filter(bureau_id=_figures_bureau(user))
+
+
+def _figures(user: User, period: Period) -> dict[int, CompanyFigures]:
+    rows = _own_figures(user).filter(period_start=period.start, period_end=period.end)
     return {f.company_id: f for f in rows}
 
 
-def _previous_period(period: Period) -> Period | None:
+def _previous_period(user: User, period: Period) -> Period | None:
     row = (
-        CompanyFigures.objects.filter(period_end__lt=period.start)
+        _own_figures(user)
+        .filter(period_end__lt=period.start)
         .order_by("-period_end", "-period_start")
         .values_list("period_start", "period_end")
         .first()
@@ -223,10 +235,10 @@ def scorecard(user: User, period: Period) -> Scorecard:
     weights = list(EvaluationWeight.objects.all())
     scoped = cases_for(user)
     cases = _case_figures(scoped, period)
-    figures = _figures(period)
-    before_period = _previous_period(period)
+    figures = _figures(user, period)
+    before_period = _previous_period(user, period)
     previous = _complaints(scoped, before_period) if before_period else {}
-    previous_figures = _figures(before_period) if before_period else {}
+    previous_figures = _figures(user, before_period) if before_period else {}
     checks = _spot_checks(user, period)
     satisfaction = _satisfaction(scoped, period)
 
@@ -311,7 +323,7 @@ def import_figures(actor: User, period: Period, rows: list[FiguresInput]) -> int
 
     Errors name the row (0-based index) and field, e.g. `rows.3.premium`.
     """
-    require_regulator(actor)
+    bureau_id = _figures_bureau(actor)  # 403 unless a regulator; a bureau writes only its own
     errors: dict[str, str] = {}
     heads = set(
         Organization.objects.filter(
@@ -340,6 +352,7 @@ def import_figures(actor: User, period: Period, rows: list[FiguresInput]) -> int
     now = timezone.now()
     for r in rows:
         CompanyFigures.objects.update_or_create(
+            bureau_id=bureau_id,
             company_id=r.company_id,
             period_start=period.start,
             period_end=period.end,
@@ -354,7 +367,7 @@ def import_figures(actor: User, period: Period, rows: list[FiguresInput]) -> int
     return len(rows)
 
 
-def figure_periods() -> list[Period]:
-    """The periods for which figures were imported, newest first (the page's choices)."""
-    rows = CompanyFigures.objects.order_by("-period_start", "-period_end").values_list("period_start", "period_end")
+def figure_periods(user: User) -> list[Period]:
+    """The periods for which the user's bureau imported figures, newest first (the page's choices)."""
+    rows = _own_figures(user).order_by("-period_start", "-period_end").values_list("period_start", "period_end")
     return [Period(s, e) for s, e in dict.fromkeys(rows)]

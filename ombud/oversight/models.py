@@ -142,8 +142,15 @@ class CallAttempt(models.Model):
 
 class CompanyFigures(models.Model):
     """Premium and policy figures a regulator imports per company (head office) and period, the
-    denominators of complaints per ¥100 million of premium and per 10,000 policies (RULES.md)."""
+    denominators of complaints per ¥100 million of premium and per 10,000 policies (RULES.md).
 
+    Figures belong to the bureau that imported them (a company's premium in that bureau's
+    jurisdiction); `bureau` is empty for nationwide figures (a nationwide admin's). One bureau
+    never reads or overwrites another's."""
+
+    bureau = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("bureau")
+    )
     company = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
@@ -158,7 +165,14 @@ class CompanyFigures(models.Model):
         verbose_name = _("company figures")
         verbose_name_plural = _("company figures")
         constraints = [
-            models.UniqueConstraint(fields=["company", "period_start", "period_end"], name="figures_once_per_period")
+            models.UniqueConstraint(
+                fields=["bureau", "company", "period_start", "period_end"], name="figures_once_per_bureau_and_period"
+            ),
+            models.UniqueConstraint(
+                fields=["company", "period_start", "period_end"],
+                condition=models.Q(bureau__isnull=True),
+                name="nationwide_figures_once_per_period",
+            ),
         ]
 
 

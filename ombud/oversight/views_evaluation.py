@@ -44,7 +44,7 @@ def _cell(metric: str, m: dict) -> dict:
 @page(*REGULATOR_ROLES)
 @require_GET
 def scorecard_page(request: HttpRequest) -> HttpResponse:
-    periods = evaluation.figure_periods()
+    periods = evaluation.figure_periods(request.user)
     start, end = _date(request.GET.get("period_start")), _date(request.GET.get("period_end"))
     if start is None and end is None and periods:
         start, end = periods[0].start, periods[0].end

@@ -525,7 +525,7 @@ def test_call_backs_were_made(demo):
 @pytest.mark.django_db
 def test_the_evaluation_ranks_the_companies(demo):
     assert CompanyFigures.objects.count() == 2 * 42
-    periods = evaluation.figure_periods()
+    periods = evaluation.figure_periods(demo.users["officer"])
     assert [(p.start, p.end) for p in periods] == [
         (date(2012, 1, 1), date(2012, 3, 31)),
         (date(2011, 10, 1), date(2011, 12, 31)),

@@ -226,6 +226,26 @@ def test_figures_import_checks_every_row_and_writes_none_on_error(world):
         import_figures(world.handler_a, Q1, [FiguresInput(world.company_a.pk, Decimal("1000"), 10)])
 
 
+def test_each_bureau_reads_and_writes_only_its_own_figures(world, data):
+    """A Shenzhen officer's import neither overwrites nor shows Guangdong's figures (and a
+    bureau-less officer imports nothing)."""
+    from ombud.oversight.evaluation import figure_periods
+    from ombud.oversight.models import CompanyFigures
+
+    guangdong = CompanyFigures.objects.get(bureau=world.gd_bureau, company=world.company_a, period_start=Q1.start)
+    import_figures(world.sz_officer, Q1, [FiguresInput(world.company_a.pk, Decimal("7"), 7)])
+    guangdong.refresh_from_db()
+    assert guangdong.premium == Decimal("200000000.00")
+    assert CompanyFigures.objects.get(bureau=world.sz_bureau, company=world.company_a).premium == Decimal("7.00")
+    assert [(p.start, p.end) for p in figure_periods(world.sz_officer)] == [(Q1.start, Q1.end)]
+    assert len(figure_periods(world.officer)) == 2
+    row_a = next(r for r in scorecard(world.officer, Q1).rows if r.company_id == world.company_a.pk)
+    assert row_a.metrics["per_100m_premium"].value == 2  # its 4 Q1 complaints / Guangdong's ¥2 亿, not / ¥7
+    assert figure_periods(world.admin) == []  # nationwide figures are a store of their own
+    with pytest.raises(Forbidden):
+        import_figures(world.officer_no_bureau, Q1, [FiguresInput(world.company_a.pk, Decimal("1"), 1)])
+
+
 def test_period_validation():
     with pytest.raises(InvalidInput) as e:
         parse_period(date(2026, 3, 1), date(2026, 1, 1))
