@@ -32,4 +32,3 @@ def occurred_error(moment: datetime, now: datetime, *, future: str | None = None
     if moment > now + CLOCK_SKEW:
         return future or _("This cannot be in the future.")
     return None
-
