@@ -67,7 +67,9 @@ def test_escalating_twice_is_a_409_and_writes_one_event(world):
     again = world.api(world.officer).post(url, {"action": "escalate", "reason": "逾期未处理"})
     assert again.status_code == 409
     error = again.json()["error"]
-    assert error["code"] == "no_change" and "escalating it would change nothing" in error["message"]
+    with translation.override("zh-hans"):  # the API speaks Chinese by default
+        said = translation.gettext("The regulator already handles this case: escalating it would change nothing.")
+    assert error["code"] == "no_change" and error["message"] == said
     assert events_of(case, CaseEvent.Type.ESCALATED) == 1
 
 
@@ -82,7 +84,7 @@ def test_a_case_the_regulator_already_handles_is_not_escalated(world):
 def test_a_referred_case_is_not_referred_again_until_it_is_reopened(world):
     case = make_case(world)
     take_action(world.officer, case.pk, "refer", {"reason": "涉嫌销售误导"})
-    with pytest.raises(Conflict) as e:
+    with pytest.raises(Conflict) as e, translation.override("en"):
         take_action(world.officer, case.pk, "refer", {"reason": "涉嫌销售误导"})
     assert e.value.code == "no_change" and "already referred" in str(e.value.message)
     assert events_of(case, CaseEvent.Type.REFERRED_FOR_ENFORCEMENT) == 1
