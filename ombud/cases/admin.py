@@ -103,7 +103,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     """The texts of notifications: policy as data. Switch one off with `is_active`."""
 
     form = MessageTemplateForm
-    list_display = ("code", "audience", "subject", "is_active")
+    list_display = ("code", "audience", "subject", "is_active", "source")
     list_filter = ("audience", "is_active")
     search_fields = ("code", "subject", "body")
 
@@ -164,3 +164,106 @@ class AlertAdmin(ReadOnlyAdmin):
     search_fields = ("case__tracking_no",)
     fields = ("case", "kind", "due_at", "created_at")
     readonly_fields = fields
+
+
+# ---- policy: deadline rules, the holiday calendar, routing rules (docs/deadlines.md, routing.md) --
+
+from ombud.cases.models import CalendarDay, CalendarYear, DeadlineRule, RoutingRule  # noqa: E402
+
+
+class SourcedForm(forms.ModelForm):
+    """A policy row says where it comes from: a rule without a source is refused."""
+
+    def clean_source(self) -> str:
+        source = (self.cleaned_data.get("source") or "").strip()
+        if not source:
+            raise forms.ValidationError(_("Give the source of this rule (the law, notice or decision)."))
+        return source
+
+
+class DeadlineRuleForm(SourcedForm):
+    class Meta:
+        model = DeadlineRule
+        fields = ("code", "name_zh", "name_en", "days", "unit", "roll_to_working_day", "source", "status", "is_active")
+
+    def clean_days(self) -> int:
+        days = self.cleaned_data["days"]
+        if days < 1:
+            raise forms.ValidationError(_("A time limit is at least one day."))
+        return days
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(admin.ModelAdmin):
+    form = DeadlineRuleForm
+    list_display = ("code", "name_zh", "days", "unit", "roll_to_working_day", "status", "is_active", "source")
+    list_filter = ("unit", "status", "is_active")
+    search_fields = ("code", "name_zh", "name_en", "source")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is what the deadline code looks rules up by (cases/deadlines.py).
+        return ("code",) if obj else ()
+
+
+class RoutingRuleForm(SourcedForm):
+    class Meta:
+        model = RoutingRule
+        fields = ("nature", "handled_by", "source")
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    form = RoutingRuleForm
+    list_display = ("nature", "handled_by", "source")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("nature",) if obj else ()
+
+
+class CalendarYearForm(SourcedForm):
+    class Meta:
+        model = CalendarYear
+        fields = ("year", "source")
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    """A year is loaded whole, with its days, by `manage.py load_holidays YEAR FILE`; here an
+    admin corrects its source or removes a year loaded by mistake."""
+
+    form = CalendarYearForm
+    list_display = ("year", "source", "loaded_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("year", "loaded_at") if obj else ("loaded_at",)
+
+
+class CalendarDayForm(forms.ModelForm):
+    class Meta:
+        model = CalendarDay
+        fields = ("date", "kind", "holiday")
+
+    def clean(self):
+        data = super().clean()
+        day, kind = data.get("date"), data.get("kind")
+        if day is None or not kind:
+            return data
+        if not CalendarYear.objects.filter(year=day.year).exists():
+            raise forms.ValidationError(
+                _("The holidays of %(year)s are not loaded; load the whole year first."), params={"year": day.year}
+            )
+        weekend = day.weekday() >= 5
+        if kind == CalendarDay.Kind.REST_DAY and weekend:
+            raise forms.ValidationError(_("A weekend is a rest day already; list only weekday rest days."))
+        if kind == CalendarDay.Kind.ADJUSTED_WORKDAY and not weekend:
+            raise forms.ValidationError(_("A weekday is a working day already; a make-up working day is a weekend."))
+        return data
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    form = CalendarDayForm
+    list_display = ("date", "kind", "holiday")
+    list_filter = ("kind",)
+    search_fields = ("holiday",)
+    date_hierarchy = "date"

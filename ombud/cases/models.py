@@ -167,7 +167,7 @@ class RoutingRule(models.Model):
         verbose_name = _("routing rule")
 
     def __str__(self) -> str:
-        return f"{self.nature} → {self.handled_by}"
+        return f"{self.get_nature_display()} → {self.get_handled_by_display()}"
 
 
 class CalendarYear(models.Model):
@@ -206,7 +206,8 @@ class CalendarDay(models.Model):
         verbose_name = _("holiday calendar day")
 
     def __str__(self) -> str:
-        return f"{self.date} {self.kind}"
+        label = f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
+        return f"{label} ({self.holiday})" if self.holiday else label
 
 
 class DeadlineRule(models.Model):
@@ -238,7 +239,7 @@ class DeadlineRule(models.Model):
         verbose_name = _("deadline rule")
 
     def __str__(self) -> str:
-        return f"{self.code}: {self.days} {self.unit}"
+        return f"{self.name_zh} ({self.code}): {self.days} {self.get_unit_display()}"
 
 
 class Alert(models.Model):

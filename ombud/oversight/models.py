@@ -175,6 +175,9 @@ class CompanyFigures(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.company} {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
+
 
 class EvaluationWeight(models.Model):
     """One metric of the company scorecard and its weight (policy is data; RULES.md 考评)."""
@@ -190,6 +193,9 @@ class EvaluationWeight(models.Model):
     class Meta:
         ordering = ["position", "metric"]
         verbose_name = _("evaluation weight")
+
+    def __str__(self) -> str:
+        return f"{self.name_zh} ({self.metric}): {self.weight}"
 
 
 class TypicalCase(models.Model):

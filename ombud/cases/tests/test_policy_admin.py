@@ -1,0 +1,110 @@
+"""Policy is editable in the admin: every policy table has its pages, sources are shown, and
+a rule without a source is refused (docs/deadlines.md, routing.md, notifications.md,
+evaluation.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ombud.cases.models import CalendarDay, CalendarYear, DeadlineRule, RoutingRule
+from ombud.directory.models import User
+from ombud.oversight.models import EvaluationWeight
+
+pytestmark = pytest.mark.django_db
+
+POLICY_PAGES = [
+    "cases/deadlinerule",
+    "cases/calendaryear",
+    "cases/calendarday",
+    "cases/routingrule",
+    "cases/messagetemplate",
+    "cases/replytemplate",
+    "oversight/evaluationweight",
+    "oversight/companyfigures",
+]
+
+
+@pytest.fixture
+def superuser_client(client):
+    root = User.objects.create_superuser("root", "root@example.cn", "pw-not-secret-0123")
+    client.force_login(root)
+    return client
+
+
+@pytest.mark.parametrize("page", POLICY_PAGES)
+def test_every_policy_table_has_a_list_and_an_add_page(superuser_client, page):
+    assert superuser_client.get(f"/admin/{page}/").status_code == 200
+    assert superuser_client.get(f"/admin/{page}/add/").status_code == 200
+
+
+def test_the_lists_show_the_sources(superuser_client):
+    rule = DeadlineRule.objects.first()
+    page = superuser_client.get("/admin/cases/deadlinerule/").content.decode()
+    assert rule.source in page
+    routing = RoutingRule.objects.first()
+    assert routing.source in superuser_client.get("/admin/cases/routingrule/").content.decode()
+
+
+def test_a_deadline_rule_without_a_source_is_refused(superuser_client):
+    form = {
+        "code": "test.no_source",
+        "name_zh": "无来源期限",
+        "name_en": "no source",
+        "days": "15",
+        "unit": "calendar",
+        "roll_to_working_day": "on",
+        "source": "   ",
+        "status": "C",
+        "is_active": "on",
+    }
+    response = superuser_client.post("/admin/cases/deadlinerule/add/", form)
+    assert response.status_code == 200 and "errornote" in response.content.decode()
+    assert not DeadlineRule.objects.filter(code="test.no_source").exists()
+    form["source"] = "《银行保险机构消费者权益保护管理办法》第三十二条"
+    assert superuser_client.post("/admin/cases/deadlinerule/add/", form).status_code == 302
+    assert DeadlineRule.objects.get(code="test.no_source").source == form["source"]
+
+
+def test_a_routing_rule_without_a_source_is_refused(superuser_client):
+    rule = RoutingRule.objects.first()
+    url = f"/admin/cases/routingrule/{rule.pk}/change/"
+    response = superuser_client.post(url, {"handled_by": rule.handled_by, "source": ""})
+    assert response.status_code == 200 and "errornote" in response.content.decode()
+    assert RoutingRule.objects.get(pk=rule.pk).source == rule.source
+
+
+def test_an_evaluation_weight_without_a_source_is_refused(superuser_client):
+    form = {
+        "metric": "test_metric",
+        "name_zh": "测试指标",
+        "name_en": "test metric",
+        "weight": "5",
+        "source": "",
+        "position": "99",
+    }
+    response = superuser_client.post("/admin/oversight/evaluationweight/add/", form)
+    assert response.status_code == 200 and "errornote" in response.content.decode()
+    assert not EvaluationWeight.objects.filter(metric="test_metric").exists()
+
+
+def test_a_calendar_day_is_refused_outside_a_loaded_year_or_against_the_week(superuser_client):
+    url = "/admin/cases/calendarday/add/"
+    assert not CalendarYear.objects.filter(year=2031).exists()
+    # 2031-01-01 is a Wednesday, in a year whose holidays are not loaded.
+    response = superuser_client.post(url, {"date": "2031-01-01", "kind": "rest_day", "holiday": "元旦"})
+    assert response.status_code == 200 and "errornote" in response.content.decode()
+    assert not CalendarDay.objects.filter(date=date(2031, 1, 1)).exists()
+    # 2026-03-07 is a Saturday: a rest day already.
+    CalendarDay.objects.filter(date=date(2026, 3, 7)).delete()
+    response = superuser_client.post(url, {"date": "2026-03-07", "kind": "rest_day", "holiday": ""})
+    assert response.status_code == 200 and "errornote" in response.content.decode()
+    assert not CalendarDay.objects.filter(date=date(2026, 3, 7)).exists()
+
+
+def test_policy_rows_read_as_text():
+    rule = DeadlineRule.objects.first()
+    assert rule.name_zh in str(rule) and "object" not in str(rule)
+    assert "→" in str(RoutingRule.objects.first())
+    assert "object" not in str(EvaluationWeight.objects.first() or EvaluationWeight(metric="m", name_zh="m", weight=1))
