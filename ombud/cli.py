@@ -16,6 +16,7 @@ ALIASES = {
     "import-cases": "import_cases",
     "audit-verify": "audit_verify",
     "rotate-key": "rotate_key",
+    "load-holidays": "load_holidays",
 }
 # Commands that run whatever the key: they read no personal data, or repair the key itself.
 KEY_CHECK_EXEMPT = {

@@ -252,10 +252,7 @@ class CalendarDayForm(forms.ModelForm):
             raise forms.ValidationError(
                 _("The holidays of %(year)s are not loaded; load the whole year first."), params={"year": day.year}
             )
-        weekend = day.weekday() >= 5
-        if kind == CalendarDay.Kind.REST_DAY and weekend:
-            raise forms.ValidationError(_("A weekend is a rest day already; list only weekday rest days."))
-        if kind == CalendarDay.Kind.ADJUSTED_WORKDAY and not weekend:
+        if kind == CalendarDay.Kind.ADJUSTED_WORKDAY and day.weekday() < 5:
             raise forms.ValidationError(_("A weekday is a working day already; a make-up working day is a weekend."))
         return data
 

@@ -96,11 +96,10 @@ def test_a_calendar_day_is_refused_outside_a_loaded_year_or_against_the_week(sup
     response = superuser_client.post(url, {"date": "2031-01-01", "kind": "rest_day", "holiday": "元旦"})
     assert response.status_code == 200 and "errornote" in response.content.decode()
     assert not CalendarDay.objects.filter(date=date(2031, 1, 1)).exists()
-    # 2026-03-07 is a Saturday: a rest day already.
-    CalendarDay.objects.filter(date=date(2026, 3, 7)).delete()
-    response = superuser_client.post(url, {"date": "2026-03-07", "kind": "rest_day", "holiday": ""})
+    # 2026-03-04 is a Wednesday: a working day already, never a make-up working day.
+    response = superuser_client.post(url, {"date": "2026-03-04", "kind": "adjusted_workday", "holiday": ""})
     assert response.status_code == 200 and "errornote" in response.content.decode()
-    assert not CalendarDay.objects.filter(date=date(2026, 3, 7)).exists()
+    assert not CalendarDay.objects.filter(date=date(2026, 3, 4)).exists()
 
 
 def test_policy_rows_read_as_text():
