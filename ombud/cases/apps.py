@@ -1,10 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "ombud.cases"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = _("Cases")
 
     def ready(self) -> None:
         from ombud.cases import deadlines

@@ -165,6 +165,7 @@ class RoutingRule(models.Model):
     class Meta:
         ordering = ["nature"]
         verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
 
     def __str__(self) -> str:
         return f"{self.get_nature_display()} → {self.get_handled_by_display()}"
@@ -177,13 +178,14 @@ class CalendarYear(models.Model):
     provisional (RULES.md "Counting days"): never a silent guess, never a crash.
     """
 
-    year = models.PositiveSmallIntegerField(primary_key=True)
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
     source = models.CharField(_("source"), max_length=300)
-    loaded_at = models.DateTimeField(auto_now_add=True)
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now_add=True)
 
     class Meta:
         ordering = ["year"]
         verbose_name = _("holiday calendar year")
+        verbose_name_plural = _("holiday calendar years")
 
     def __str__(self) -> str:
         return str(self.year)
@@ -197,13 +199,14 @@ class CalendarDay(models.Model):
         REST_DAY = "rest_day", _("rest day")
         ADJUSTED_WORKDAY = "adjusted_workday", _("make-up working day")
 
-    date = models.DateField(primary_key=True)
+    date = models.DateField(_("date"), primary_key=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     holiday = models.CharField(_("holiday"), max_length=32, blank=True)
 
     class Meta:
         ordering = ["date"]
         verbose_name = _("holiday calendar day")
+        verbose_name_plural = _("holiday calendar days")
 
     def __str__(self) -> str:
         label = f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
@@ -232,11 +235,12 @@ class DeadlineRule(models.Model):
     roll_to_working_day = models.BooleanField(_("last day rolls to the next working day"), default=True)
     source = models.CharField(_("legal source"), max_length=300)
     status = models.CharField(_("status"), max_length=1, choices=Status.choices)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("deadline rule")
+        verbose_name_plural = _("deadline rules")
 
     def __str__(self) -> str:
         return f"{self.name_zh} ({self.code}): {self.days} {self.get_unit_display()}"
@@ -293,6 +297,7 @@ class MessageTemplate(models.Model):
     class Meta:
         ordering = ["code"]
         verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
 
     def __str__(self) -> str:
         return self.code
@@ -396,7 +401,12 @@ class ReplyTemplate(models.Model):
     """A reusable reply to the consumer; `organization` empty means every handler may use it."""
 
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="reply_templates"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reply_templates",
+        verbose_name=_("organization"),
     )
     title = models.CharField(_("title"), max_length=100)
     decision = models.CharField(_("decision"), max_length=16, choices=Case.Decision.choices, blank=True)
@@ -406,6 +416,7 @@ class ReplyTemplate(models.Model):
     class Meta:
         ordering = ["title", "id"]
         verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
 
     def __str__(self) -> str:
         return self.title

@@ -188,11 +188,12 @@ class EvaluationWeight(models.Model):
     weight = models.DecimalField(_("weight (points)"), max_digits=5, decimal_places=2)
     higher_is_better = models.BooleanField(_("higher is better"))
     source = models.CharField(_("source"), max_length=300, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["position", "metric"]
         verbose_name = _("evaluation weight")
+        verbose_name_plural = _("evaluation weights")
 
     def __str__(self) -> str:
         return f"{self.name_zh} ({self.metric}): {self.weight}"

@@ -107,3 +107,20 @@ def test_policy_rows_read_as_text():
     assert rule.name_zh in str(rule) and "object" not in str(rule)
     assert "→" in str(RoutingRule.objects.first())
     assert "object" not in str(EvaluationWeight.objects.first() or EvaluationWeight(metric="m", name_zh="m", weight=1))
+
+
+def test_policy_tables_name_their_plural_rather_than_adding_an_s():
+    from ombud.cases.models import MessageTemplate, ReplyTemplate
+    from ombud.oversight.models import CompanyFigures
+
+    for model in (
+        DeadlineRule,
+        CalendarYear,
+        CalendarDay,
+        RoutingRule,
+        MessageTemplate,
+        ReplyTemplate,
+        EvaluationWeight,
+        CompanyFigures,
+    ):
+        assert "verbose_name_plural" in model._meta.original_attrs, model
