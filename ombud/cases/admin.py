@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from ombud.audit.policy_admin import AuditedPolicyAdmin
 from ombud.cases.models import Case, CaseEvent
 
 
@@ -34,7 +35,7 @@ from ombud.cases.models import Attachment, ReplyTemplate  # noqa: E402
 
 
 @admin.register(ReplyTemplate)
-class ReplyTemplateAdmin(admin.ModelAdmin):
+class ReplyTemplateAdmin(AuditedPolicyAdmin):
     list_display = ("title", "organization", "decision", "is_active")
     list_filter = ("is_active", "decision")
     search_fields = ("title", "body")
@@ -99,7 +100,7 @@ class MessageTemplateForm(forms.ModelForm):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(AuditedPolicyAdmin):
     """The texts of notifications: policy as data. Switch one off with `is_active`."""
 
     form = MessageTemplateForm
@@ -194,7 +195,7 @@ class DeadlineRuleForm(SourcedForm):
 
 
 @admin.register(DeadlineRule)
-class DeadlineRuleAdmin(admin.ModelAdmin):
+class DeadlineRuleAdmin(AuditedPolicyAdmin):
     form = DeadlineRuleForm
     list_display = ("code", "name_zh", "days", "unit", "roll_to_working_day", "status", "is_active", "source")
     list_filter = ("unit", "status", "is_active")
@@ -212,7 +213,7 @@ class RoutingRuleForm(SourcedForm):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedPolicyAdmin):
     form = RoutingRuleForm
     list_display = ("nature", "handled_by", "source")
 
@@ -227,7 +228,7 @@ class CalendarYearForm(SourcedForm):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(AuditedPolicyAdmin):
     """A year is loaded whole, with its days, by `manage.py load_holidays YEAR FILE`; here an
     admin corrects its source or removes a year loaded by mistake."""
 
@@ -258,7 +259,7 @@ class CalendarDayForm(forms.ModelForm):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(AuditedPolicyAdmin):
     form = CalendarDayForm
     list_display = ("date", "kind", "holiday")
     list_filter = ("kind",)

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ombud.audit.policy_admin import AuditedPolicyAdmin
 from ombud.oversight.models import CompanyFigures, EvaluationWeight
 
 
@@ -31,7 +32,7 @@ class EvaluationWeightForm(SourcedForm):
 
 
 @admin.register(EvaluationWeight)
-class EvaluationWeightAdmin(admin.ModelAdmin):
+class EvaluationWeightAdmin(AuditedPolicyAdmin):
     form = EvaluationWeightForm
     list_display = ("metric", "name_zh", "weight", "higher_is_better", "position", "source")
     ordering = ("position", "metric")
@@ -57,7 +58,7 @@ class CompanyFiguresForm(SourcedForm):
 
 
 @admin.register(CompanyFigures)
-class CompanyFiguresAdmin(admin.ModelAdmin):
+class CompanyFiguresAdmin(AuditedPolicyAdmin):
     form = CompanyFiguresForm
     list_display = ("company", "bureau", "period_start", "period_end", "premium", "policies", "source", "imported_at")
     list_select_related = ("company", "bureau")

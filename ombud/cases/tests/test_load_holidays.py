@@ -142,3 +142,12 @@ def test_the_seed_file_format_is_accepted(notice):
         rows.append(f"{day},{date.fromisoformat(day).isoweekday()},{kind},,{name},0")
     call_command("load_holidays", "2027", str(notice("\n".join(rows) + "\n")))
     assert CalendarDay.objects.get(date=date(2027, 10, 4)).holiday == "国庆节"
+
+
+def test_a_load_is_in_the_audit_log(notice):
+    from ombud.audit.models import AuditEntry
+
+    call_command("load_holidays", "2027", str(notice(NOTICE_2027)))
+    entry = AuditEntry.objects.filter(action="policy.load_holidays").latest("seq")
+    assert (entry.object_type, entry.object_id) == ("cases.calendaryear", "2027")
+    assert entry.data["days"] == 24 and entry.data["replaced"] is False

@@ -124,3 +124,44 @@ def test_policy_tables_name_their_plural_rather_than_adding_an_s():
         CompanyFigures,
     ):
         assert "verbose_name_plural" in model._meta.original_attrs, model
+
+
+def test_admin_edits_of_policy_are_in_the_audit_log(superuser_client):
+    from ombud.audit.models import AuditEntry
+    from ombud.audit.services import verify
+
+    rule = DeadlineRule.objects.get(code="complaint.decision")
+    url = f"/admin/cases/deadlinerule/{rule.pk}/change/"
+    form = {
+        "name_zh": rule.name_zh,
+        "name_en": rule.name_en,
+        "days": "20",
+        "unit": rule.unit,
+        "roll_to_working_day": "on",
+        "source": rule.source,
+        "status": rule.status,
+        "is_active": "on",
+    }
+    assert superuser_client.post(url, form).status_code == 302
+    entry = AuditEntry.objects.filter(action="policy.change").latest("seq")
+    assert (entry.object_type, entry.object_id) == ("cases.deadlinerule", "complaint.decision")
+    assert entry.actor.username == "root"
+    assert entry.data["fields"] == {"days": [15, 20]}
+
+    weight = EvaluationWeight.objects.first()
+    delete = f"/admin/oversight/evaluationweight/{weight.pk}/delete/"
+    assert superuser_client.post(delete, {"post": "yes"}).status_code == 302
+    gone = AuditEntry.objects.filter(action="policy.delete").latest("seq")
+    assert (gone.object_type, gone.object_id) == ("oversight.evaluationweight", weight.pk)
+    assert verify().ok
+
+
+def test_a_long_template_body_is_audited_by_digest(superuser_client):
+    from ombud.audit.models import AuditEntry
+
+    url = "/admin/cases/messagetemplate/consumer.closed/change/"
+    body = "【保险消费者权益保护】您的投诉（编号{{ tracking_no }}）已办结。" + "感谢您的理解与支持。" * 500
+    form = {"audience": "consumer", "subject": "", "body": body, "is_active": "on", "source": "x"}
+    assert superuser_client.post(url, form).status_code == 302
+    entry = AuditEntry.objects.filter(action="policy.change").latest("seq")
+    assert entry.data["fields"]["body"][1]["chars"] == len(body)

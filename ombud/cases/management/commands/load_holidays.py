@@ -18,6 +18,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from ombud.audit.services import record
 from ombud.cases import deadlines
 from ombud.cases.models import CalendarDay, CalendarYear
 
@@ -121,7 +122,8 @@ class Command(BaseCommand):
             CalendarDay.objects.bulk_create(
                 [CalendarDay(date=day, kind=kind, holiday=holiday) for day, (kind, holiday) in sorted(days.items())]
             )
-            CalendarYear.objects.update_or_create(year=year, defaults={"source": source})
+            loaded, _created = CalendarYear.objects.update_or_create(year=year, defaults={"source": source})
+            record(None, "policy.load_holidays", loaded, days=len(days), source=source, replaced=not _created)
         # bulk_create sends no post_save: drop this process's cached calendar ourselves (other
         # processes re-read it within five minutes, cases/deadlines.py).
         deadlines.forget_cached_calendar()
