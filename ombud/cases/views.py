@@ -27,7 +27,7 @@ from ombud.cases import attachments as evidence
 from ombud.cases import queries
 from ombud.cases.forms import ActionForm, QueueFilterForm, UploadForm, spec_for
 from ombud.cases.lifecycle import DECIDED_OR_LATER, TRANSITIONS
-from ombud.cases.models import Attachment, Case, CaseEvent, MessageTemplate
+from ombud.cases.models import Attachment, Case, CaseEvent, MessageTemplate, template_name
 from ombud.cases.services import allowed_actions, parties, take_action_once
 from ombud.directory.access import page, scope_for
 from ombud.directory.models import Organization, User
@@ -187,6 +187,8 @@ def _detail_value(key: str, value: object, companies: dict[int, str]) -> str:
         return _choice_label(MessageTemplate.Audience, value)
     if key == "address":
         return _masked_address(value)
+    if key == "template":
+        return template_name(str(value))
     if key == "handled_by":
         return _choice_label(Visit.HandledBy, value)
     if key == "company_id":
