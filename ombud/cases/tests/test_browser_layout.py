@@ -38,7 +38,7 @@ def _select_fits(page, selector: str) -> bool:
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_english_header_is_one_row_at_1440_and_the_status_filter_is_not_cut_off(browser_page, live_server):
     make_world()
     page, errors = browser_page
