@@ -274,6 +274,33 @@ class Alert(models.Model):
         return f"{self.case_id} {self.kind} {self.due_at:%Y-%m-%d}"
 
 
+# What each seeded message template is, in words (the timeline and the admin show this, never
+# the internal code). A code not listed here is shown by its subject, else as "message".
+TEMPLATE_NAMES = {
+    "consumer.received": _("complaint received (to the consumer)"),
+    "consumer.accepted": _("complaint accepted (to the consumer)"),
+    "consumer.not_accepted": _("complaint not accepted (to the consumer)"),
+    "consumer.extended": _("deadline extended (to the consumer)"),
+    "consumer.decided": _("decision made (to the consumer)"),
+    "consumer.mediation": _("referred to mediation (to the consumer)"),
+    "consumer.review_requested": _("review requested (to the consumer)"),
+    "consumer.review_decided": _("review decided (to the consumer)"),
+    "consumer.withdrawn": _("complaint withdrawn (to the consumer)"),
+    "consumer.closed": _("case closed (to the consumer)"),
+    "handler.reminder": _("deadline reminder (to the company handlers)"),
+    "executive.overdue": _("overdue alert (to the company executive)"),
+    "regulator.reminder": _("deadline reminder (to the regulator officers)"),
+    "regulator.overdue": _("overdue alert (to the regulator officers)"),
+}
+
+
+def template_name(code: str, subject: str = "") -> str:
+    """The plain-language name of a message template code (never the code itself)."""
+    if code in TEMPLATE_NAMES:
+        return str(TEMPLATE_NAMES[code])
+    return subject or str(_("message"))
+
+
 class MessageTemplate(models.Model):
     """The text of a notification (policy is data: editable in the admin, seeded in zh-hans).
 

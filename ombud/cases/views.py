@@ -26,8 +26,9 @@ from django.views.decorators.http import require_GET, require_POST
 from ombud.cases import attachments as evidence
 from ombud.cases import queries
 from ombud.cases.forms import ActionForm, QueueFilterForm, UploadForm, spec_for
+from ombud.cases.importer import may_import
 from ombud.cases.lifecycle import DECIDED_OR_LATER, TRANSITIONS
-from ombud.cases.models import Attachment, Case, CaseEvent, MessageTemplate
+from ombud.cases.models import Attachment, Case, CaseEvent, MessageTemplate, template_name
 from ombud.cases.services import allowed_actions, parties, take_action_once
 from ombud.directory.access import page, scope_for
 from ombud.directory.models import Organization, User
@@ -90,6 +91,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "counts": queries.queue_counts(user, now=now),
         "regulator": user.is_regulator,
+        # The same check the import page makes: no link that answers 403.
+        "may_import": may_import(user),
         "next_query": next_query,
         "first_query": first_query,
         "soon_days": queries.SOON_DAYS,
@@ -187,6 +190,8 @@ def _detail_value(key: str, value: object, companies: dict[int, str]) -> str:
         return _choice_label(MessageTemplate.Audience, value)
     if key == "address":
         return _masked_address(value)
+    if key == "template":
+        return template_name(str(value))
     if key == "handled_by":
         return _choice_label(Visit.HandledBy, value)
     if key == "company_id":

@@ -267,9 +267,18 @@ def _ranking(user: User, subject: Subject) -> tuple[dict | None, dict | None]:
     columns = [
         _col("rank", _("Rank")),
         _col("company", _("Company"), "text"),
-        _col("complaints", _("Complaints")),
+        # The raw count, then each scored metric with its weight: the "volume" metric is also
+        # named 投诉件数, so the two columns must not share a heading.
+        _col("complaints", _("Complaints in the period")),
         _col("score", _("Score"), "decimal"),
-        *(_col(m["metric"], m["name"], METRIC_TYPES.get(m["metric"], "decimal")) for m in metrics),
+        *(
+            _col(
+                m["metric"],
+                _("%(metric)s (weight %(weight)s)") % {"metric": m["name"], "weight": m["weight"]},
+                METRIC_TYPES.get(m["metric"], "decimal"),
+            )
+            for m in metrics
+        ),
     ]
     rows = [
         [

@@ -13,8 +13,8 @@ from django.utils import timezone, translation
 
 from ombud.cases import events, lifecycle, queries
 from ombud.cases.forms import all_actions_have_specs
-from ombud.cases.models import Case, CaseEvent, ReplyTemplate
-from ombud.directory.models import Organization
+from ombud.cases.models import Case, CaseEvent, ReplyTemplate, template_name
+from ombud.directory.models import Organization, User
 from ombud.intake.services import VisitInput, record_visit
 from ombud.intake.tracking import format_tracking_no
 
@@ -372,3 +372,29 @@ def test_a_regulator_may_start_a_typical_case_from_a_decided_case_and_a_handler_
     assert (
         'id="write-typical"' not in world.browser_client(world.officer).get(f"/cases/{open_case.pk}/").content.decode()
     )
+
+
+def test_the_timeline_names_notification_templates_in_words_not_by_their_codes(world):
+    case = make_case(world)
+    now = timezone.now()
+    for code, audience in (("consumer.accepted", "consumer"), ("regulator.overdue", "regulator")):
+        events.case_notified_event(
+            case, now, notification_id=1, channel="sms", audience=audience, to="138****5678", template=code, body="x"
+        )
+    html = page_text(world.browser_client(world.officer).get(reverse("cases:detail", args=[case.pk])))
+    assert "consumer.accepted" not in html and "regulator.overdue" not in html
+    with translation.override("zh-hans"):
+        names = [template_name("consumer.accepted"), template_name("regulator.overdue")]
+    assert all(re.search(r'data-key="template"><dt>[^<]+</dt><dd>' + re.escape(n), html) for n in names)
+
+
+def test_the_import_link_is_offered_only_to_those_the_import_page_lets_in(world):
+    executive = User.objects.create_user(username="exec_a", role="executive", organization=world.company_a)
+    client = world.browser_client(executive)
+    html = page_text(client.get(QUEUE))
+    assert 'id="queue-import"' not in html and reverse("cases_import:upload") not in html
+    assert client.get(reverse("cases_import:upload")).status_code == 403
+    for user in (world.handler_a, world.officer):
+        client = world.browser_client(user)
+        assert 'id="queue-import"' in page_text(client.get(QUEUE))
+        assert client.get(reverse("cases_import:upload")).status_code == 200

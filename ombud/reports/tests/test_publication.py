@@ -572,3 +572,12 @@ def test_spot_checks_call_backs_and_typical_cases_are_in_the_report_without_pers
     everything = json.dumps(snap, ensure_ascii=False) + html + text
     for secret in (*VISITOR.values(), "李秀英表示满意"):
         assert secret not in everything
+
+
+def test_the_ranking_sheet_has_no_two_columns_with_the_same_heading(day):
+    report = publish_campaign(day)
+    wb = load_workbook(io.BytesIO(exports.report_xlsx(report.snapshot)))
+    ranking = wb[next(t["sheet"] for t in report.snapshot["tables"] if t["key"] == "ranking")]
+    header = [c.value for c in ranking[1]]
+    assert len(header) > 4 and len(set(header)) == len(header)
+    assert header.count("投诉件数") <= 1
