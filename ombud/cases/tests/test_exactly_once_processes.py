@@ -21,29 +21,13 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from ombud.cases.models import Case, CaseEvent, Notification
+from ombud.cases.models import CaseEvent, Notification
 from ombud.cases.services import ComplaintInput, register_complaint
 from ombud.cases.tests.test_escalation_processes import WorkerDatabase, wait_for
-from ombud.intake.services import VisitInput, record_visit
+from ombud.cases.tests.test_exactly_once import make_case
 from ombud.testing import MAOMING, ApiClient, make_world
 
 PARALLEL = 20
-
-
-def company_case(world) -> Case:
-    recorded = record_visit(
-        world.admin,
-        VisitInput(
-            kind="complaint",
-            visitor_name="李秀英",
-            summary="理赔被拒",
-            site_id=world.site_mm.pk,
-            company_id=world.company_a_maoming.pk,
-            outcome="time_limited",
-            due_date=timezone.localdate() + timedelta(days=10),
-        ),
-    )
-    return Case.objects.get(pk=recorded.case_id)
 
 
 def in_parallel(tmp_path: Path, clients, path: str, body: dict, **headers) -> list:
@@ -85,7 +69,7 @@ def in_parallel(tmp_path: Path, clients, path: str, body: dict, **headers) -> li
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_20_parallel_identical_escalations_give_one_event(tmp_path):
     world = make_world()
-    case = company_case(world)
+    case = make_case(world)
     clients = [world.api(world.officer) for _ in range(PARALLEL)]
     answers = in_parallel(
         tmp_path, clients, f"/api/v1/cases/{case.pk}/transitions", {"action": "escalate", "reason": "逾期"}
@@ -103,7 +87,7 @@ def test_20_parallel_identical_escalations_give_one_event(tmp_path):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_20_parallel_refers_and_reroutes_give_one_event_each(tmp_path):
     world = make_world()
-    case = company_case(world)
+    case = make_case(world)
     clients = [world.api(world.officer) for _ in range(PARALLEL)]
     path = f"/api/v1/cases/{case.pk}/transitions"
     refers = in_parallel(tmp_path / "refer", clients, path, {"action": "refer", "reason": "涉嫌销售误导"})
@@ -122,7 +106,7 @@ def test_20_parallel_refers_and_reroutes_give_one_event_each(tmp_path):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_20_parallel_retries_with_one_idempotency_key_act_once_and_all_succeed(tmp_path):
     world = make_world()
-    case = company_case(world)
+    case = make_case(world)
     api = world.api(world.handler_a)  # one client retrying: the same token, the same key
     clients = [ApiClient(None) for _ in range(PARALLEL)]
     for c in clients:
