@@ -26,8 +26,10 @@ from zoneinfo import ZoneInfo
 from ombud.cases.models import Case
 from ombud.demo import replies, texts
 from ombud.intake.models import Visit
-from ombud.oversight import callbacks, evaluation, spotchecks, typical
+from ombud.oversight import evaluation, typical
+from ombud.oversight.callbacks import services as callbacks
 from ombud.oversight.models import CallBack
+from ombud.oversight.spotchecks import services as spotchecks
 from ombud.reports import publication
 
 if TYPE_CHECKING:

@@ -46,7 +46,7 @@ from ombud.directory.access import require_regulator, sees_everything
 from ombud.directory.models import Organization, User
 from ombud.errors import InvalidInput
 from ombud.oversight.models import CallBack, CompanyFigures, EvaluationWeight
-from ombud.oversight.spotchecks import pass_rates
+from ombud.oversight.spotchecks.queries import pass_rates
 from ombud.timebounds import EARLIEST_DAY, LATEST_DAY
 
 HUNDRED_MILLION = Decimal(100_000_000)

@@ -2,12 +2,12 @@
 
 from django.urls import include, path
 
-from ombud.oversight import urls_callbacks, urls_evaluation, urls_spotchecks, urls_typical
+from ombud.oversight import urls_evaluation, urls_typical
 
 app_name = "oversight"
 urlpatterns = [
-    path("", include(urls_spotchecks)),
-    path("", include(urls_callbacks)),
+    path("", include("ombud.oversight.spotchecks.urls")),
+    path("", include("ombud.oversight.callbacks.urls")),
     path("", include(urls_typical)),
     path("", include(urls_evaluation)),
 ]

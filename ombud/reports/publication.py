@@ -57,8 +57,8 @@ from ombud.directory.access import require_regulator, scope_for
 from ombud.directory.models import User
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ombud.oversight import evaluation
-from ombud.oversight.queries_callbacks import callback_report
-from ombud.oversight.spotchecks import pass_rates
+from ombud.oversight.callbacks.queries import callback_report
+from ombud.oversight.spotchecks.queries import pass_rates
 from ombud.oversight.typical import published_typical_cases
 from ombud.portal import limits
 from ombud.reports import press

@@ -22,7 +22,7 @@ from ombud.cases.services import ComplaintInput, register_complaint, take_action
 from ombud.cases.tasks import LOST, TASK_MAX_CLAIMS, deliver_notification, recover_lost_tasks
 from ombud.errors import Conflict
 from ombud.intake.services import VisitInput, record_visit
-from ombud.oversight import spotchecks
+from ombud.oversight.spotchecks import services as spotchecks
 from ombud.oversight.tests.test_spotchecks import draw, item_of, population  # noqa: F401 (a fixture)
 from ombud.testing import MAOMING
 

@@ -14,9 +14,9 @@ from ombud.audit.services import verify
 from ombud.cases.models import Case
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ombud.intake.services import VisitInput, record_visit
-from ombud.oversight import callbacks as services
+from ombud.oversight.callbacks import services
+from ombud.oversight.callbacks.queries import callback_report, callbacks_for
 from ombud.oversight.models import CallAttempt, CallBack
-from ombud.oversight.queries_callbacks import callback_report, callbacks_for
 from ombud.testing import SHANGHAI, SHENZHEN
 
 pytestmark = pytest.mark.django_db

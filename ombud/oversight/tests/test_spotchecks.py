@@ -19,8 +19,8 @@ from ombud.cases.models import Case, CaseEvent
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ombud.intake.models import Visit
 from ombud.intake.services import VisitInput, record_visit
-from ombud.oversight import spotchecks
 from ombud.oversight.models import SpotCheck, SpotCheckItem
+from ombud.oversight.spotchecks import queries, sampling, services
 from ombud.testing import MAOMING, SHANGHAI, SHENZHEN
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def draw(world, user=None, **kw):
     kw.setdefault("size_mode", "count")
     kw.setdefault("size_value", 2)
     kw.setdefault("seed", SEED)
-    return spotchecks.draw(user or world.officer, **kw)
+    return services.draw(user or world.officer, **kw)
 
 
 # ---- the sampler ---------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def draw(world, user=None, **kw):
 def test_the_rank_is_the_sha256_of_seed_slash_tracking_number():
     # The literal comes from `printf '%s' "20261120/2611200000000001" | sha256sum`: anyone can
     # recompute a rank without Ombud, in any language.
-    assert spotchecks.rank(SEED, "2611200000000001") == (
+    assert sampling.rank(SEED, "2611200000000001") == (
         "f6fb4ce46eaa3bf8639b156ec433e4366574c65cea41704601c8c0143b1e2ec4"
     )
 
@@ -136,26 +136,26 @@ def test_the_rank_is_the_sha256_of_seed_slash_tracking_number():
     ],
 )
 def test_stratum_sample_size(size, mode, value, expected):
-    assert spotchecks.stratum_sample_size(size, mode, value) == expected
+    assert sampling.stratum_sample_size(size, mode, value) == expected
 
 
 def test_the_sampler_ignores_the_order_of_the_population():
-    from ombud.oversight.queries_spotchecks import Member
+    from ombud.oversight.spotchecks.sampling import Member
 
     members = [Member(i, f"26112000000{i:05d}", 1 + i % 3, "upheld") for i in range(60)]
     picked = [
-        [m.case_id for s in spotchecks.select(order, "x", "count", 4) for m in s.sample]
+        [m.case_id for s in sampling.select(order, "x", "count", 4) for m in s.sample]
         for order in (members, list(reversed(members)), sorted(members, key=lambda m: m.tracking_no[::-1]))
     ]
     assert picked[0] == picked[1] == picked[2] and len(picked[0]) == 12
 
 
 def test_a_case_added_to_one_stratum_leaves_the_others_sample_alone():
-    from ombud.oversight.queries_spotchecks import Member
+    from ombud.oversight.spotchecks.sampling import Member
 
     members = [Member(i, f"26112000000{i:05d}", 1 + i % 2, "upheld") for i in range(40)]
-    before = spotchecks.select(members, SEED, "count", 3)
-    after = spotchecks.select([*members, Member(99, "2611200000099999", 1, "upheld")], SEED, "count", 3)
+    before = sampling.select(members, SEED, "count", 3)
+    after = sampling.select([*members, Member(99, "2611200000099999", 1, "upheld")], SEED, "count", 3)
     assert before[1].sample == after[1].sample  # company 2 untouched
 
 
@@ -223,7 +223,7 @@ def test_a_seed_not_given_is_generated_stored_and_redraws_the_same(world, popula
 
 def test_strata_sizes_add_up_in_count_mode(world, population):
     spot_check = draw(world, size_value=4)
-    d = spotchecks.describe(world.officer, spot_check.pk)
+    d = queries.describe(world.officer, spot_check.pk)
     assert sum(s["sample"] for s in d.strata) == spot_check.items.count() == len(d.items)
     assert sum(s["population"] for s in d.strata) == spot_check.population == 20
     sizes = {(s["company_id"], s["outcome"]): (s["population"], s["sample"]) for s in d.strata}
@@ -241,7 +241,7 @@ def test_strata_sizes_add_up_in_count_mode(world, population):
 
 def test_percent_mode_rounds_up_each_stratum(world, population):
     spot_check = draw(world, size_mode="percent", size_value=30)
-    d = spotchecks.describe(world.officer, spot_check.pk)
+    d = queries.describe(world.officer, spot_check.pk)
     got = {(s["population"], s["sample"]) for s in d.strata}
     # 30% of 6 = 1.8 → 2; of 3 → 1; of 2 → 1; of 4 = 1.2 → 2; of 5 = 1.5 → 2
     assert got == {(6, 2), (3, 1), (2, 1), (4, 2), (5, 2)}
@@ -301,7 +301,7 @@ def test_an_empty_population_is_a_clear_400(world, population):
 
 
 def test_a_sample_too_big_to_check_is_refused(world, population, monkeypatch):
-    monkeypatch.setattr(spotchecks, "SAMPLE_MAX", 9)
+    monkeypatch.setattr(services, "SAMPLE_MAX", 9)
     with pytest.raises(InvalidInput) as e:
         draw(world)  # 10 cases
     assert "size_value" in e.value.fields and SpotCheck.objects.count() == 0
@@ -317,14 +317,14 @@ def test_shenzhen_sees_none_of_guangdong(world, population):
     assert "case-23" not in summaries(gd) and gd.bureau_id == world.gd_bureau.pk
     # Each bureau sees its own spot checks; the administrator sees both.
     with pytest.raises(NotFound):
-        spotchecks.describe(world.sz_officer, gd.pk)
+        queries.describe(world.sz_officer, gd.pk)
     with pytest.raises(NotFound):
-        spotchecks.describe(world.officer, sz.pk)
+        queries.describe(world.officer, sz.pk)
     admin_sc = draw(world, world.admin, size_value=100)
     assert admin_sc.bureau_id is None and "case-23" in summaries(admin_sc)
     with pytest.raises(NotFound):
-        spotchecks.describe(world.officer, admin_sc.pk)  # its population is beyond Guangdong
-    assert spotchecks.describe(world.admin, gd.pk).spot_check == gd
+        queries.describe(world.officer, admin_sc.pk)  # its population is beyond Guangdong
+    assert queries.describe(world.admin, gd.pk).spot_check == gd
 
 
 @pytest.mark.parametrize("user", ["handler_a", "handler_b", "staff_mm", "nobody"])
@@ -334,12 +334,12 @@ def test_only_regulators_draw_or_read(world, population, user):
         draw(world, persona)
     spot_check = draw(world)
     with pytest.raises(Forbidden):
-        spotchecks.describe(persona, spot_check.pk)
+        queries.describe(persona, spot_check.pk)
     item = spot_check.items.first()
     with pytest.raises(Forbidden):
-        spotchecks.record_finding(persona, item.pk, finding="proper")
+        services.record_finding(persona, item.pk, finding="proper")
     with pytest.raises(Forbidden):
-        spotchecks.pass_rates(persona)
+        queries.pass_rates(persona)
     assert SpotCheck.objects.count() == 1
 
 
@@ -365,7 +365,7 @@ def item_of(spot_check: SpotCheck, summary: str) -> SpotCheckItem:
 def test_a_proper_finding_is_recorded(world, population):
     spot_check = draw(world)
     item = spot_check.items.get(position=1)
-    saved = spotchecks.record_finding(world.officer, item.pk, finding="proper", reasons="")
+    saved = services.record_finding(world.officer, item.pk, finding="proper", reasons="")
     item.refresh_from_db()
     assert saved.pk == item.pk and item.finding == "proper" and item.checked_by == world.officer
     assert item.checked_at is not None and item.follow_up == ""
@@ -375,12 +375,12 @@ def test_an_improper_finding_needs_reasons(world, population):
     item = draw(world).items.get(position=1)
     for bad in ({"finding": "improper", "reasons": "  "}, {"finding": "maybe"}, {"finding": ""}):
         with pytest.raises(InvalidInput):
-            spotchecks.record_finding(world.officer, item.pk, **bad)
+            services.record_finding(world.officer, item.pk, **bad)
     with pytest.raises(InvalidInput) as e:
-        spotchecks.record_finding(world.officer, item.pk, finding="proper", follow_up="reopen")
+        services.record_finding(world.officer, item.pk, finding="proper", follow_up="reopen")
     assert "follow_up" in e.value.fields
     with pytest.raises(InvalidInput):
-        spotchecks.record_finding(world.officer, item.pk, finding="improper", reasons="x", follow_up="delete")
+        services.record_finding(world.officer, item.pk, finding="improper", reasons="x", follow_up="delete")
     item.refresh_from_db()
     assert item.finding == "" and item.checked_at is None
 
@@ -389,7 +389,7 @@ def test_reopening_from_a_finding_puts_the_case_back_and_on_its_timeline(world, 
     spot_check = draw(world)
     item = item_of(spot_check, "case-02")  # resolved on site: closed
     assert item.case.status == "closed"
-    spotchecks.record_finding(world.officer, item.pk, finding="improper", reasons="未说明拒赔依据", follow_up="reopen")
+    services.record_finding(world.officer, item.pk, finding="improper", reasons="未说明拒赔依据", follow_up="reopen")
     item.refresh_from_db()
     case = Case.objects.get(pk=item.case_id)
     assert item.finding == "improper" and item.follow_up == "reopened" and item.reasons == "未说明拒赔依据"
@@ -402,7 +402,7 @@ def test_reopening_from_a_finding_puts_the_case_back_and_on_its_timeline(world, 
 def test_referring_from_a_finding_writes_the_referral(world, population):
     spot_check = draw(world)
     item = item_of(spot_check, "case-16")  # decided (upheld), still open
-    spotchecks.record_finding(world.officer, item.pk, finding="improper", reasons="涉嫌销售误导", follow_up="refer")
+    services.record_finding(world.officer, item.pk, finding="improper", reasons="涉嫌销售误导", follow_up="refer")
     item.refresh_from_db()
     assert item.follow_up == "referred"
     event = CaseEvent.objects.filter(case_id=item.case_id).order_by("-id").first()
@@ -418,7 +418,7 @@ def test_a_refused_follow_up_leaves_the_finding_unsaved(world, population, summa
     item = item_of(spot_check, summary)
     status, events = item.case.status, CaseEvent.objects.filter(case_id=item.case_id).count()
     with pytest.raises(Conflict) as e:
-        spotchecks.record_finding(world.officer, item.pk, finding="improper", reasons="理由", follow_up=follow_up)
+        services.record_finding(world.officer, item.pk, finding="improper", reasons="理由", follow_up=follow_up)
     assert e.value.message.startswith("The finding was not saved")
     assert "follow_up" in e.value.fields
     item.refresh_from_db()
@@ -430,13 +430,13 @@ def test_a_refused_follow_up_leaves_the_finding_unsaved(world, population, summa
 def test_a_finding_may_change_until_a_follow_up_is_taken(world, population):
     spot_check = draw(world)
     item = item_of(spot_check, "case-02")
-    spotchecks.record_finding(world.officer, item.pk, finding="proper")
-    spotchecks.record_finding(world.admin, item.pk, finding="improper", reasons="复核后改判")
+    services.record_finding(world.officer, item.pk, finding="proper")
+    services.record_finding(world.admin, item.pk, finding="improper", reasons="复核后改判")
     item.refresh_from_db()
     assert item.finding == "improper" and item.checked_by == world.admin
-    spotchecks.record_finding(world.officer, item.pk, finding="improper", reasons="重开", follow_up="reopen")
+    services.record_finding(world.officer, item.pk, finding="improper", reasons="重开", follow_up="reopen")
     with pytest.raises(Conflict) as e:
-        spotchecks.record_finding(world.officer, item.pk, finding="proper")
+        services.record_finding(world.officer, item.pk, finding="proper")
     assert e.value.code == "finding_final"
     item.refresh_from_db()
     assert item.finding == "improper" and item.follow_up == "reopened"
@@ -446,27 +446,27 @@ def test_an_item_of_another_bureau_or_spot_check_is_not_found(world, population)
     gd = draw(world)
     item = gd.items.first()
     with pytest.raises(NotFound):
-        spotchecks.record_finding(world.sz_officer, item.pk, finding="proper")
+        services.record_finding(world.sz_officer, item.pk, finding="proper")
     other = draw(world, seed="other")
     with pytest.raises(NotFound):
-        spotchecks.record_finding(world.officer, item.pk, spot_check_id=other.pk, finding="proper")
+        services.record_finding(world.officer, item.pk, spot_check_id=other.pk, finding="proper")
 
 
 def test_the_redraw_check_notices_a_changed_population(world, population):
     spot_check = draw(world)
-    assert spotchecks.describe(world.officer, spot_check.pk).again.same_sample is True
+    assert queries.describe(world.officer, spot_check.pk).again.same_sample is True
     item = item_of(spot_check, "case-02")
-    spotchecks.record_finding(world.officer, item.pk, finding="improper", reasons="重开", follow_up="reopen")
-    again = spotchecks.describe(world.officer, spot_check.pk).again
+    services.record_finding(world.officer, item.pk, finding="improper", reasons="重开", follow_up="reopen")
+    again = queries.describe(world.officer, spot_check.pk).again
     assert again.same_sample is False and again.population == 19
 
 
 def test_a_large_population_is_redrawn_only_on_request(world, population, monkeypatch):
     spot_check = draw(world)
-    monkeypatch.setattr(spotchecks, "AUTO_VERIFY_MAX", 19)
-    d = spotchecks.describe(world.officer, spot_check.pk)
+    monkeypatch.setattr(queries, "AUTO_VERIFY_MAX", 19)
+    d = queries.describe(world.officer, spot_check.pk)
     assert d.again is None and d.population_now == 20 and sum(s["population"] for s in d.strata) == 20
-    verified = spotchecks.describe(world.officer, spot_check.pk, verify=True)
+    verified = queries.describe(world.officer, spot_check.pk, verify=True)
     assert verified.again.same_sample is True
     # The strata table's SQL aggregate and the redraw agree stratum by stratum.
     redrawn = {(s.company_id, s.outcome): s.population for s in verified.again.strata}
@@ -486,14 +486,14 @@ def test_a_large_population_is_redrawn_only_on_request(world, population, monkey
 
 def test_pass_rates_by_hand(world, population):
     spot_check = draw(world)  # A: 6 items, B: 4 items
-    find = lambda s, **kw: spotchecks.record_finding(world.officer, item_of(spot_check, s).pk, **kw)  # noqa: E731
+    find = lambda s, **kw: services.record_finding(world.officer, item_of(spot_check, s).pk, **kw)  # noqa: E731
     find("case-02", finding="proper")
     find("case-05", finding="proper")
     find("case-09", finding="improper", reasons="超期未答复")
     find("case-19", finding="proper")  # A: 4 checked, 3 proper, 1 improper, 2 not checked
     find("case-11", finding="improper", reasons="x")
     find("case-16", finding="improper", reasons="y")  # B: 2 checked, 0 proper
-    rows = spotchecks.pass_rates(world.officer)
+    rows = queries.pass_rates(world.officer)
     by_company = {r["company_id"]: r for r in rows}
     assert by_company[world.company_a.pk] == {
         "company_id": world.company_a.pk,
@@ -509,19 +509,19 @@ def test_pass_rates_by_hand(world, population):
     assert (b["sampled"], b["checked"], b["proper"], b["improper"], b["pass_rate"]) == (4, 2, 0, 2, 0.0)
     # A second spot check's unchecked items count as sampled, not as checked.
     draw(world, seed="another")
-    b = {r["company_id"]: r for r in spotchecks.pass_rates(world.officer)}[world.company_b.pk]
+    b = {r["company_id"]: r for r in queries.pass_rates(world.officer)}[world.company_b.pk]
     assert (b["sampled"], b["checked"]) == (8, 2)
-    only_first = {r["company_id"]: r for r in spotchecks.pass_rates(world.officer, spot_check_id=spot_check.pk)}
+    only_first = {r["company_id"]: r for r in queries.pass_rates(world.officer, spot_check_id=spot_check.pk)}
     assert only_first[world.company_b.pk]["sampled"] == 4
     # The campaign's cases: A 1–9, B 10–13 (the phone cases have no campaign).
-    in_campaign = {r["company_id"]: r for r in spotchecks.pass_rates(world.officer, campaign_id=world.campaign.pk)}
+    in_campaign = {r["company_id"]: r for r in queries.pass_rates(world.officer, campaign_id=world.campaign.pk)}
     assert in_campaign[world.company_a.pk]["checked"] == 3 and in_campaign[world.company_a.pk]["proper"] == 2
-    assert spotchecks.pass_rates(world.sz_officer) == []
+    assert queries.pass_rates(world.sz_officer) == []
 
 
 def test_a_company_with_nothing_checked_has_no_pass_rate(world, population):
     draw(world)
-    assert {r["pass_rate"] for r in spotchecks.pass_rates(world.officer)} == {None}
+    assert {r["pass_rate"] for r in queries.pass_rates(world.officer)} == {None}
 
 
 # ---- the API -------------------------------------------------------------------------------------
@@ -677,9 +677,9 @@ def test_the_redraw_link_prefills_the_form(world, population):
 
 def test_the_report_page_shows_pass_rates(world, population):
     spot_check = draw(world)
-    spotchecks.record_finding(world.officer, item_of(spot_check, "case-02").pk, finding="proper")
-    spotchecks.record_finding(world.officer, item_of(spot_check, "case-05").pk, finding="proper")
-    spotchecks.record_finding(world.officer, item_of(spot_check, "case-09").pk, finding="improper", reasons="x")
+    services.record_finding(world.officer, item_of(spot_check, "case-02").pk, finding="proper")
+    services.record_finding(world.officer, item_of(spot_check, "case-05").pk, finding="proper")
+    services.record_finding(world.officer, item_of(spot_check, "case-09").pk, finding="improper", reasons="x")
     html = world.browser_client(world.officer).get("/oversight/spot-checks/report/").content.decode()
     assert 'id="pass-rates"' in html and "66.7%" in html and 'data-pass-rate="0.6667"' in html
 
@@ -718,13 +718,13 @@ def test_another_bureaus_spot_check_page_is_not_found(world, population):
     ],
 )
 def test_the_follow_ups_offered_follow_the_lifecycle(status, offered):
-    assert spotchecks.follow_ups_allowed(status) == offered
+    assert services.follow_ups_allowed(status) == offered
 
 
 def test_the_strata_populations_at_the_draw_are_kept(world, population):
     spot_check = draw(world)
     stored = {(s["company_id"], s["outcome"]): s["population"] for s in spot_check.strata}
     assert sum(stored.values()) == spot_check.population
-    described = spotchecks.describe(world.officer, spot_check.pk, verify=False)
+    described = queries.describe(world.officer, spot_check.pk, verify=False)
     assert {(r["company_id"], r["outcome"]): r["population_drawn"] for r in described.strata} == stored
     assert all(r["sample"] <= r["population_drawn"] for r in described.strata)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ombud.oversight import views_spotchecks as views
+from ombud.oversight.spotchecks import views
 
 urlpatterns = [
     path("oversight/spot-checks/", views.spot_check_list, name="spotchecks"),

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.campaigns.queries import access_campaign_in_jurisdiction
+from ombud.cases.models import Case
+from ombud.cases.queries import cases_for
 from ombud.directory.access import require_regulator, scope_for
 from ombud.directory.models import User
 from ombud.errors import InvalidInput, NotFound
@@ -22,7 +24,6 @@ from ombud.oversight.models import CallAttempt, CallBack
 from ombud.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
 from ombud.timebounds import EARLIEST_DAY, LATEST_DAY
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ST = CallBack.Status
 # Dates a period may name: anything else is a typo (and year 9999 + 1 day would overflow).
 EARLIEST, LATEST = EARLIEST_DAY, LATEST_DAY
@@ -54,7 +55,8 @@ def attempts_of(callback: CallBack) -> QuerySet[CallAttempt]:
 
 
 def period_bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
-    """[since 00:00, until+1 00:00) in Asia/Shanghai, the days as the regulator reads them."""
+    """[since 00:00, until+1 00:00) in the time zone of the settings (Asia/Shanghai), the days
+    as the regulator reads them."""
     errors = {
         name: _("A date from %(first)s to %(last)s.") % {"first": EARLIEST, "last": LATEST}
         for name, day in (("since", since), ("until", until))
@@ -64,9 +66,26 @@ def period_bounds(since: date | None, until: date | None) -> tuple[datetime | No
         raise InvalidInput(_("The period is not valid."), fields=errors)
     if since and until and since > until:
         raise InvalidInput(_("The period ends before it starts."), fields={"until": _("on or after the start")})
-    start = datetime.combine(since, time.min, tzinfo=SHANGHAI) if since else None
-    end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=SHANGHAI) if until else None
+    start = timezone.make_aware(datetime.combine(since, time.min)) if since else None
+    end = timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min)) if until else None
     return start, end
+
+
+def eligible_cases(
+    actor: User, *, campaign_id: int | None = None, since: date | None = None, until: date | None = None
+) -> QuerySet[Case]:
+    """Closed cases in the actor's scope whose consumer left a phone number: closed after a
+    decision, not accepted, or resolved on site (those consumers are asked too: was it really
+    settled?). `since`/`until` bound the day the case closed."""
+    qs = cases_for(actor).filter(status=Case.Status.CLOSED).exclude(visit__visitor_phone="")
+    if campaign_id:
+        qs = qs.filter(visit__campaign_id=campaign_id)
+    start, end = period_bounds(since, until)
+    if start:
+        qs = qs.filter(closed_at__gte=start)
+    if end:
+        qs = qs.filter(closed_at__lt=end)
+    return qs
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Call-backs (回访): after a case closed, the regulator calls the consumer to learn whether it
 was solved and how satisfied they are (SEED.md: "calls consumers back to learn their
-satisfaction"). Writes only; reads are in `queries_callbacks.py` (docs/callbacks.md).
+satisfaction"). Writes only; reads are in `queries.py` (docs/callbacks.md).
 
 - `build_call_list`: one CallBack per closed case with a phone, in the officer's scope, for a
   campaign and/or a period of closing; idempotent, optionally a random sample of a target size.
@@ -25,13 +25,11 @@ from django.utils.translation import gettext as _
 
 from ombud.audit.services import record as audit
 from ombud.campaigns.queries import access_campaign_in_jurisdiction
-from ombud.cases.models import Case
-from ombud.cases.queries import cases_for
 from ombud.directory.access import require_regulator
 from ombud.directory.models import User
 from ombud.errors import Conflict, InvalidInput
+from ombud.oversight.callbacks.queries import access_callback, eligible_cases, period_bounds
 from ombud.oversight.models import CallAttempt, CallBack
-from ombud.oversight.queries_callbacks import access_callback, period_bounds
 
 R = CallAttempt.Result
 # A consumer who did not pick up (or was busy) this many times is unreachable. Not a legal
@@ -55,23 +53,6 @@ class BuildResult:
     already_listed: int  # of those, already on the call list before this build
     added: int
     seed: str  # the seed the sample was drawn with ("" without a sample)
-
-
-def eligible_cases(
-    actor: User, *, campaign_id: int | None = None, since: date | None = None, until: date | None = None
-):
-    """Closed cases in the actor's scope whose consumer left a phone number: closed after a
-    decision, not accepted, or resolved on site (those consumers are asked too: was it really
-    settled?). `since`/`until` bound the day the case closed."""
-    qs = cases_for(actor).filter(status=Case.Status.CLOSED).exclude(visit__visitor_phone="")
-    if campaign_id:
-        qs = qs.filter(visit__campaign_id=campaign_id)
-    start, end = period_bounds(since, until)
-    if start:
-        qs = qs.filter(closed_at__gte=start)
-    if end:
-        qs = qs.filter(closed_at__lt=end)
-    return qs
 
 
 def _validate_build(

@@ -1,8 +1,8 @@
 """Call-back pages: the call list with its filters and the build form, the call screen, the
 report.
 
-Thin by design: parse with a form, call `oversight.callbacks` (or a scoped read from
-`queries_callbacks`), render. Service errors become form errors (400) or a message (409), a
+Thin by design: parse with a form (`forms.py`), call `services` (or a scoped read from
+`queries`), render. Service errors become form errors (400) or a message (409), a
 non-regulator gets 403, a call-back outside the officer's scope 404. The consumer's full number
 appears only in the answer to the "open the number" POST, which the service audits, and that
 answer is never cached.
@@ -10,13 +10,11 @@ answer is never cached.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,117 +22,16 @@ from ombud.audit.queries import entries_for
 from ombud.campaigns.queries import campaigns_for
 from ombud.directory.access import REGULATOR_ROLES, page
 from ombud.directory.models import User
-from ombud.errors import Conflict, DomainError, InvalidInput, NotFound
+from ombud.errors import Conflict, InvalidInput, NotFound
+from ombud.http import AuthedRequest
 from ombud.intake.tracking import format_tracking_no
-from ombud.oversight import callbacks as services
-from ombud.oversight import queries_callbacks as queries
+from ombud.oversight.callbacks import queries, services
+from ombud.oversight.callbacks.forms import AttemptForm, BuildForm, FilterForm, ReportForm
 from ombud.oversight.models import CallAttempt, CallBack
 from ombud.pagination import page_links
 from ombud.personal_data import mask_name, mask_phone
 
 PAGE_SIZE = 50
-_DATE = forms.DateInput(attrs={"type": "date"})
-
-
-class _ServiceErrors:
-    names: dict[str, str] = {}
-
-    def add_service_errors(self, error: DomainError) -> None:
-        placed = False
-        for key, message in error.fields.items():
-            name = self.names.get(key, key)
-            if name in self.fields:  # type: ignore[attr-defined]
-                self.add_error(name, str(message))  # type: ignore[attr-defined]
-                placed = True
-        if not placed:
-            self.add_error(None, str(error.message))  # type: ignore[attr-defined]
-
-
-def _campaign_field(label: object) -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(label=label, required=False, coerce=int, empty_value=None)
-
-
-class BuildForm(_ServiceErrors, forms.Form):
-    names = {"campaign_id": "campaign"}
-
-    campaign = _campaign_field(gettext_lazy("Campaign"))
-    since = forms.DateField(label=gettext_lazy("Closed from"), required=False, widget=_DATE)
-    until = forms.DateField(label=gettext_lazy("Closed until"), required=False, widget=_DATE)
-    sample_size = forms.IntegerField(
-        label=gettext_lazy("Sample size"),
-        required=False,
-        min_value=1,
-        max_value=services.MAX_SAMPLE,
-        help_text=gettext_lazy("Empty: every consumer. A number: the list is topped up to that many, drawn at random."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    seed = forms.CharField(
-        label=gettext_lazy("Seed"),
-        required=False,
-        max_length=services.SEED_MAX,
-        help_text=gettext_lazy("For a sample: empty for a new random seed, or a seed to repeat a draw."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "mono"}),
-    )
-
-    def __init__(self, *args, campaigns: list, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["campaign"].choices = [("", _("— any campaign —")), *campaigns]
-
-
-class FilterForm(forms.Form):
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
-    campaign = _campaign_field(gettext_lazy("Campaign"))
-
-    def __init__(self, *args, campaigns: list, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("— any status —")), *CallBack.Status.choices]
-        self.fields["campaign"].choices = [("", _("— any campaign —")), *campaigns]
-
-
-class AttemptForm(_ServiceErrors, forms.Form):
-    """Field ids are stable (id_result_0…, id_solved_0…, id_satisfaction_0…): tests use them."""
-
-    result = forms.ChoiceField(
-        label=gettext_lazy("Result of the call"),
-        choices=CallAttempt.Result.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": gettext_lazy("Choose the result of the call.")},
-    )
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=services.NOTE_MAX)
-    solved = forms.ChoiceField(
-        label=gettext_lazy("Was the problem solved?"),
-        required=False,
-        choices=[("yes", gettext_lazy("yes")), ("no", gettext_lazy("no"))],
-        widget=forms.RadioSelect,
-    )
-    satisfaction = forms.ChoiceField(
-        label=gettext_lazy("How satisfied is the consumer?"),
-        required=False,
-        choices=[
-            ("1", gettext_lazy("very dissatisfied")),
-            ("2", gettext_lazy("dissatisfied")),
-            ("3", gettext_lazy("neither")),
-            ("4", gettext_lazy("satisfied")),
-            ("5", gettext_lazy("very satisfied")),
-        ],
-        widget=forms.RadioSelect,
-    )
-    comment = forms.CharField(
-        label=gettext_lazy("The consumer's comment"),
-        required=False,
-        max_length=services.COMMENT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class ReportForm(forms.Form):
-    campaign = _campaign_field(gettext_lazy("Campaign"))
-    since = forms.DateField(label=gettext_lazy("Closed from"), required=False, widget=_DATE)
-    until = forms.DateField(label=gettext_lazy("Closed until"), required=False, widget=_DATE)
-
-    def __init__(self, *args, campaigns: list, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["campaign"].choices = [("", _("— any campaign —")), *campaigns]
 
 
 def _campaigns(user: User) -> list[tuple[int, str]]:
@@ -144,7 +41,7 @@ def _campaigns(user: User) -> list[tuple[int, str]]:
 # ---- the list and the build form ------------------------------------------------------------------
 
 
-def _render_list(request: HttpRequest, build_form: BuildForm | None = None, status: int = 200) -> HttpResponse:
+def _render_list(request: AuthedRequest, build_form: BuildForm | None = None, status: int = 200) -> HttpResponse:
     user = request.user
     campaigns = _campaigns(user)
     filters = FilterForm(request.GET or None, campaigns=campaigns)
@@ -180,18 +77,18 @@ def _render_list(request: HttpRequest, build_form: BuildForm | None = None, stat
         "next_query": next_query,
         "first_query": first_query,
     }
-    return render(request, "oversight/callback_list.html", context, status=status)
+    return render(request, "oversight/callbacks/list.html", context, status=status)
 
 
 @page(*REGULATOR_ROLES)
 @require_GET
-def callback_list(request: HttpRequest) -> HttpResponse:
+def callback_list(request: AuthedRequest) -> HttpResponse:
     return _render_list(request)
 
 
 @page(*REGULATOR_ROLES)
 @require_POST
-def build_list(request: HttpRequest) -> HttpResponse:
+def build_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     form = BuildForm(request.POST, campaigns=_campaigns(user))
     if not form.is_valid():
@@ -227,7 +124,7 @@ def build_list(request: HttpRequest) -> HttpResponse:
 
 
 def _render_call(
-    request: HttpRequest,
+    request: AuthedRequest,
     cb: CallBack,
     *,
     phone: str = "",
@@ -252,19 +149,19 @@ def _render_call(
         "form": form or AttemptForm(),
         "pending": cb.status == CallBack.Status.PENDING,
     }
-    return render(request, "oversight/callback_detail.html", context, status=status)
+    return render(request, "oversight/callbacks/detail.html", context, status=status)
 
 
 @page()
 @require_GET
-def callback_detail(request: HttpRequest, callback_id: int) -> HttpResponse:
+def callback_detail(request: AuthedRequest, callback_id: int) -> HttpResponse:
     return _render_call(request, queries.access_callback(request.user, callback_id))
 
 
 @never_cache
 @page()
 @require_POST
-def open_phone(request: HttpRequest, callback_id: int) -> HttpResponse:
+def open_phone(request: AuthedRequest, callback_id: int) -> HttpResponse:
     """Answer with the call screen showing the full number (audited by the service); the
     number is in this one response only, never in a page a GET returns."""
     user = request.user
@@ -279,7 +176,7 @@ def open_phone(request: HttpRequest, callback_id: int) -> HttpResponse:
 
 @page()
 @require_POST
-def add_attempt(request: HttpRequest, callback_id: int) -> HttpResponse:
+def add_attempt(request: AuthedRequest, callback_id: int) -> HttpResponse:
     user = request.user
     cb = queries.access_callback(user, callback_id)
     form = AttemptForm(request.POST)
@@ -315,7 +212,7 @@ def add_attempt(request: HttpRequest, callback_id: int) -> HttpResponse:
 
 @page(*REGULATOR_ROLES)
 @require_GET
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthedRequest) -> HttpResponse:
     user = request.user
     form = ReportForm(request.GET or None, campaigns=_campaigns(user))
     data, status = None, 200
@@ -339,4 +236,4 @@ def report(request: HttpRequest) -> HttpResponse:
         "companies": sorted((data or {}).get("by_company", {}).values(), key=lambda r: (-r["listed"], r["name"])),
         "cities": sorted((data or {}).get("by_city", {}).items()),
     }
-    return render(request, "oversight/callback_report.html", context, status=status)
+    return render(request, "oversight/callbacks/report.html", context, status=status)

@@ -1,19 +1,19 @@
 """API routes of spot checks (抽查): draw a sample, read it, record findings, pass rates.
 
-Handlers only parse, call `oversight.spotchecks` or `oversight.queries_spotchecks`, and shape
-the answer; errors are the API's usual `{"error": {...}}` with a 4xx status.
+Handlers only parse, call this part's `services` or `queries`, and shape the answer; errors
+are the API's usual `{"error": {...}}` with a 4xx status.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from ombud.oversight import queries_spotchecks as queries
-from ombud.oversight import spotchecks
+from ombud.directory.models import User
+from ombud.http import ApiRequest
 from ombud.oversight.models import SpotCheck, SpotCheckItem
+from ombud.oversight.spotchecks import queries, services
 from ombud.schemas import Id
 
 router = Router(tags=["oversight"])
@@ -151,8 +151,8 @@ def _row(sc: SpotCheck, *, sampled: int, checked: int, improper: int) -> dict:
     }
 
 
-def _detail(user, spot_check_id: int, *, verify: bool | None = None) -> dict:
-    d = spotchecks.describe(user, spot_check_id, verify=verify)
+def _detail(user: User, spot_check_id: int, *, verify: bool | None = None) -> dict:
+    d = queries.describe(user, spot_check_id, verify=verify)
     names = {s["company_id"]: s["company_name"] for s in d.strata}
     return {
         **_row(d.spot_check, sampled=len(d.items), checked=d.checked, improper=d.improper),
@@ -165,8 +165,8 @@ def _detail(user, spot_check_id: int, *, verify: bool | None = None) -> dict:
 
 
 @router.post("/spot-checks", response={201: SpotCheckOut})
-def draw_spot_check(request: HttpRequest, payload: SpotCheckIn) -> Status:
-    spot_check = spotchecks.draw(
+def draw_spot_check(request: ApiRequest, payload: SpotCheckIn) -> Status:
+    spot_check = services.draw(
         request.user,
         title=payload.title or "",
         campaign_id=payload.campaign_id,
@@ -180,7 +180,7 @@ def draw_spot_check(request: HttpRequest, payload: SpotCheckIn) -> Status:
 
 
 @router.get("/spot-checks", response=SpotCheckPage)
-def list_spot_checks(request: HttpRequest, q: Query[ListQuery]) -> dict:
+def list_spot_checks(request: ApiRequest, q: Query[ListQuery]) -> dict:
     page = queries.spot_check_page(request.user, cursor=q.cursor, limit=q.limit)
     return {
         "items": [_row(sc, sampled=sc.sampled, checked=sc.checked, improper=sc.improper) for sc in page.items],
@@ -190,8 +190,8 @@ def list_spot_checks(request: HttpRequest, q: Query[ListQuery]) -> dict:
 
 # Declared before /spot-checks/{id} so that "pass-rates" is never read as an id.
 @router.get("/spot-checks/pass-rates", response=list[PassRateOut])
-def spot_check_pass_rates(request: HttpRequest, q: Query[PassRateQuery]) -> list[dict]:
-    return spotchecks.pass_rates(request.user, **q.dict())
+def spot_check_pass_rates(request: ApiRequest, q: Query[PassRateQuery]) -> list[dict]:
+    return queries.pass_rates(request.user, **q.dict())
 
 
 class DetailQuery(Schema):
@@ -199,13 +199,13 @@ class DetailQuery(Schema):
 
 
 @router.get("/spot-checks/{spot_check_id}", response=SpotCheckOut)
-def get_spot_check(request: HttpRequest, spot_check_id: Id, q: Query[DetailQuery]) -> dict:
+def get_spot_check(request: ApiRequest, spot_check_id: Id, q: Query[DetailQuery]) -> dict:
     return _detail(request.user, spot_check_id, verify=q.verify)
 
 
 @router.post("/spot-checks/{spot_check_id}/items/{item_id}/finding", response=ItemOut)
-def record_finding(request: HttpRequest, spot_check_id: Id, item_id: Id, payload: FindingIn) -> dict:
-    item = spotchecks.record_finding(
+def record_finding(request: ApiRequest, spot_check_id: Id, item_id: Id, payload: FindingIn) -> dict:
+    item = services.record_finding(
         request.user,
         item_id,
         spot_check_id=spot_check_id,

@@ -1,82 +1,35 @@
 """Spot-check pages: the list with the draw form, one spot check with its findings, and the
 pass-rate report.
 
-Thin by design: parse with a form, call `oversight.spotchecks` (or a scoped read), render.
+Thin by design: parse with a form (`forms.py`), call `services` (or a read from `queries`),
+render.
 Service errors become form errors (400) or a message (403, 409), never a 500. Writes are POSTs
 with a CSRF token, answered with a redirect (POST-redirect-GET).
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ombud.directory.access import REGULATOR_ROLES, page, require_regulator
 from ombud.directory.models import User
-from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput
+from ombud.errors import Conflict, Forbidden, InvalidInput
+from ombud.http import AuthedRequest
 from ombud.intake.tracking import format_tracking_no
-from ombud.oversight import queries_spotchecks as queries
-from ombud.oversight import spotchecks
 from ombud.oversight.models import SpotCheck, SpotCheckItem
+from ombud.oversight.spotchecks import queries, services
+from ombud.oversight.spotchecks.forms import DrawForm, FindingForm
+from ombud.oversight.spotchecks.sampling import OUTCOMES
 from ombud.pagination import page_links
 
 PAGE_SIZE = 50
-
-
-class DrawForm(forms.Form):
-    """The draw form. Field ids (id_campaign, id_size_mode, id_size_value, id_seed, …) are
-    stable: the browser journey uses them."""
-
-    title = forms.CharField(label=gettext_lazy("Title"), required=False, max_length=spotchecks.TITLE_MAX, strip=True)
-    campaign = forms.TypedChoiceField(label=gettext_lazy("Campaign"), required=False, coerce=int, empty_value=None)
-    since = forms.DateField(
-        label=gettext_lazy("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=gettext_lazy("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    size_mode = forms.ChoiceField(label=gettext_lazy("Sample size by"), choices=SpotCheck.SizeMode.choices)
-    size_value = forms.IntegerField(
-        label=gettext_lazy("Size (cases or %) per stratum"),
-        min_value=1,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    seed = forms.CharField(
-        label=gettext_lazy("Seed"),
-        required=False,
-        max_length=spotchecks.SEED_MAX,
-        strip=True,
-        help_text=gettext_lazy("Leave empty for a new random seed; enter a stored seed to redraw a sample."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "mono"}),
-    )
-
-    def __init__(self, *args, campaigns: list[tuple[int, str]], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["campaign"].choices = [("", _("— any campaign —")), *campaigns]
-
-    def add_service_errors(self, error: DomainError) -> None:
-        names = {"campaign_id": "campaign"}
-        for key, message in error.fields.items():
-            name = names.get(key, key)
-            self.add_error(name if name in self.fields else None, str(message))
-        if not error.fields or error.code == "empty_population":
-            self.add_error(None, str(error.message))
-
-
-class FindingForm(forms.Form):
-    finding = forms.ChoiceField(
-        choices=[(SpotCheckItem.Finding.PROPER, ""), (SpotCheckItem.Finding.IMPROPER, "")],
-        error_messages={"required": gettext_lazy("Choose: handled properly or not.")},
-    )
-    reasons = forms.CharField(required=False, max_length=spotchecks.REASONS_MAX)
-    follow_up = forms.ChoiceField(required=False, choices=[("", ""), ("reopen", ""), ("refer", "")])
 
 
 def _campaign_choices(user: User) -> list[tuple[int, str]]:
@@ -88,7 +41,7 @@ def _campaign_choices(user: User) -> list[tuple[int, str]]:
 
 @page(*REGULATOR_ROLES)
 @require_http_methods(["GET", "POST"])
-def spot_check_list(request: HttpRequest) -> HttpResponse:
+def spot_check_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     campaigns = _campaign_choices(user)
     status = 200
@@ -97,7 +50,7 @@ def spot_check_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                spot_check = spotchecks.draw(
+                spot_check = services.draw(
                     user,
                     title=data["title"],
                     campaign_id=data["campaign"],
@@ -141,7 +94,7 @@ def spot_check_list(request: HttpRequest) -> HttpResponse:
         "next_query": next_query,
         "first_page": bool(request.GET.get("cursor")),
     }
-    return render(request, "oversight/spotcheck_list.html", context, status=status)
+    return render(request, "oversight/spotchecks/list.html", context, status=status)
 
 
 # ---- one spot check -----------------------------------------------------------------------------
@@ -156,20 +109,20 @@ def _finding_state(item: SpotCheckItem, bound: dict | None) -> dict:
 
 
 def _render_detail(
-    request: HttpRequest, spot_check_id: int, *, bound_item: int | None = None, bound: dict | None = None, status=200
+    request: AuthedRequest, spot_check_id: int, *, bound_item: int | None = None, bound: dict | None = None, status=200
 ) -> HttpResponse:
     user = request.user
     require_regulator(user)
-    d = spotchecks.describe(user, spot_check_id, verify=True if request.GET.get("verify") == "1" else None)
+    d = queries.describe(user, spot_check_id, verify=True if request.GET.get("verify") == "1" else None)
     names = {s["company_id"]: s["company_name"] for s in d.strata}
     rows = [
         {
             "item": item,
             "tracking_no": format_tracking_no(item.case.tracking_no),
             "company": names.get(item.stratum_company_id, ""),
-            "outcome": str(spotchecks.OUTCOMES.get(item.stratum_outcome, item.stratum_outcome)),
+            "outcome": str(OUTCOMES.get(item.stratum_outcome, item.stratum_outcome)),
             "form": _finding_state(item, bound if item.pk == bound_item else None),
-            "follow_ups": spotchecks.follow_ups_allowed(item.case.status),
+            "follow_ups": services.follow_ups_allowed(item.case.status),
         }
         for item in d.items
     ]
@@ -196,18 +149,18 @@ def _render_detail(
             else ngettext("%(n)d case per stratum", "%(n)d cases per stratum", sc.size_value) % {"n": sc.size_value}
         ),
     }
-    return render(request, "oversight/spotcheck_detail.html", context, status=status)
+    return render(request, "oversight/spotchecks/detail.html", context, status=status)
 
 
 @page()
 @require_GET
-def spot_check_detail(request: HttpRequest, spot_check_id: int) -> HttpResponse:
+def spot_check_detail(request: AuthedRequest, spot_check_id: int) -> HttpResponse:
     return _render_detail(request, spot_check_id)
 
 
 @page(*REGULATOR_ROLES)
 @require_POST
-def record_finding(request: HttpRequest, spot_check_id: int, item_id: int) -> HttpResponse:
+def record_finding(request: AuthedRequest, spot_check_id: int, item_id: int) -> HttpResponse:
     user = request.user
     form = FindingForm(request.POST)
     bound = {
@@ -223,7 +176,7 @@ def record_finding(request: HttpRequest, spot_check_id: int, item_id: int) -> Ht
         return _render_detail(request, spot_check_id, bound_item=item_id, bound=bound, status=400)
     data = form.cleaned_data
     try:
-        item = spotchecks.record_finding(
+        item = services.record_finding(
             user,
             item_id,
             spot_check_id=spot_check_id,
@@ -255,16 +208,16 @@ def record_finding(request: HttpRequest, spot_check_id: int, item_id: int) -> Ht
 
 @page(*REGULATOR_ROLES)
 @require_GET
-def pass_rate_report(request: HttpRequest) -> HttpResponse:
+def pass_rate_report(request: AuthedRequest) -> HttpResponse:
     user = request.user
     campaigns = _campaign_choices(user)
     wanted = request.GET.get("campaign", "")
     campaign_id = int(wanted) if wanted.isdigit() and int(wanted) in {c for c, _n in campaigns} else None
     rows = [
         {**r, "pass_pct": 100 * r["pass_rate"] if r["pass_rate"] is not None else None}
-        for r in spotchecks.pass_rates(user, campaign_id=campaign_id)
+        for r in queries.pass_rates(user, campaign_id=campaign_id)
     ]
     totals = {k: sum(r[k] for r in rows) for k in ("sampled", "checked", "proper", "improper")}
     totals["pass_pct"] = 100 * totals["proper"] / totals["checked"] if totals["checked"] else None
     context = {"rows": rows, "totals": totals, "campaigns": campaigns, "campaign_id": campaign_id}
-    return render(request, "oversight/spotcheck_report.html", context)
+    return render(request, "oversight/spotchecks/report.html", context)

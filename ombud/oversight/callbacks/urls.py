@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ombud.oversight import views_callbacks as views
+from ombud.oversight.callbacks import views
 
 urlpatterns = [
     path("oversight/callbacks/", views.callback_list, name="callbacks"),

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 
-from ombud.oversight import callbacks as services
-from ombud.oversight import queries_callbacks as queries
+from ombud.http import ApiRequest
+from ombud.oversight.callbacks import queries, services
 from ombud.oversight.models import CallBack
 from ombud.personal_data import mask_name, mask_phone
 from ombud.schemas import Id
@@ -104,7 +104,7 @@ class ListQuery(Schema):
 
 
 @router.get("/callbacks", response=CallBackPage)
-def list_callbacks(request: HttpRequest, q: Query[ListQuery]) -> dict:
+def list_callbacks(request: ApiRequest, q: Query[ListQuery]) -> dict:
     f = queries.CallBackFilters(status=q.status, campaign_id=q.campaign_id)
     page = queries.callback_page(request.user, f, cursor=q.cursor, limit=q.limit)
     return {"items": [_item(cb, cb.attempt_count) for cb in page.items], "next_cursor": page.next_cursor}
@@ -126,7 +126,7 @@ class BuildOut(Schema):
 
 
 @router.post("/callbacks/build", response={201: BuildOut})
-def build(request: HttpRequest, payload: BuildIn) -> Status:
+def build(request: ApiRequest, payload: BuildIn) -> Status:
     result = services.build_call_list(
         request.user,
         campaign_id=payload.campaign_id,
@@ -176,7 +176,7 @@ class ReportOut(Schema):
 
 
 @router.get("/callbacks/report", response=ReportOut)
-def report(request: HttpRequest, q: Query[ReportQuery]) -> dict:
+def report(request: ApiRequest, q: Query[ReportQuery]) -> dict:
     data = queries.callback_report(request.user, campaign_id=q.campaign_id, since=q.since, until=q.until)
     return {
         "totals": data["totals"],
@@ -186,7 +186,7 @@ def report(request: HttpRequest, q: Query[ReportQuery]) -> dict:
 
 
 @router.get("/callbacks/{callback_id}", response=CallBackDetail)
-def get_callback(request: HttpRequest, callback_id: Id) -> dict:
+def get_callback(request: ApiRequest, callback_id: Id) -> dict:
     return _detail(queries.access_callback(request.user, callback_id))
 
 
@@ -197,7 +197,7 @@ class PhoneOut(Schema):
 
 
 @router.post("/callbacks/{callback_id}/phone", response=PhoneOut)
-def open_phone(request: HttpRequest, response: HttpResponse, callback_id: Id) -> dict:
+def open_phone(request: ApiRequest, response: HttpResponse, callback_id: Id) -> dict:
     cb, phone = services.reveal_phone(request.user, callback_id, via="api")
     # Personal data: no cache (browser, proxy) may keep it.
     response["Cache-Control"] = "no-store"
@@ -213,7 +213,7 @@ class AttemptIn(Schema):
 
 
 @router.post("/callbacks/{callback_id}/attempts", response={201: CallBackDetail})
-def add_attempt(request: HttpRequest, callback_id: Id, payload: AttemptIn) -> Status:
+def add_attempt(request: ApiRequest, callback_id: Id, payload: AttemptIn) -> Status:
     services.record_attempt(
         request.user,
         callback_id,

@@ -11,21 +11,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Campaign, Site
 from ombud.cases.models import Case
 from ombud.directory.access import Scope, jurisdiction_cities, require_regulator, scope_for
 from ombud.directory.models import Organization, User
-from ombud.errors import NotFound
+from ombud.errors import InvalidInput, NotFound
 from ombud.intake.models import Visit
 from ombud.oversight.models import SpotCheck, SpotCheckItem
+from ombud.oversight.spotchecks.sampling import OUTCOME_ORDER, OUTCOMES, Member, Stratum, select
 from ombud.pagination import Page, newest_first
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # Handled cases: the handler has decided (and may have told the consumer and closed the case),
 # or refused to accept the complaint, which a spot check may find wrong as well.
@@ -140,21 +139,12 @@ def campaign_in_scope(user: User, campaign_id: int, scope: Scope | None = None) 
 # ---- the population -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Member:
-    """One case of a spot check's population, with its stratum."""
-
-    case_id: int
-    tracking_no: str
-    company_id: int
-    outcome: str
-
-
 FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2100, 12, 31)
 
 
 def day_start(d: date) -> datetime:
-    return datetime.combine(d, time.min, tzinfo=SHANGHAI)
+    """The first instant of day `d` in the time zone of the settings (Asia/Shanghai)."""
+    return timezone.make_aware(datetime.combine(d, time.min))
 
 
 def check_period(since: date | None, until: date | None) -> dict[str, str]:
@@ -229,3 +219,182 @@ def population_counts(
 def company_names(ids: set[int]) -> dict[int, str]:
     rows = Organization.objects.filter(pk__in=sorted(ids)).values_list("pk", "short_name", "name")
     return {pk: short or name for pk, short, name in rows}
+
+
+# ---- a redraw and the strata table --------------------------------------------------------------
+
+
+@dataclass
+class Redraw:
+    """A spot check's sample drawn again now, from the same parameters and seed."""
+
+    population: int
+    strata: list[Stratum]
+    case_ids: list[int]
+    same_sample: bool
+
+
+def redraw(spot_check: SpotCheck, sample_ids: list[int]) -> Redraw:
+    """Draw again with the stored parameters over the population as it is now, within the
+    spot check's bureau's jurisdiction. `same_sample` says whether the stored sample (case ids
+    in position order) comes out again; it does not when cases joined or left the population
+    since (new decisions, a case reopened by a finding)."""
+    members = population(
+        bureau_scope(spot_check.bureau_id),
+        campaign_id=spot_check.campaign_id,
+        since=spot_check.since,
+        until=spot_check.until,
+    )
+    strata = select(members, spot_check.seed, spot_check.size_mode, spot_check.size_value)
+    ids = [m.case_id for s in strata for m in s.sample]
+    return Redraw(population=len(members), strata=strata, case_ids=ids, same_sample=ids == sample_ids)
+
+
+def strata_table(
+    items: list[SpotCheckItem], counts: dict[tuple[int, str], int], drawn: list[dict] | None = None
+) -> list[dict]:
+    """Per stratum: the population at the draw and now, the sample drawn, and the findings so far."""
+    at_draw = {(r["company_id"], r["outcome"]): r["population"] for r in drawn or []}
+    rows: dict[tuple[int, str], dict] = {}
+    for (company_id, outcome), n in counts.items():
+        rows[(company_id, outcome)] = {
+            "company_id": company_id,
+            "outcome": outcome,
+            "population": n,
+            "sample": 0,
+            "checked": 0,
+            "improper": 0,
+        }
+    for item in items:
+        row = rows.setdefault(
+            (item.stratum_company_id, item.stratum_outcome),
+            {
+                "company_id": item.stratum_company_id,
+                "outcome": item.stratum_outcome,
+                "population": 0,
+                "sample": 0,
+                "checked": 0,
+                "improper": 0,
+            },
+        )
+        row["sample"] += 1
+        row["checked"] += item.finding != ""
+        row["improper"] += item.finding == SpotCheckItem.Finding.IMPROPER
+    for key in at_draw:
+        rows.setdefault(
+            key,
+            {"company_id": key[0], "outcome": key[1], "population": 0, "sample": 0, "checked": 0, "improper": 0},
+        )
+    for key, row in rows.items():
+        row["population_drawn"] = at_draw.get(key, 0)
+    names = company_names({k[0] for k in rows})
+    ordered = sorted(rows.values(), key=lambda r: (r["company_id"], OUTCOME_ORDER.get(r["outcome"], 99)))
+    for r in ordered:
+        r["company_name"] = names.get(r["company_id"], "")
+        r["outcome_label"] = str(OUTCOMES.get(r["outcome"], r["outcome"]))
+    return ordered
+
+
+# ---- the pass-rate report -----------------------------------------------------------------------
+
+
+def pass_rates(
+    user: User,
+    *,
+    spot_check_id: int | None = None,
+    campaign_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[dict]:
+    """Spot-check pass rate per company (head office), one SQL aggregate.
+
+    Counts sampled items (a case sampled by two spot checks counts twice) of cases in the
+    user's scope — whichever spot check sampled them — optionally of one spot check, of the
+    cases of one campaign, or of cases received (Asia/Shanghai) from `since` to `until`.
+    Regulators only (403). Returns, sorted by company name:
+
+        [{"company_id": int, "company_name": str, "sampled": int, "checked": int,
+          "proper": int, "improper": int, "pass_rate": float | None}]
+
+    `pass_rate` = proper / checked, between 0 and 1; None when nothing is checked yet.
+    """
+    require_regulator(user)
+    errors = check_period(since, until)
+    if errors:
+        raise InvalidInput(_("Bad period."), fields=errors)
+    qs = SpotCheckItem.objects.filter(scope_for(user).q("case__"))
+    if spot_check_id is not None:
+        qs = qs.filter(spot_check=access_spot_check(user, spot_check_id))
+    if campaign_id is not None:
+        qs = qs.filter(case__visit__campaign_id=campaign_id)
+    if since is not None:
+        qs = qs.filter(case__opened_at__gte=day_start(since))
+    if until is not None:
+        qs = qs.filter(case__opened_at__lt=day_start(until + timedelta(days=1)))
+    rows = (
+        qs.values("stratum_company_id", "stratum_company__name", "stratum_company__short_name")
+        .annotate(
+            sampled=Count("pk"),
+            checked=Count("pk", filter=~Q(finding="")),
+            proper=Count("pk", filter=Q(finding=SpotCheckItem.Finding.PROPER)),
+            improper=Count("pk", filter=Q(finding=SpotCheckItem.Finding.IMPROPER)),
+        )
+        .order_by("stratum_company__name", "stratum_company_id")
+    )
+    return [
+        {
+            "company_id": r["stratum_company_id"],
+            "company_name": r["stratum_company__name"],
+            "company_short_name": r["stratum_company__short_name"] or r["stratum_company__name"],
+            "sampled": r["sampled"],
+            "checked": r["checked"],
+            "proper": r["proper"],
+            "improper": r["improper"],
+            "pass_rate": r["proper"] / r["checked"] if r["checked"] else None,
+        }
+        for r in rows
+    ]
+
+
+# ---- one spot check as the pages and the API show it --------------------------------------------
+
+
+# Above this population, a page view does not redraw by itself (it loads and hashes the whole
+# population); `verify=True` asks for it.
+AUTO_VERIFY_MAX = 20_000
+
+
+@dataclass
+class Described:
+    spot_check: SpotCheck
+    items: list[SpotCheckItem]
+    strata: list[dict]
+    population_now: int
+    again: Redraw | None  # None: not redrawn (population above AUTO_VERIFY_MAX, not asked)
+
+    @property
+    def checked(self) -> int:
+        return sum(1 for i in self.items if i.finding)
+
+    @property
+    def improper(self) -> int:
+        return sum(1 for i in self.items if i.finding == SpotCheckItem.Finding.IMPROPER)
+
+
+def describe(user: User, spot_check_id: int, *, verify: bool | None = None) -> Described:
+    """A spot check with its items, its strata table (populations now, one aggregate) and,
+    when `verify` is true, or not given and the population is small, a fresh redraw
+    (scoped: 403/404)."""
+    spot_check = access_spot_check(user, spot_check_id)
+    items = list(items_of(spot_check))
+    counts = population_counts(
+        bureau_scope(spot_check.bureau_id),
+        campaign_id=spot_check.campaign_id,
+        since=spot_check.since,
+        until=spot_check.until,
+    )
+    if verify is None:
+        verify = spot_check.population <= AUTO_VERIFY_MAX
+    again = redraw(spot_check, [i.case_id for i in items]) if verify else None
+    table = strata_table(items, counts, spot_check.strata)
+    return Described(spot_check, items, table, sum(counts.values()), again)
