@@ -56,10 +56,10 @@ from ombud.campaigns.queries import access_campaign_in_jurisdiction
 from ombud.directory.access import require_regulator, scope_for
 from ombud.directory.models import User
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
-from ombud.oversight import evaluation
+from ombud.oversight.evaluation import queries as evaluation
 from ombud.oversight.queries_callbacks import callback_report
 from ombud.oversight.spotchecks import pass_rates
-from ombud.oversight.typical import published_typical_cases
+from ombud.oversight.typical.queries import published_typical_cases
 from ombud.portal import limits
 from ombud.reports import press
 from ombud.reports.models import PublishedReport, Reaction, ReportReaction
