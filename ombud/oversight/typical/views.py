@@ -9,6 +9,8 @@ The public pages render only the scrubbed text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -166,7 +168,7 @@ def typical_detail(request: AuthedRequest, typical_id: int) -> HttpResponse:
     return redirect("oversight:typical-detail", typical_id=tc.pk)
 
 
-_ACTIONS = {
+_ACTIONS: dict[str, Callable[[User, int], TypicalCase]] = {
     "confirm": services.confirm_spans,
     "submit": services.submit_typical_case,
     "return": services.return_to_draft,
