@@ -120,10 +120,10 @@ def _register_routers() -> None:
     from ombud.cases.api import router as cases
     from ombud.directory.api import router as directory
     from ombud.intake.api import router as intake
-    from ombud.oversight.api_evaluation import router as evaluation
-    from ombud.oversight.api_typical import router as typical
     from ombud.oversight.callbacks.api import router as callbacks
+    from ombud.oversight.evaluation.api import router as evaluation
     from ombud.oversight.spotchecks.api import router as spotchecks
+    from ombud.oversight.typical.api import router as typical
     from ombud.reports.api import router as reports
     from ombud.reports.api_publication import router as publication
 

@@ -24,7 +24,7 @@ from ombud.cases.models import Case
 S = Case.Status
 OPEN = frozenset({S.RECEIVED, S.IN_PROGRESS, S.DECIDED, S.INFORMED, S.IN_REVIEW, S.IN_MEDIATION})
 
-# Decided and beyond: what can be told as a typical case (oversight/typical.py).
+# Decided and beyond: what can be told as a typical case (oversight/typical/).
 DECIDED_OR_LATER = (S.DECIDED, S.INFORMED, S.CLOSED)
 
 HANDLER = "handler"

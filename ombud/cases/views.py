@@ -321,7 +321,7 @@ def _render_case(
         "max_bytes": evidence.MAX_BYTES,
         "allowed_types": evidence.ALLOWED_LABEL,
         "accept": evidence.ACCEPT_ATTRIBUTE,
-        # Cases a regulator may tell as a typical case (oversight/typical.py).
+        # Cases a regulator may tell as a typical case (oversight/typical/).
         "typical_statuses": DECIDED_OR_LATER,
         # One per rendered page: a form posted twice (a double click, a resent request) acts once.
         "action_token": new_token(),

@@ -26,10 +26,12 @@ from zoneinfo import ZoneInfo
 from ombud.cases.models import Case
 from ombud.demo import replies, texts
 from ombud.intake.models import Visit
-from ombud.oversight import evaluation, typical
 from ombud.oversight.callbacks import services as callbacks
+from ombud.oversight.evaluation.queries import Period
+from ombud.oversight.evaluation.services import FiguresInput, import_figures
 from ombud.oversight.models import CallBack
 from ombud.oversight.spotchecks import services as spotchecks
+from ombud.oversight.typical import services as typical
 from ombud.reports import publication
 
 if TYPE_CHECKING:
@@ -46,8 +48,8 @@ CALL_LIST_SIZE = 200
 CALL_LIST_SEED = "20120324"
 REPORT_TITLE = "广东保险服务大接访活动情况通报"
 
-Q4_2011 = evaluation.Period(date(2011, 10, 1), date(2011, 12, 31))
-Q1_2012 = evaluation.Period(date(2012, 1, 1), date(2012, 3, 31))
+Q4_2011 = Period(date(2011, 10, 1), date(2011, 12, 31))
+Q1_2012 = Period(date(2012, 1, 1), date(2012, 3, 31))
 # DEMO FIGURES, not real statistics: the order of magnitude of Guangdong's market (excluding
 # Shenzhen) in 2012, in yuan per quarter — life insurers collect most of their premium in Q1
 # (开门红), P&C insurers more of theirs at the end of the year — shared out by each company's
@@ -180,7 +182,7 @@ def company_figures(b: _Builder, rng: random.Random, result: OversightResult) ->
                 premium = Decimal(round(total * share / sum(shares), -4))
                 policies = int(premium / rng.randint(*per_policy))
                 rows.append(
-                    evaluation.FiguresInput(
+                    FiguresInput(
                         company_id=b.heads[insurer.name].pk,
                         premium=premium,
                         policies=max(1_000, policies),
@@ -190,7 +192,7 @@ def company_figures(b: _Builder, rng: random.Random, result: OversightResult) ->
                         source=FIGURES_SOURCE,
                     )
                 )
-        result.figures += evaluation.import_figures(b.officer, period, rows)
+        result.figures += import_figures(b.officer, period, rows)
 
 
 def typical_cases(b: _Builder, rng: random.Random, result: OversightResult) -> None:

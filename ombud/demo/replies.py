@@ -280,7 +280,7 @@ def typical_case(
     """(title, narrative, lesson) of a typical case of delayed claims (拖赔惜赔).
 
     The narrative names the complainant and their phone number, as an officer's first draft
-    does: the scrubber (oversight/typical.py) removes them, and the reviewer confirms it."""
+    does: the scrubber (oversight/typical/scrubbing.py) removes them, and the reviewer confirms it."""
     months = _MONTHS.search(summary)
     title = (TYPICAL_TITLE_MONTHS if months else TYPICAL_TITLE).format(line=line_word, months=months and months[1])
     # The facts and the request, without the promise recorded at the visit (told below).

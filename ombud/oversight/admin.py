@@ -38,7 +38,7 @@ class EvaluationWeightAdmin(AuditedPolicyAdmin):
     ordering = ("position", "metric")
 
     def get_readonly_fields(self, request, obj=None):
-        # The metric is what oversight/evaluation.py computes; a new code would score nothing.
+        # The metric is what oversight/evaluation/queries.py computes; a new code would score nothing.
         return ("metric",) if obj else ()
 
 

@@ -2,7 +2,8 @@
 
 from django.urls import include, path
 
-from ombud.oversight import urls_evaluation, urls_typical
+from ombud.oversight.evaluation import urls as urls_evaluation
+from ombud.oversight.typical import urls as urls_typical
 
 app_name = "oversight"
 urlpatterns = [

@@ -9,7 +9,7 @@ report are rendered from that snapshot alone, so new visits or decisions never c
 was published.
 
 Nothing personal goes in: every figure is an aggregate over the publisher's scope, typical
-cases come already scrubbed (oversight/typical.py), and no database id is kept (companies
+cases come already scrubbed (oversight/typical/), and no database id is kept (companies
 are named, cities carry their public GB/T 2260 code).
 
 Snapshot layout (version 1)::
@@ -56,10 +56,10 @@ from ombud.campaigns.queries import access_campaign_in_jurisdiction
 from ombud.directory.access import require_regulator, scope_for
 from ombud.directory.models import User
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
-from ombud.oversight import evaluation
 from ombud.oversight.callbacks.queries import callback_report
+from ombud.oversight.evaluation import queries as evaluation
 from ombud.oversight.spotchecks.queries import pass_rates
-from ombud.oversight.typical import published_typical_cases
+from ombud.oversight.typical.queries import published_typical_cases
 from ombud.portal import limits
 from ombud.reports import press
 from ombud.reports.models import PublishedReport, Reaction, ReportReaction
@@ -249,7 +249,7 @@ def _visit_tables(subject: Subject, report: dict, figures: list[dict]) -> list[d
 
 
 # Scorecard metrics that are shares (shown as %) or counts; the others are ratios per premium
-# or per policies, shown as decimals (oversight/evaluation.py).
+# or per policies, shown as decimals (oversight/evaluation/queries.py).
 METRIC_TYPES = {
     "volume": "int",
     "timeliness": "percent",
@@ -441,7 +441,7 @@ def _callback_table(user: User, subject: Subject) -> dict | None:
 
 def _typical_cases(subject: Subject) -> dict | None:
     """Published typical cases of the campaign, or published in the period: already scrubbed of
-    personal data by oversight/typical.py (which refuses to publish a text that still names the
+    personal data by oversight/typical/ (which refuses to publish a text that still names the
     complainant)."""
     if subject.campaign is not None:
         cases = published_typical_cases(campaign_id=subject.campaign_id)

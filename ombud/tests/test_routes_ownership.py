@@ -47,10 +47,10 @@ from ombud.cases.models import Attachment, Case, CaseEvent
 from ombud.directory.models import Staff, User
 from ombud.intake.models import Visit
 from ombud.intake.services import VisitInput, record_visit
-from ombud.oversight import typical
 from ombud.oversight.callbacks import services as callbacks
 from ombud.oversight.models import CallAttempt, CallBack, CompanyFigures, SpotCheck, SpotCheckItem, TypicalCase
 from ombud.oversight.spotchecks import services as spotchecks
+from ombud.oversight.typical import services as typical
 from ombud.reports import publication
 from ombud.reports.models import PublishedReport
 from ombud.testing import PASSWORD, SHENZHEN, ApiClient, World, make_world

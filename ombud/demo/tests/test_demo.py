@@ -34,11 +34,11 @@ from ombud.demo.generator import DEFAULT_PASSWORD, SHANGHAI
 from ombud.demo.insurers import demo_insurers, short_name
 from ombud.directory.models import Jurisdiction, Organization, Practitioner, Region, Staff, User
 from ombud.intake.models import Visit
-from ombud.oversight import evaluation
 from ombud.oversight.callbacks.queries import callback_report
+from ombud.oversight.evaluation import queries as evaluation
 from ombud.oversight.models import CallAttempt, CallBack, CompanyFigures, SpotCheck, TypicalCase
 from ombud.oversight.spotchecks import queries as spotchecks
-from ombud.oversight.typical import published_typical_cases
+from ombud.oversight.typical.queries import published_typical_cases
 from ombud.personal_data import MOBILE_RE, is_valid_id_number
 from ombud.reports.models import PublishedReport
 from ombud.reports.press import with_text

@@ -34,7 +34,8 @@ from ombud.cases.models import Case
 from ombud.cases.services import ComplaintInput, register_complaint, take_action
 from ombud.directory.models import Organization
 from ombud.errors import Forbidden, InvalidInput
-from ombud.oversight.evaluation import FiguresInput, Period, import_figures, parse_period, scorecard
+from ombud.oversight.evaluation.queries import Period, parse_period, scorecard
+from ombud.oversight.evaluation.services import FiguresInput, import_figures
 from ombud.oversight.models import CallBack, SpotCheck, SpotCheckItem
 from ombud.testing import GUANGZHOU, MAOMING
 
@@ -229,7 +230,7 @@ def test_figures_import_checks_every_row_and_writes_none_on_error(world):
 def test_each_bureau_reads_and_writes_only_its_own_figures(world, data):
     """A Shenzhen officer's import neither overwrites nor shows Guangdong's figures (and a
     bureau-less officer imports nothing)."""
-    from ombud.oversight.evaluation import figure_periods
+    from ombud.oversight.evaluation.queries import figure_periods
     from ombud.oversight.models import CompanyFigures
 
     guangdong = CompanyFigures.objects.get(bureau=world.gd_bureau, company=world.company_a, period_start=Q1.start)

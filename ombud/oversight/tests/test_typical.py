@@ -18,8 +18,8 @@ from ombud.directory.models import User
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ombud.intake.models import Visit
 from ombud.intake.services import VisitInput, record_visit
-from ombud.oversight import typical
 from ombud.oversight.models import TypicalCase
+from ombud.oversight.typical import queries, scrubbing, services
 from ombud.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -243,8 +243,8 @@ def test_one_live_typical_case_per_case(world, officer2):
         ({"narrative": ""}, "narrative"),
         ({"title": "案" * 121}, "title"),
         ({"also_remove": ["英"]}, "also_remove"),
-        ({"lesson": "长" * (typical.LESSON_MAX + 1)}, "lesson"),
-        ({"narrative": "长" * (typical.NARRATIVE_MAX + 1)}, "narrative"),
+        ({"lesson": "长" * (services.LESSON_MAX + 1)}, "lesson"),
+        ({"narrative": "长" * (services.NARRATIVE_MAX + 1)}, "narrative"),
     ],
 )
 def test_bad_input_is_a_400_and_writes_nothing(world, overrides, field):
@@ -291,7 +291,7 @@ def test_scope_shenzhen_sees_nothing_and_companies_are_refused(world):
 
 def test_scope_on_the_pages(world):
     case = handled_case(world)
-    tc = typical.create_typical_case(world.officer, case.pk, typical.TypicalInput("标题", NARRATIVE))
+    tc = services.create_typical_case(world.officer, case.pk, services.TypicalInput("标题", NARRATIVE))
     detail = reverse("oversight:typical-detail", args=[tc.pk])
     assert world.browser_client(world.sz_officer).get(detail).status_code == 404
     for persona in ("handler_a", "staff_mm"):
@@ -312,59 +312,59 @@ def test_scope_on_the_pages(world):
 
 def test_only_the_author_edits_and_submits(world, officer2):
     case = handled_case(world)
-    tc = typical.create_typical_case(world.officer, case.pk, typical.TypicalInput("标题", NARRATIVE))
+    tc = services.create_typical_case(world.officer, case.pk, services.TypicalInput("标题", NARRATIVE))
     with pytest.raises(Forbidden):
-        typical.update_typical_case(officer2, tc.pk, typical.TypicalInput("别人改的", NARRATIVE))
-    typical.confirm_spans(officer2, tc.pk)  # a second pair of eyes may confirm the scrubbing
+        services.update_typical_case(officer2, tc.pk, services.TypicalInput("别人改的", NARRATIVE))
+    services.confirm_spans(officer2, tc.pk)  # a second pair of eyes may confirm the scrubbing
     with pytest.raises(Forbidden):
-        typical.submit_typical_case(officer2, tc.pk)
-    typical.submit_typical_case(world.officer, tc.pk)
+        services.submit_typical_case(officer2, tc.pk)
+    services.submit_typical_case(world.officer, tc.pk)
     with pytest.raises(Conflict):
-        typical.update_typical_case(world.officer, tc.pk, typical.TypicalInput("标题", NARRATIVE))
+        services.update_typical_case(world.officer, tc.pk, services.TypicalInput("标题", NARRATIVE))
     with pytest.raises(Forbidden):
-        typical.publish_typical_case(world.officer, tc.pk)
+        services.publish_typical_case(world.officer, tc.pk)
     # Sent back for changes, edited, confirmed again, resubmitted, published by the other.
-    typical.return_to_draft(officer2, tc.pk)
-    tc = typical.update_typical_case(world.officer, tc.pk, typical.TypicalInput("新标题", NARRATIVE + "补充。"))
+    services.return_to_draft(officer2, tc.pk)
+    tc = services.update_typical_case(world.officer, tc.pk, services.TypicalInput("新标题", NARRATIVE + "补充。"))
     assert tc.spans_confirmed_by is None and tc.status == "draft"
-    typical.confirm_spans(world.officer, tc.pk)
-    typical.submit_typical_case(world.officer, tc.pk)
-    assert typical.publish_typical_case(officer2, tc.pk).status == "published"
+    services.confirm_spans(world.officer, tc.pk)
+    services.submit_typical_case(world.officer, tc.pk)
+    assert services.publish_typical_case(officer2, tc.pk).status == "published"
     with pytest.raises(Conflict):
-        typical.publish_typical_case(officer2, tc.pk)
+        services.publish_typical_case(officer2, tc.pk)
     with pytest.raises(Conflict):
-        typical.return_to_draft(officer2, tc.pk)
+        services.return_to_draft(officer2, tc.pk)
 
 
 def test_saving_again_rescrubs_resets_the_confirmation_and_keeps_the_marked_terms(world):
     case = handled_case(world)
-    tc = typical.create_typical_case(
-        world.officer, case.pk, typical.TypicalInput("标题", NARRATIVE, also_remove=("阿英",))
+    tc = services.create_typical_case(
+        world.officer, case.pk, services.TypicalInput("标题", NARRATIVE, also_remove=("阿英",))
     )
-    typical.confirm_spans(world.officer, tc.pk)
+    services.confirm_spans(world.officer, tc.pk)
     # Saving the same text keeps the confirmation: nothing changed.
-    same = typical.update_typical_case(world.officer, tc.pk, typical.TypicalInput("标题", NARRATIVE, LESSON[:0]))
+    same = services.update_typical_case(world.officer, tc.pk, services.TypicalInput("标题", NARRATIVE, LESSON[:0]))
     assert same.spans_confirmed_by == world.officer
     # A new text: scrubbed again, confirmation reset, the marked term still removed.
-    changed = typical.update_typical_case(
-        world.officer, tc.pk, typical.TypicalInput("标题", "邻居阿英说，李秀英的电话是13812345678。")
+    changed = services.update_typical_case(
+        world.officer, tc.pk, services.TypicalInput("标题", "邻居阿英说，李秀英的电话是13812345678。")
     )
     assert changed.spans_confirmed_by is None
     assert changed.scrubbed == "邻居XXXX说，李某的电话是XXXX。"
-    assert typical.manual_terms(changed) == ["阿英"]
+    assert queries.manual_terms(changed) == ["阿英"]
     # An empty list of terms forgets them.
-    forgot = typical.update_typical_case(
-        world.officer, tc.pk, typical.TypicalInput("标题", "邻居阿英说。", also_remove=())
+    forgot = services.update_typical_case(
+        world.officer, tc.pk, services.TypicalInput("标题", "邻居阿英说。", also_remove=())
     )
-    assert forgot.scrubbed == "邻居阿英说。" and typical.manual_terms(forgot) == []
+    assert forgot.scrubbed == "邻居阿英说。" and queries.manual_terms(forgot) == []
 
 
 def test_the_lesson_and_the_title_are_stored_scrubbed(world):
     case = handled_case(world)
-    tc = typical.create_typical_case(
+    tc = services.create_typical_case(
         world.officer,
         case.pk,
-        typical.TypicalInput("李秀英（13812345678）诉某寿险公司", NARRATIVE, "如有疑问可联系李秀英本人。"),
+        services.TypicalInput("李秀英（13812345678）诉某寿险公司", NARRATIVE, "如有疑问可联系李秀英本人。"),
     )
     tc.refresh_from_db()
     assert tc.title == "李某（XXXX）诉某寿险公司"
@@ -377,10 +377,10 @@ def test_the_final_guard_refuses_what_the_scrubber_missed(world, officer2):
     publication."""
     case = handled_case(world)
     narrative = "消费者李·秀·英反映理赔难，其手机一三八一二三四五六七八。"
-    tc = typical.create_typical_case(world.officer, case.pk, typical.TypicalInput("理赔难", narrative))
+    tc = services.create_typical_case(world.officer, case.pk, services.TypicalInput("理赔难", narrative))
     assert "李·秀·英" in tc.scrubbed  # missed by the scrubber…
-    typical.confirm_spans(world.officer, tc.pk)
-    typical.submit_typical_case(world.officer, tc.pk)
+    services.confirm_spans(world.officer, tc.pk)
+    services.submit_typical_case(world.officer, tc.pk)
     r = world.api(officer2).post(f"/api/v1/typical-cases/{tc.pk}/publish")
     assert r.status_code == 400  # …caught by the guard
     error = r.json()["error"]
@@ -393,14 +393,14 @@ def test_the_final_guard_refuses_what_the_scrubber_missed(world, officer2):
 def test_the_guard_holds_even_if_the_scrubber_stopped_working(world, officer2, monkeypatch):
     from ombud.insight.scrubber import Scrubbed
 
-    monkeypatch.setattr(typical, "scrub", lambda text, known=(): Scrubbed(text, ()))
+    monkeypatch.setattr(scrubbing, "scrub", lambda text, known=(): Scrubbed(text, ()))
     case = handled_case(world)
-    tc = typical.create_typical_case(world.officer, case.pk, typical.TypicalInput("标题", NARRATIVE))
+    tc = services.create_typical_case(world.officer, case.pk, services.TypicalInput("标题", NARRATIVE))
     assert NAME in tc.scrubbed
-    typical.confirm_spans(world.officer, tc.pk)
-    typical.submit_typical_case(world.officer, tc.pk)
+    services.confirm_spans(world.officer, tc.pk)
+    services.submit_typical_case(world.officer, tc.pk)
     with pytest.raises(InvalidInput) as refused:
-        typical.publish_typical_case(officer2, tc.pk)
+        services.publish_typical_case(officer2, tc.pk)
     assert refused.value.code == "personal_data_left"
     assert TypicalCase.objects.get(pk=tc.pk).status == "submitted"
 
@@ -408,9 +408,9 @@ def test_the_guard_holds_even_if_the_scrubber_stopped_working(world, officer2, m
 def test_publishing_refuses_a_scrubbing_that_changed_since_it_was_confirmed(world, officer2):
     case = handled_case(world)
     narrative = "据了解，王芳与业务员相识多年，投保单系他人代签。"
-    tc = typical.create_typical_case(world.officer, case.pk, typical.TypicalInput("代签", narrative))
-    typical.confirm_spans(world.officer, tc.pk)
-    typical.submit_typical_case(world.officer, tc.pk)
+    tc = services.create_typical_case(world.officer, case.pk, services.TypicalInput("代签", narrative))
+    services.confirm_spans(world.officer, tc.pk)
+    services.submit_typical_case(world.officer, tc.pk)
     assert tc.scrubbed == narrative  # nothing Ombud knew of is in it
     # The complainant's name is corrected on the visit (王芳 was recorded as 李秀英): the
     # scrubbing is no longer the one that was confirmed.
@@ -418,13 +418,13 @@ def test_publishing_refuses_a_scrubbing_that_changed_since_it_was_confirmed(worl
     visit.visitor_name = "王芳"
     visit.save()
     with pytest.raises(Conflict) as refused:
-        typical.publish_typical_case(officer2, tc.pk)
+        services.publish_typical_case(officer2, tc.pk)
     assert refused.value.code == "scrubbing_changed"
-    typical.return_to_draft(officer2, tc.pk)
-    typical.update_typical_case(world.officer, tc.pk, typical.TypicalInput("代签", narrative))
-    typical.confirm_spans(world.officer, tc.pk)
-    typical.submit_typical_case(world.officer, tc.pk)
-    published = typical.publish_typical_case(officer2, tc.pk)
+    services.return_to_draft(officer2, tc.pk)
+    services.update_typical_case(world.officer, tc.pk, services.TypicalInput("代签", narrative))
+    services.confirm_spans(world.officer, tc.pk)
+    services.submit_typical_case(world.officer, tc.pk)
+    published = services.publish_typical_case(officer2, tc.pk)
     assert published.status == "published" and published.scrubbed == "据了解，王某与业务员相识多年，投保单系他人代签。"
 
 
@@ -432,11 +432,11 @@ def test_known_values_include_the_practitioner_and_the_people_who_acted(world):
     world.handler_a.first_name, world.handler_a.last_name = "小敏", "郑"
     world.handler_a.save()
     case = handled_case(world)
-    known = typical.known_values(case)
+    known = scrubbing.known_values(case)
     assert ("name", NAME) in known and ("phone", PHONE) in known and ("id_number", ID_NUMBER) in known
     assert ("name", "王建国") in known and ("name", "郑小敏") in known
-    tc = typical.create_typical_case(
-        world.officer, case.pk, typical.TypicalInput("标题", "公司投诉专员郑小敏于次日回复。")
+    tc = services.create_typical_case(
+        world.officer, case.pk, services.TypicalInput("标题", "公司投诉专员郑小敏于次日回复。")
     )
     assert tc.scrubbed == "公司投诉专员郑某于次日回复。"
 
@@ -445,12 +445,12 @@ def test_known_values_include_the_practitioner_and_the_people_who_acted(world):
 
 
 def _publish(world, officer2, case, title: str, *, when=None):
-    tc = typical.create_typical_case(
-        world.officer, case.pk, typical.TypicalInput(title, NARRATIVE, LESSON, also_remove=("阿英",))
+    tc = services.create_typical_case(
+        world.officer, case.pk, services.TypicalInput(title, NARRATIVE, LESSON, also_remove=("阿英",))
     )
-    typical.confirm_spans(world.officer, tc.pk)
-    typical.submit_typical_case(world.officer, tc.pk)
-    return typical.publish_typical_case(officer2, tc.pk, now=when)
+    services.confirm_spans(world.officer, tc.pk)
+    services.submit_typical_case(world.officer, tc.pk)
+    return services.publish_typical_case(officer2, tc.pk, now=when)
 
 
 def test_published_typical_cases_for_the_media_report(world, officer2):
@@ -459,9 +459,9 @@ def test_published_typical_cases_for_the_media_report(world, officer2):
     older = _publish(world, officer2, handled_case(world), "第一例", when=timezone.now() - timedelta(days=40))
     newer = _publish(world, officer2, handled_case(world), "第二例")
     draft_case = handled_case(world)
-    typical.create_typical_case(world.officer, draft_case.pk, typical.TypicalInput("草稿", NARRATIVE))
+    services.create_typical_case(world.officer, draft_case.pk, services.TypicalInput("草稿", NARRATIVE))
 
-    items = typical.published_typical_cases()
+    items = queries.published_typical_cases()
     assert [i.title for i in items] == ["第二例", "第一例"]
     first = items[0]
     assert first.public_id == newer.public_id
@@ -471,17 +471,17 @@ def test_published_typical_cases_for_the_media_report(world, officer2):
     assert first.path == f"/typical-cases/{newer.public_id}/"
     assert_no_personal_data(first.text + first.title + first.lesson)
 
-    assert [i.title for i in typical.published_typical_cases(campaign_id=world.campaign.pk)] == ["第二例", "第一例"]
+    assert [i.title for i in queries.published_typical_cases(campaign_id=world.campaign.pk)] == ["第二例", "第一例"]
     other = Campaign.objects.create(
         name="另一次活动", starts_at=world.campaign.starts_at, ends_at=world.campaign.ends_at, region_id="440000"
     )
-    assert typical.published_typical_cases(campaign_id=other.pk) == []
+    assert queries.published_typical_cases(campaign_id=other.pk) == []
     today = timezone.localdate()
-    assert [i.title for i in typical.published_typical_cases(since=today - timedelta(days=7))] == ["第二例"]
-    assert [i.title for i in typical.published_typical_cases(until=today - timedelta(days=7))] == ["第一例"]
-    assert [i.title for i in typical.published_typical_cases(since=today, until=today)] == ["第二例"]
-    typical.withdraw_typical_case(world.officer, older.pk)
-    assert [i.title for i in typical.published_typical_cases()] == ["第二例"]
+    assert [i.title for i in queries.published_typical_cases(since=today - timedelta(days=7))] == ["第二例"]
+    assert [i.title for i in queries.published_typical_cases(until=today - timedelta(days=7))] == ["第一例"]
+    assert [i.title for i in queries.published_typical_cases(since=today, until=today)] == ["第二例"]
+    services.withdraw_typical_case(world.officer, older.pk)
+    assert [i.title for i in queries.published_typical_cases()] == ["第二例"]
 
 
 # ---- the pages ---------------------------------------------------------------------------------------
@@ -560,7 +560,7 @@ def test_the_pages_show_form_errors(world):
     r = author.post(reverse("oversight:typical-new"), {"case": case.tracking_no, "title": "", "narrative": ""})
     assert r.status_code == 400
     closed = handled_case(world)
-    tc = typical.create_typical_case(world.officer, closed.pk, typical.TypicalInput("标题", NARRATIVE))
+    tc = services.create_typical_case(world.officer, closed.pk, services.TypicalInput("标题", NARRATIVE))
     r = author.post(
         reverse("oversight:typical-detail", args=[tc.pk]),
         {"title": "标题", "narrative": NARRATIVE, "also_remove": "英"},
@@ -576,7 +576,7 @@ def test_not_found(world):
     assert api.get("/api/v1/typical-cases/12345").status_code == 404
     assert world.api(None).get("/api/v1/public/typical-cases/doesnotexist").status_code == 404
     with pytest.raises(NotFound):
-        typical.public_typical_case("nope")
+        queries.public_typical_case("nope")
     assert world.api(None).get("/api/v1/public/typical-cases", cursor="garbage").status_code == 400
 
 
@@ -584,16 +584,16 @@ def test_the_longest_allowed_texts_fit_in_a_form_post(world):
     """Chinese text is URL-encoded at 9 bytes a character: the length limits keep the largest
     form under the request size limit, so a long narrative saves instead of failing."""
     case = handled_case(world)
-    tc = typical.create_typical_case(world.officer, case.pk, typical.TypicalInput("标题", NARRATIVE))
+    tc = services.create_typical_case(world.officer, case.pk, services.TypicalInput("标题", NARRATIVE))
     author = world.browser_client(world.officer)
     r = author.post(
         reverse("oversight:typical-detail", args=[tc.pk]),
         {
-            "title": "题" * typical.TITLE_MAX,
-            "narrative": "述" * typical.NARRATIVE_MAX,
-            "lesson": "训" * typical.LESSON_MAX,
-            "also_remove": "\n".join(f"词{i:02d}" for i in range(typical.TERMS_MAX)),
+            "title": "题" * services.TITLE_MAX,
+            "narrative": "述" * services.NARRATIVE_MAX,
+            "lesson": "训" * services.LESSON_MAX,
+            "also_remove": "\n".join(f"词{i:02d}" for i in range(services.TERMS_MAX)),
         },
     )
     assert r.status_code == 302
-    assert len(TypicalCase.objects.get(pk=tc.pk).narrative) == typical.NARRATIVE_MAX
+    assert len(TypicalCase.objects.get(pk=tc.pk).narrative) == services.NARRATIVE_MAX

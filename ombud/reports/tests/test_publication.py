@@ -19,10 +19,10 @@ from ombud.cases.services import take_action
 from ombud.directory.models import User
 from ombud.errors import Forbidden, InvalidInput
 from ombud.intake.services import VisitInput, record_visit
-from ombud.oversight import typical
 from ombud.oversight.callbacks import services as callbacks
 from ombud.oversight.models import CallBack
 from ombud.oversight.spotchecks import services as spotchecks
+from ombud.oversight.typical import services as typical
 from ombud.reports import exports, publication
 from ombud.reports.models import PublishedReport, ReportReaction
 from ombud.reports.queries import campaign_report

@@ -1,4 +1,4 @@
-"""Company evaluation (投诉工作考评): a scorecard per company and period, computed from the data.
+"""The reads of the company evaluation: the scorecard of a period and the periods with figures.
 
 Metrics (RULES.md "Published metrics"), each with a weight that is data (`EvaluationWeight`,
 seeded by migration 0002 with the CIRC 2013 points where known):
@@ -15,12 +15,7 @@ seeded by migration 0002 with the CIRC 2013 points where known):
     spotcheck_pass     spot-check items handled properly / checked             higher is better
     satisfaction       mean call-back satisfaction (1–5) of reached consumers  higher is better
 
-Scoring: each metric is scaled to 0..1 across the companies that have a value for it
-(min–max; 1 for all when they are equal; lower-is-better metrics are reversed); a company's
-points for a metric are weight × scaled value; its score is its points over the weights of the
-metrics it has a value for, × 100, so a company is not punished for a figure nobody holds
-(no call-backs yet, say). The missing metrics are shown as such. Ranking: score descending,
-then company name.
+How the values become a score and a rank is the scoring rule (`scoring.py`).
 
 The evaluated companies are the head offices with complaints in the caller's scope in the
 period, plus those with imported figures for the period. Each figure is one SQL aggregate
@@ -29,29 +24,28 @@ grouped by company; nothing loops over cases in Python.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from django.db import transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ombud.cases.deadlines import SHANGHAI
 from ombud.cases.models import Case, CaseEvent
 from ombud.cases.queries import cases_for
 from ombud.directory.access import require_regulator, sees_everything
 from ombud.directory.models import Organization, User
 from ombud.errors import InvalidInput
+from ombud.oversight.evaluation.scoring import FOUR_PLACES, CompanyScore, MetricScore, score
 from ombud.oversight.models import CallBack, CompanyFigures, EvaluationWeight
 from ombud.oversight.spotchecks.queries import pass_rates
 from ombud.timebounds import EARLIEST_DAY, LATEST_DAY
 
 HUNDRED_MILLION = Decimal(100_000_000)
 TEN_THOUSAND = Decimal(10_000)
-FOUR_PLACES = Decimal("0.0001")
 
 
 @dataclass(frozen=True)
@@ -61,28 +55,13 @@ class Period:
 
     @property
     def starts_at(self) -> datetime:
-        return datetime.combine(self.start, time.min, tzinfo=SHANGHAI)
+        """Midnight (Asia/Shanghai, TIME_ZONE) that starts the first day."""
+        return timezone.make_aware(datetime.combine(self.start, time.min))
 
     @property
     def ends_at(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=SHANGHAI)
-
-
-@dataclass
-class MetricScore:
-    value: Decimal | None
-    scaled: Decimal | None = None
-    points: Decimal | None = None
-
-
-@dataclass
-class CompanyScore:
-    company_id: int
-    company_name: str
-    complaints: int
-    metrics: dict[str, MetricScore] = field(default_factory=dict)
-    score: Decimal = Decimal(0)
-    rank: int = 0
+        """Midnight (Asia/Shanghai) that ends the last day: an exclusive bound."""
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
 
 
 @dataclass
@@ -91,7 +70,7 @@ class Scorecard:
     weights: list[EvaluationWeight]
     rows: list[CompanyScore]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """Plain data for the API, exports and frozen published reports."""
         zh = (get_language() or "").startswith("zh")
         return {
@@ -151,7 +130,7 @@ def parse_period(start: date | None, end: date | None) -> Period:
         errors["period_end"] = _("The period ends before it starts.")
     if start and end and (end - start).days > 3660:
         errors["period_end"] = _("A period is at most ten years.")
-    if errors:
+    if errors or start is None or end is None:  # (a missing day is in `errors` already)
         raise InvalidInput(_("The period is not valid."), fields=errors)
     return Period(start, end)
 
@@ -160,7 +139,7 @@ def _in_period(qs: QuerySet[Case], period: Period) -> QuerySet[Case]:
     return qs.filter(opened_at__gte=period.starts_at, opened_at__lt=period.ends_at)
 
 
-def _case_figures(scoped: QuerySet[Case], period: Period) -> dict[int, dict]:
+def _case_figures(scoped: QuerySet[Case], period: Period) -> dict[int, dict[str, Any]]:
     """Complaints, decisions, in-time decisions, reviews and mediations per head office."""
     review = CaseEvent.objects.filter(case=OuterRef("pk"), type=CaseEvent.Type.REVIEW_REQUESTED)
     mediation = CaseEvent.objects.filter(case=OuterRef("pk"), type=CaseEvent.Type.MEDIATION_STARTED)
@@ -185,7 +164,7 @@ def _complaints(scoped: QuerySet[Case], period: Period) -> dict[int, int]:
     return {r["company_root"]: r["n"] for r in rows}
 
 
-def _figures_bureau(user: User) -> int | None:
+def figures_bureau(user: User) -> int | None:
     """Whose figures a regulator reads and writes: its bureau's; a nationwide scope the
     nationwide ones (no bureau)."""
     require_regulator(user)
@@ -193,7 +172,7 @@ def _figures_bureau(user: User) -> int | None:
 
 
 def _own_figures(user: User) -> QuerySet[CompanyFigures]:
-    return CompanyFigures.objects.filter(bureau_id=_figures_bureau(user))
+    return CompanyFigures.objects.filter(bureau_id=figures_bureau(user))
 
 
 def _figures(user: User, period: Period) -> dict[int, CompanyFigures]:
@@ -212,7 +191,7 @@ def _previous_period(user: User, period: Period) -> Period | None:
     return Period(*row) if row else None
 
 
-def _spot_checks(user: User, period: Period) -> dict[int, dict]:
+def _spot_checks(user: User, period: Period) -> dict[int, dict[str, Any]]:
     """Checked and proper spot-check items per head office, for cases opened in the period:
     the spot checks' own pass-rate aggregate (oversight/spotchecks.py)."""
     rows = pass_rates(user, since=period.start, until=period.end)
@@ -273,98 +252,8 @@ def scorecard(user: User, period: Period) -> Scorecard:
                 metrics={w.metric: MetricScore(values.get(w.metric)) for w in weights},
             )
         )
-    _score(rows, weights)
+    score(rows, weights)
     return Scorecard(period, weights, rows)
-
-
-def _score(rows: list[CompanyScore], weights: list[EvaluationWeight]) -> None:
-    for w in weights:
-        present = [r.metrics[w.metric].value for r in rows if r.metrics[w.metric].value is not None]
-        if not present:
-            continue
-        low, high = min(present), max(present)
-        for r in rows:
-            m = r.metrics[w.metric]
-            if m.value is None:
-                continue
-            if high == low:
-                scaled = Decimal(1)
-            elif w.higher_is_better:
-                scaled = (m.value - low) / (high - low)
-            else:
-                scaled = (high - m.value) / (high - low)
-            m.scaled = scaled.quantize(FOUR_PLACES, ROUND_HALF_UP)
-            m.points = (w.weight * m.scaled).quantize(FOUR_PLACES, ROUND_HALF_UP)
-    for r in rows:
-        scored = [(w.weight, r.metrics[w.metric].points) for w in weights if r.metrics[w.metric].points is not None]
-        available = sum((weight for weight, _points in scored), Decimal(0))
-        points = sum((p for _weight, p in scored), Decimal(0))
-        r.score = (points / available * 100).quantize(Decimal("0.1"), ROUND_HALF_UP) if available else Decimal(0)
-    rows.sort(key=lambda r: (-r.score, r.company_name, r.company_id))
-    for i, r in enumerate(rows, 1):
-        r.rank = i
-
-
-# ---- figures the regulator imports ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FiguresInput:
-    company_id: int
-    premium: Decimal
-    policies: int
-    insured_persons: int | None = None
-    source: str = ""
-
-
-@transaction.atomic
-def import_figures(actor: User, period: Period, rows: list[FiguresInput]) -> int:
-    """Replace the figures of the listed companies for the period; all rows or none.
-
-    Errors name the row (0-based index) and field, e.g. `rows.3.premium`.
-    """
-    bureau_id = _figures_bureau(actor)  # 403 unless a regulator; a bureau writes only its own
-    errors: dict[str, str] = {}
-    heads = set(
-        Organization.objects.filter(
-            pk__in=[r.company_id for r in rows],
-            kind__in=[Organization.Kind.INSURER, Organization.Kind.INTERMEDIARY],
-            parent__isnull=True,
-        ).values_list("pk", flat=True)
-    )
-    seen: set[int] = set()
-    for i, r in enumerate(rows):
-        if r.company_id not in heads:
-            errors[f"rows.{i}.company_id"] = _("Not an insurer's head office.")
-        elif r.company_id in seen:
-            errors[f"rows.{i}.company_id"] = _("This company is listed twice.")
-        seen.add(r.company_id)
-        if r.premium <= 0 or r.premium >= Decimal("1e16"):
-            errors[f"rows.{i}.premium"] = _("Give the premium income in yuan, more than zero.")
-        if r.policies <= 0:
-            errors[f"rows.{i}.policies"] = _("Give the number of policies, more than zero.")
-        if r.insured_persons is not None and r.insured_persons < 0:
-            errors[f"rows.{i}.insured_persons"] = _("The number of insured persons cannot be negative.")
-    if not rows:
-        errors["rows"] = _("Give at least one company's figures.")
-    if errors:
-        raise InvalidInput(_("The figures were not imported."), fields=errors)
-    now = timezone.now()
-    for r in rows:
-        CompanyFigures.objects.update_or_create(
-            bureau_id=bureau_id,
-            company_id=r.company_id,
-            period_start=period.start,
-            period_end=period.end,
-            defaults={
-                "premium": r.premium.quantize(Decimal("0.01")),
-                "policies": r.policies,
-                "insured_persons": r.insured_persons,
-                "source": r.source[:200],
-                "imported_at": now,
-            },
-        )
-    return len(rows)
 
 
 def figure_periods(user: User) -> list[Period]:

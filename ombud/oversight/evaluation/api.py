@@ -6,10 +6,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from ombud.oversight import evaluation
+from ombud.http import ApiRequest
+from ombud.oversight.evaluation import queries, services
 from ombud.schemas import Id
 
 router = Router(tags=["oversight"])
@@ -39,15 +39,13 @@ class FiguresOut(Schema):
 
 
 @router.get("/evaluation", response=dict[str, Any], summary="Company scorecard and ranking for a period")
-def get_scorecard(request: HttpRequest, q: Query[PeriodQuery]):
-    period = evaluation.parse_period(q.period_start, q.period_end)
-    return evaluation.scorecard(request.auth, period).as_dict()
+def get_scorecard(request: ApiRequest, q: Query[PeriodQuery]):
+    period = queries.parse_period(q.period_start, q.period_end)
+    return queries.scorecard(request.auth, period).as_dict()
 
 
 @router.post("/evaluation/figures", response={200: FiguresOut}, summary="Import premium and policy figures")
-def post_figures(request: HttpRequest, body: FiguresIn):
-    period = evaluation.parse_period(body.period_start, body.period_end)
-    rows = [
-        evaluation.FiguresInput(r.company_id, r.premium, r.policies, r.insured_persons, r.source) for r in body.rows
-    ]
-    return {"imported": evaluation.import_figures(request.auth, period, rows)}
+def post_figures(request: ApiRequest, body: FiguresIn):
+    period = queries.parse_period(body.period_start, body.period_end)
+    rows = [services.FiguresInput(r.company_id, r.premium, r.policies, r.insured_persons, r.source) for r in body.rows]
+    return {"imported": services.import_figures(request.auth, period, rows)}

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ombud.directory.access import REGULATOR_ROLES, page
 from ombud.errors import InvalidInput
-from ombud.oversight import evaluation
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
+from ombud.http import AuthedRequest
+from ombud.oversight.evaluation import queries
+from ombud.oversight.evaluation.forms import PeriodForm
 
 RATES = {"timeliness", "review_rate", "mediation_rate", "spotcheck_pass"}
 
@@ -43,17 +36,20 @@ def _cell(metric: str, m: dict) -> dict:
 
 @page(*REGULATOR_ROLES)
 @require_GET
-def scorecard_page(request: HttpRequest) -> HttpResponse:
-    periods = evaluation.figure_periods(request.user)
-    start, end = _date(request.GET.get("period_start")), _date(request.GET.get("period_end"))
+def scorecard_page(request: AuthedRequest) -> HttpResponse:
+    periods = queries.figure_periods(request.user)
+    form = PeriodForm(request.GET)
+    form.is_valid()  # always: an unreadable day is None, and parse_period says so
+    start, end = form.cleaned_data["period_start"], form.cleaned_data["period_end"]
     if start is None and end is None and periods:
         start, end = periods[0].start, periods[0].end
     card, error = None, ""
     if start or end or request.GET:
         try:
-            card = evaluation.scorecard(request.user, evaluation.parse_period(start, end))
+            card = queries.scorecard(request.user, queries.parse_period(start, end))
         except InvalidInput as e:
-            error = " ".join(e.fields.values()) or e.message
+            form.add_service_errors(e)
+            error = form.error_text()
     data = card.as_dict() if card else None
     chart = None
     if data:
@@ -66,7 +62,7 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
         }
     return render(
         request,
-        "oversight/evaluation.html",
+        "oversight/evaluation/scorecard.html",
         {
             "periods": periods,
             "start": start,

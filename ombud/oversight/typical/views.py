@@ -1,15 +1,16 @@
 """Typical-case pages: the officers' list, the "new" form, one typical case (edit, review the
 scrubbing, confirm, submit, publish, withdraw), and the public list and page.
 
-Thin by design: parse with a form, call `oversight.typical`, render. Service errors become form
-errors (400) or an alert on the page with the service's status (403, 409), never a 500. Writes
-are POSTs with a CSRF token, answered with a redirect. The public pages render only the
-scrubbed text.
+Thin by design: parse with a form (`forms.py`), call the part's `services` and `queries`,
+render. Service errors become form errors (400) or an alert on the page with the service's
+status (403, 409), never a 500. Writes are POSTs with a CSRF token, answered with a redirect.
+The public pages render only the scrubbed text.
 """
 
 from __future__ import annotations
 
-from django import forms
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,68 +22,15 @@ from ombud.cases.queries import cases_for, normalise_tracking_no
 from ombud.directory.access import REGULATOR_ROLES, page, require_regulator
 from ombud.directory.models import User
 from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from ombud.http import AuthedRequest
 from ombud.intake.tracking import format_tracking_no
-from ombud.oversight import typical
 from ombud.oversight.models import TypicalCase
+from ombud.oversight.typical import queries, services
+from ombud.oversight.typical.forms import NewTypicalForm, TypicalForm
 from ombud.pagination import page_links
 
 PAGE_SIZE = 50
 PUBLIC_PAGE_SIZE = 20
-
-
-def _terms(text: str) -> tuple[str, ...]:
-    return tuple(line.strip() for line in text.splitlines() if line.strip())
-
-
-class TypicalForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=typical.TITLE_MAX)
-    narrative = forms.CharField(
-        label=gettext_lazy("Narrative"),
-        max_length=typical.NARRATIVE_MAX,
-        widget=forms.Textarea(attrs={"rows": 12}),
-        help_text=gettext_lazy(
-            "What happened and how it ended, as it will be published. Names, phone, ID-card and bank-card numbers, "
-            "addresses and policy numbers are removed automatically; read the result before you confirm it."
-        ),
-    )
-    lesson = forms.CharField(
-        label=gettext_lazy("Lesson for consumers"),
-        required=False,
-        max_length=typical.LESSON_MAX,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    also_remove = forms.CharField(
-        label=gettext_lazy("Also remove (one term per line)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy(
-            "Anything else that could identify a person: a nickname, a shop, a village. Each line is replaced wherever "
-            "it appears."
-        ),
-    )
-
-    def to_input(self) -> typical.TypicalInput:
-        d = self.cleaned_data
-        return typical.TypicalInput(
-            title=d["title"], narrative=d["narrative"], lesson=d["lesson"], also_remove=_terms(d["also_remove"])
-        )
-
-    def add_service_errors(self, error: DomainError) -> None:
-        names = {"case_id": "case"}
-        for key, message in error.fields.items():
-            name = names.get(key, key)
-            self.add_error(name if name in self.fields else None, str(message))
-        self.add_error(None, str(error.message))
-
-
-class NewTypicalForm(TypicalForm):
-    case = forms.CharField(
-        label=gettext_lazy("Case tracking number"),
-        max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "mono"}),
-    )
-
-    field_order = ["case", "title", "narrative", "lesson", "also_remove"]
 
 
 STATUS_FILTERS = [("", gettext_lazy("all")), *TypicalCase.Status.choices]
@@ -90,19 +38,19 @@ STATUS_FILTERS = [("", gettext_lazy("all")), *TypicalCase.Status.choices]
 
 @page(*REGULATOR_ROLES)
 @require_GET
-def typical_list(request: HttpRequest) -> HttpResponse:
+def typical_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     status = request.GET.get("status") or None
     if status not in (None, *TypicalCase.Status.values):
         status = None
     try:
-        page = typical.typical_case_page(user, status=status, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE)
+        page = queries.typical_case_page(user, status=status, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE)
     except InvalidInput:
-        page = typical.typical_case_page(user, status=status, cursor=None, limit=PAGE_SIZE)
+        page = queries.typical_case_page(user, status=status, cursor=None, limit=PAGE_SIZE)
     next_query, _first = page_links(request.GET, page)
     rows = [{"tc": tc, "tracking_no": format_tracking_no(tc.case.tracking_no)} for tc in page.items]
     context = {"rows": rows, "status": status or "", "filters": STATUS_FILTERS, "next_query": next_query}
-    return render(request, "oversight/typical_list.html", context)
+    return render(request, "oversight/typical/list.html", context)
 
 
 def _case_from_query(user: User, raw: str | None):
@@ -114,7 +62,7 @@ def _case_from_query(user: User, raw: str | None):
 
 @page(*REGULATOR_ROLES)
 @require_http_methods(["GET", "POST"])
-def typical_new(request: HttpRequest) -> HttpResponse:
+def typical_new(request: AuthedRequest) -> HttpResponse:
     user = request.user
     status = 200
     if request.method == "POST":
@@ -127,7 +75,7 @@ def typical_new(request: HttpRequest) -> HttpResponse:
                 status = 404
             else:
                 try:
-                    tc = typical.create_typical_case(user, case.pk, form.to_input())
+                    tc = services.create_typical_case(user, case.pk, form.to_input())
                 except (InvalidInput, Conflict) as e:
                     form.add_service_errors(e)
                     status = e.status
@@ -147,19 +95,19 @@ def typical_new(request: HttpRequest) -> HttpResponse:
             initial["case"] = format_tracking_no(case.tracking_no)
             initial["narrative"] = "\n\n".join(t for t in (case.visit.summary, case.reply) if t)
         form = NewTypicalForm(initial=initial)
-    candidates = [{"case": c, "tracking_no": format_tracking_no(c.tracking_no)} for c in typical.qualifying_cases(user)]
-    return render(request, "oversight/typical_new.html", {"form": form, "candidates": candidates}, status=status)
+    candidates = [{"case": c, "tracking_no": format_tracking_no(c.tracking_no)} for c in queries.qualifying_cases(user)]
+    return render(request, "oversight/typical/new.html", {"form": form, "candidates": candidates}, status=status)
 
 
 def _labelled(segments) -> list[dict]:
     return [
-        {"text": s.text, "kind": s.kind, "replacement": s.replacement, "label": typical.KIND_LABELS.get(s.kind, s.kind)}
+        {"text": s.text, "kind": s.kind, "replacement": s.replacement, "label": queries.KIND_LABELS.get(s.kind, s.kind)}
         for s in segments
     ]
 
 
 def _render_detail(
-    request: HttpRequest,
+    request: AuthedRequest,
     tc: TypicalCase,
     *,
     form: TypicalForm | None = None,
@@ -167,39 +115,39 @@ def _render_detail(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    editable = typical.may_edit(user, tc)
+    editable = queries.may_edit(user, tc)
     if form is None and editable:
         form = TypicalForm(
             initial={
                 "title": tc.title,
                 "narrative": tc.narrative,
                 "lesson": tc.lesson,
-                "also_remove": "\n".join(typical.manual_terms(tc)),
+                "also_remove": "\n".join(queries.manual_terms(tc)),
             }
         )
-    r = typical.review(tc)
+    r = queries.review(tc)
     context = {
         "tc": tc,
         "tracking_no": format_tracking_no(tc.case.tracking_no),
         "form": form if editable else None,
         "original": _labelled(r.original),
         "published": _labelled(r.published),
-        "counts": [(typical.KIND_LABELS.get(kind, kind), kind, n) for kind, n in r.counts],
-        "actions": [(a, typical.ACTION_LABELS[a]) for a in typical.allowed_actions(user, tc)],
+        "counts": [(queries.KIND_LABELS.get(kind, kind), kind, n) for kind, n in r.counts],
+        "actions": [(a, queries.ACTION_LABELS[a]) for a in queries.allowed_actions(user, tc)],
         "is_author": tc.author_id == user.pk,
         "error": error,
     }
-    return render(request, "oversight/typical_detail.html", context, status=status)
+    return render(request, "oversight/typical/detail.html", context, status=status)
 
 
 def _load(user: User, typical_id: int) -> TypicalCase:
     require_regulator(user)
-    return typical.access_typical_case(user, typical_id)
+    return queries.access_typical_case(user, typical_id)
 
 
 @page()
 @require_http_methods(["GET", "POST"])
-def typical_detail(request: HttpRequest, typical_id: int) -> HttpResponse:
+def typical_detail(request: AuthedRequest, typical_id: int) -> HttpResponse:
     user = request.user
     tc = _load(user, typical_id)
     if request.method == "GET":
@@ -208,7 +156,7 @@ def typical_detail(request: HttpRequest, typical_id: int) -> HttpResponse:
     if not form.is_valid():
         return _render_detail(request, tc, form=form, status=400)
     try:
-        saved = typical.update_typical_case(user, tc.pk, form.to_input())
+        saved = services.update_typical_case(user, tc.pk, form.to_input())
     except InvalidInput as e:
         form.add_service_errors(e)
         return _render_detail(request, tc, form=form, status=400)
@@ -220,12 +168,12 @@ def typical_detail(request: HttpRequest, typical_id: int) -> HttpResponse:
     return redirect("oversight:typical-detail", typical_id=tc.pk)
 
 
-_ACTIONS = {
-    "confirm": typical.confirm_spans,
-    "submit": typical.submit_typical_case,
-    "return": typical.return_to_draft,
-    "publish": typical.publish_typical_case,
-    "withdraw": typical.withdraw_typical_case,
+_ACTIONS: dict[str, Callable[[User, int], TypicalCase]] = {
+    "confirm": services.confirm_spans,
+    "submit": services.submit_typical_case,
+    "return": services.return_to_draft,
+    "publish": services.publish_typical_case,
+    "withdraw": services.withdraw_typical_case,
 }
 
 _DONE = {
@@ -239,7 +187,7 @@ _DONE = {
 
 @page()
 @require_POST
-def typical_action(request: HttpRequest, typical_id: int, action: str) -> HttpResponse:
+def typical_action(request: AuthedRequest, typical_id: int, action: str) -> HttpResponse:
     service = _ACTIONS.get(action)
     if service is None:
         raise NotFound(_("No such action."))
@@ -263,14 +211,14 @@ def typical_action(request: HttpRequest, typical_id: int, action: str) -> HttpRe
 @require_GET
 def public_list(request: HttpRequest) -> HttpResponse:
     try:
-        page = typical.public_page(campaign_id=None, cursor=request.GET.get("cursor") or None, limit=PUBLIC_PAGE_SIZE)
+        page = queries.public_page(campaign_id=None, cursor=request.GET.get("cursor") or None, limit=PUBLIC_PAGE_SIZE)
     except InvalidInput:
-        page = typical.public_page(campaign_id=None, cursor=None, limit=PUBLIC_PAGE_SIZE)
+        page = queries.public_page(campaign_id=None, cursor=None, limit=PUBLIC_PAGE_SIZE)
     next_query = f"cursor={page.next_cursor}" if page.next_cursor else None
-    return render(request, "oversight/typical_public_list.html", {"items": page.items, "next_query": next_query})
+    return render(request, "oversight/typical/public_list.html", {"items": page.items, "next_query": next_query})
 
 
 @require_GET
 def public_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    tc = typical.public_typical_case(public_id)
-    return render(request, "oversight/typical_public_detail.html", {"tc": tc})
+    tc = queries.public_typical_case(public_id)
+    return render(request, "oversight/typical/public_detail.html", {"tc": tc})

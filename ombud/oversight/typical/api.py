@@ -1,7 +1,7 @@
 """API routes of typical cases (典型案例): the officers' workflow under /api/v1/typical-cases and
 the public, unauthenticated reading under /api/v1/public/typical-cases.
 
-Handlers parse, call `oversight.typical` and shape the answer. The public routes return only
+Handlers parse, call the part's `services` and `queries` and shape the answer. The public routes return only
 the scrubbed text, never the narrative or its spans.
 """
 
@@ -12,8 +12,9 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from ombud.oversight import typical
+from ombud.http import ApiRequest
 from ombud.oversight.models import TypicalCase
+from ombud.oversight.typical import queries, services
 from ombud.schemas import Id
 
 router = Router(tags=["oversight"])
@@ -21,17 +22,17 @@ router = Router(tags=["oversight"])
 
 class TypicalIn(Schema):
     case_id: Id
-    title: str = Field(max_length=typical.TITLE_MAX * 2)
-    narrative: str = Field(max_length=typical.NARRATIVE_MAX)
-    lesson: str = Field("", max_length=typical.LESSON_MAX)
-    also_remove: list[str] | None = Field(None, max_length=typical.TERMS_MAX)
+    title: str = Field(max_length=services.TITLE_MAX * 2)
+    narrative: str = Field(max_length=services.NARRATIVE_MAX)
+    lesson: str = Field("", max_length=services.LESSON_MAX)
+    also_remove: list[str] | None = Field(None, max_length=services.TERMS_MAX)
 
 
 class TypicalUpdate(Schema):
-    title: str = Field(max_length=typical.TITLE_MAX * 2)
-    narrative: str = Field(max_length=typical.NARRATIVE_MAX)
-    lesson: str = Field("", max_length=typical.LESSON_MAX)
-    also_remove: list[str] | None = Field(None, max_length=typical.TERMS_MAX)
+    title: str = Field(max_length=services.TITLE_MAX * 2)
+    narrative: str = Field(max_length=services.NARRATIVE_MAX)
+    lesson: str = Field("", max_length=services.LESSON_MAX)
+    also_remove: list[str] | None = Field(None, max_length=services.TERMS_MAX)
 
 
 class SpanOut(Schema):
@@ -103,8 +104,8 @@ def _item(tc: TypicalCase) -> dict:
     }
 
 
-def _detail(request: HttpRequest, typical_id: int) -> dict:
-    tc = typical.access_typical_case(request.user, typical_id)
+def _detail(request: ApiRequest, typical_id: int) -> dict:
+    tc = queries.access_typical_case(request.user, typical_id)
     return {
         **_item(tc),
         "company_name": tc.case.company.name,
@@ -112,9 +113,9 @@ def _detail(request: HttpRequest, typical_id: int) -> dict:
         "scrubbed": tc.scrubbed,
         "spans": tc.spans,
         "lesson": tc.lesson,
-        "also_remove": typical.manual_terms(tc),
+        "also_remove": queries.manual_terms(tc),
         "spans_confirmed_by": tc.spans_confirmed_by.username if tc.spans_confirmed_by else None,
-        "allowed_actions": typical.allowed_actions(request.user, tc),
+        "allowed_actions": queries.allowed_actions(request.user, tc),
     }
 
 
@@ -129,8 +130,8 @@ def _public(tc: TypicalCase) -> dict:
     }
 
 
-def _input(payload: TypicalIn | TypicalUpdate) -> typical.TypicalInput:
-    return typical.TypicalInput(
+def _input(payload: TypicalIn | TypicalUpdate) -> services.TypicalInput:
+    return services.TypicalInput(
         title=payload.title,
         narrative=payload.narrative,
         lesson=payload.lesson,
@@ -139,8 +140,8 @@ def _input(payload: TypicalIn | TypicalUpdate) -> typical.TypicalInput:
 
 
 @router.post("/typical-cases", response={201: TypicalDetail})
-def create(request: HttpRequest, payload: TypicalIn) -> Status:
-    tc = typical.create_typical_case(request.user, payload.case_id, _input(payload))
+def create(request: ApiRequest, payload: TypicalIn) -> Status:
+    tc = services.create_typical_case(request.user, payload.case_id, _input(payload))
     return Status(201, _detail(request, tc.pk))
 
 
@@ -151,49 +152,49 @@ class ListQuery(Schema):
 
 
 @router.get("/typical-cases", response=TypicalPage)
-def list_typical_cases(request: HttpRequest, q: Query[ListQuery]) -> dict:
-    page = typical.typical_case_page(request.user, status=q.status, cursor=q.cursor, limit=q.limit)
+def list_typical_cases(request: ApiRequest, q: Query[ListQuery]) -> dict:
+    page = queries.typical_case_page(request.user, status=q.status, cursor=q.cursor, limit=q.limit)
     return {"items": [_item(tc) for tc in page.items], "next_cursor": page.next_cursor}
 
 
 @router.get("/typical-cases/{typical_id}", response=TypicalDetail)
-def get_typical_case(request: HttpRequest, typical_id: Id) -> dict:
+def get_typical_case(request: ApiRequest, typical_id: Id) -> dict:
     return _detail(request, typical_id)
 
 
 @router.put("/typical-cases/{typical_id}", response=TypicalDetail)
-def update(request: HttpRequest, typical_id: Id, payload: TypicalUpdate) -> dict:
-    typical.update_typical_case(request.user, typical_id, _input(payload))
+def update(request: ApiRequest, typical_id: Id, payload: TypicalUpdate) -> dict:
+    services.update_typical_case(request.user, typical_id, _input(payload))
     return _detail(request, typical_id)
 
 
 @router.post("/typical-cases/{typical_id}/confirm-spans", response=TypicalDetail)
-def confirm(request: HttpRequest, typical_id: Id) -> dict:
-    typical.confirm_spans(request.user, typical_id)
+def confirm(request: ApiRequest, typical_id: Id) -> dict:
+    services.confirm_spans(request.user, typical_id)
     return _detail(request, typical_id)
 
 
 @router.post("/typical-cases/{typical_id}/submit", response=TypicalDetail)
-def submit(request: HttpRequest, typical_id: Id) -> dict:
-    typical.submit_typical_case(request.user, typical_id)
+def submit(request: ApiRequest, typical_id: Id) -> dict:
+    services.submit_typical_case(request.user, typical_id)
     return _detail(request, typical_id)
 
 
 @router.post("/typical-cases/{typical_id}/return", response=TypicalDetail)
-def return_to_draft(request: HttpRequest, typical_id: Id) -> dict:
-    typical.return_to_draft(request.user, typical_id)
+def return_to_draft(request: ApiRequest, typical_id: Id) -> dict:
+    services.return_to_draft(request.user, typical_id)
     return _detail(request, typical_id)
 
 
 @router.post("/typical-cases/{typical_id}/publish", response=TypicalDetail)
-def publish(request: HttpRequest, typical_id: Id) -> dict:
-    typical.publish_typical_case(request.user, typical_id)
+def publish(request: ApiRequest, typical_id: Id) -> dict:
+    services.publish_typical_case(request.user, typical_id)
     return _detail(request, typical_id)
 
 
 @router.post("/typical-cases/{typical_id}/withdraw", response=TypicalDetail)
-def withdraw(request: HttpRequest, typical_id: Id) -> dict:
-    typical.withdraw_typical_case(request.user, typical_id)
+def withdraw(request: ApiRequest, typical_id: Id) -> dict:
+    services.withdraw_typical_case(request.user, typical_id)
     return _detail(request, typical_id)
 
 
@@ -208,10 +209,10 @@ class PublicQuery(Schema):
 
 @router.get("/public/typical-cases", response=PublicPage, auth=None)
 def public_list(request: HttpRequest, q: Query[PublicQuery]) -> dict:
-    page = typical.public_page(campaign_id=q.campaign_id, cursor=q.cursor, limit=q.limit)
+    page = queries.public_page(campaign_id=q.campaign_id, cursor=q.cursor, limit=q.limit)
     return {"items": [_public(tc) for tc in page.items], "next_cursor": page.next_cursor}
 
 
 @router.get("/public/typical-cases/{public_id}", response=PublicTypical, auth=None)
 def public_detail(request: HttpRequest, public_id: str) -> dict:
-    return _public(typical.public_typical_case(public_id[:16]))
+    return _public(queries.public_typical_case(public_id[:16]))

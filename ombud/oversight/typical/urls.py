@@ -5,7 +5,7 @@ The two public pages (typical-public-list, typical-public-detail) need no login.
 
 from django.urls import path
 
-from ombud.oversight import views_typical as views
+from ombud.oversight.typical import views
 
 urlpatterns = [
     path("oversight/typical-cases/", views.typical_list, name="typical-list"),
