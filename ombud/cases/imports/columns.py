@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from ombud.cases.models import Case, Nature
 from ombud.intake.models import Visit
 
+
 @dataclass(frozen=True)
 class Column:
     key: str  # English key, also accepted as a header

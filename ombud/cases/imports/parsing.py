@@ -89,7 +89,6 @@ def parse_coded(value: Any, labels: dict[str, str]) -> str:
     return labels.get(text, text.lower() if text.isascii() else text)
 
 
-
 class Lookups:
     """Companies by name and cities by name, each one query for the whole file."""
 

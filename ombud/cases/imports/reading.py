@@ -31,6 +31,7 @@ class FileRejected(InvalidInput):
 
     code = "invalid_file"
 
+
 @dataclass(frozen=True)
 class Sheet:
     headers: list[str]  # as written, one per column position
