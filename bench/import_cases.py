@@ -4,7 +4,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ombud_bench OMBUD_DATA_DIR=/tmp/ombud-bench-pg \
         .venv/bin/python bench/import_cases.py --username bench --all-or-nothing
 
-It runs `ombud.cases.importer.import_cases` (what `ombud import-cases` and /cases/import/ run)
+It runs `ombud.cases.imports.services.import_cases` (what `ombud import-cases` and /cases/import/ run)
 against the database the environment names (migrated, with a regulator admin or superuser and
 at least one insurer; see bench/README.md). The rows name those insurers, cities of the
 province 440000 and times received over the last 90 days; one row in 50 has an error (a bad
@@ -38,7 +38,7 @@ from django.utils import timezone  # noqa: E402
 from intake import cpu_speed_us  # noqa: E402  (bench/intake.py, beside this script)
 from openpyxl import Workbook  # noqa: E402
 
-from ombud.cases import importer  # noqa: E402
+from ombud.cases.imports import columns, reading, services  # noqa: E402
 from ombud.directory.models import Organization, Region, User  # noqa: E402
 
 SURNAMES = "陈李张王刘黄林吴周郑梁何罗谢"
@@ -57,7 +57,7 @@ def build(n: int, companies: list[str], cities: list[str], *, clean: bool, seed:
     rnd = random.Random(seed)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("投诉")
-    ws.append([c.header for c in importer.COLUMNS if c.key not in ("accepted_at",)])
+    ws.append([c.header for c in columns.COLUMNS if c.key not in ("accepted_at",)])
     now = timezone.localtime().replace(tzinfo=None, microsecond=0)
     for i in range(n):
         phone = f"1{rnd.choice('3589')}{rnd.randrange(10**9):09d}"
@@ -107,7 +107,7 @@ def main() -> int:
     t_build = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    sheet = importer.read_sheet(data)
+    sheet = reading.read_sheet(data)
     t_read = time.perf_counter() - t0
 
     queries = 0
@@ -119,7 +119,7 @@ def main() -> int:
 
     with connection.execute_wrapper(count):
         t0 = time.perf_counter()
-        result = importer.import_cases(
+        result = services.import_cases(
             user,
             data,
             source=f"bench-{args.seed}.xlsx",

@@ -11,7 +11,7 @@ they are. Characters the XML of an .xlsx cannot hold (control characters) are dr
 than failing the whole export.
 
 Every writer uses `append` (a row) or `put` (one cell): `reports/exports.py` (the public .xlsx
-of a report to the media) and `cases/importer.py` (the import template). A CSV writer, if one
+of a report to the media) and `cases/imports/template.py` (the import template). A CSV writer, if one
 is added, writes `value(v)` for each cell.
 """
 

@@ -19,7 +19,6 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("", include("ombud.intake.urls")),
     path("", include("ombud.cases.urls")),
-    path("", include("ombud.cases.import_urls")),
     path("", include("ombud.oversight.urls")),
     path("", include("ombud.campaigns.urls")),
     path("", include("ombud.reports.urls_publication")),

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -15,6 +15,7 @@ from ombud.cases.services import ComplaintInput, allowed_actions, register_compl
 from ombud.cases.views import attachment_response
 from ombud.directory.models import User
 from ombud.errors import InvalidInput
+from ombud.http import ApiRequest
 from ombud.schemas import Id
 
 router = Router(tags=["cases"])
@@ -128,7 +129,7 @@ class CaseCreated(Schema):
 
 
 @router.post("/cases", response={201: CaseCreated})
-def create_case(request: HttpRequest, payload: CaseIn) -> Status:
+def create_case(request: ApiRequest, payload: CaseIn) -> Status:
     case = register_complaint(
         request.user,
         ComplaintInput(
@@ -170,7 +171,7 @@ class CaseQuery(Schema):
 
 
 @router.get("/cases", response=CasePage)
-def list_cases(request: HttpRequest, q: Query[CaseQuery]) -> dict:
+def list_cases(request: ApiRequest, q: Query[CaseQuery]) -> dict:
     filters = queries.CaseFilters(**q.dict(exclude={"cursor", "limit"}))
     page = queries.case_page(request.user, filters, cursor=q.cursor, limit=q.limit)
     now = timezone.now()
@@ -178,7 +179,7 @@ def list_cases(request: HttpRequest, q: Query[CaseQuery]) -> dict:
 
 
 @router.get("/cases/{case_id}", response=CaseDetail)
-def get_case(request: HttpRequest, case_id: Id) -> dict:
+def get_case(request: ApiRequest, case_id: Id) -> dict:
     return _detail(request.user, queries.access_case(request.user, case_id))
 
 
@@ -196,7 +197,7 @@ class TransitionIn(Schema):
 
 
 @router.post("/cases/{case_id}/transitions", response=CaseDetail)
-def transition(request: HttpRequest, case_id: Id, payload: TransitionIn, response: HttpResponse) -> dict:
+def transition(request: ApiRequest, case_id: Id, payload: TransitionIn, response: HttpResponse) -> dict:
     fields = payload.dict(exclude={"action"}, exclude_none=True)
     key = request.headers.get("Idempotency-Key")
     taken = take_action_once(request.user, case_id, payload.action, fields, idempotency_key=key)
@@ -252,7 +253,7 @@ _UPLOAD_BODY = {
     openapi_extra=_UPLOAD_BODY,
     summary="Attach evidence (multipart field `file`: PDF, JPEG or PNG, at most 10 MiB)",
 )
-def upload_attachment(request: HttpRequest, case_id: Id) -> Status:
+def upload_attachment(request: ApiRequest, case_id: Id) -> Status:
     # The body is parsed here, not by the router, so that an over-large one is refused from
     # its Content-Length before any of it is read (the 64 KiB limit on request bodies does
     # not count uploaded files; this is their limit).
@@ -267,7 +268,7 @@ def upload_attachment(request: HttpRequest, case_id: Id) -> Status:
 
 
 @router.get("/cases/{case_id}/attachments", response=list[AttachmentOut])
-def list_attachments(request: HttpRequest, case_id: Id) -> list[dict]:
+def list_attachments(request: ApiRequest, case_id: Id) -> list[dict]:
     return [_attachment(a) for a in attachments.attachments_of(request.user, case_id)]
 
 
@@ -283,5 +284,5 @@ def list_attachments(request: HttpRequest, case_id: Id) -> list[dict]:
         }
     },
 )
-def download_attachment(request: HttpRequest, case_id: Id, attachment_id: Id) -> HttpResponse:
+def download_attachment(request: ApiRequest, case_id: Id, attachment_id: Id) -> HttpResponse:
     return attachment_response(attachments.access_attachment(request.user, case_id, attachment_id))

@@ -41,7 +41,7 @@ def case_attached_event(
 
 
 def case_imported_event(case: Case, actor: User | None, at: datetime, *, source: str, row: int) -> CaseEvent:
-    """The case came from a backlog spreadsheet (cases/importer.py): which file, which row."""
+    """The case came from a backlog spreadsheet (cases/imports/): which file, which row."""
     return _event(case, CaseEvent.Type.IMPORTED, actor, at, source=source, row=row)
 
 

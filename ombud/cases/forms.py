@@ -18,6 +18,7 @@ from ombud.cases import queries
 from ombud.cases.lifecycle import TRANSITIONS
 from ombud.cases.models import Case
 from ombud.directory.models import Organization
+from ombud.forms import ServiceErrorsMixin
 from ombud.intake.models import Visit
 
 
@@ -143,9 +144,12 @@ def company_choices(case: Case) -> list[tuple[int, str]]:
     )
 
 
-class ActionForm(forms.Form):
+class ActionForm(ServiceErrorsMixin, forms.Form):
     """The fields of one lifecycle action; the prefix is the action's name, so several forms
-    live on one page with distinct ids (`id_decide-reply`)."""
+    live on one page with distinct ids (`id_decide-reply`). A refusal of the service shows its
+    message at the top and each field's message at its input."""
+
+    show_service_message = True
 
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
@@ -198,16 +202,9 @@ class ActionForm(forms.Form):
         if "handled_by" in self.fields:
             self.initial.setdefault("handled_by", case.handled_by)
 
-    def service_fields(self) -> dict:
+    def action_fields(self) -> dict:
         """The cleaned values the service takes, blanks left out."""
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
-
-    def add_service_errors(self, fields: dict[str, str]) -> None:
-        for key, message in fields.items():
-            if key in self.fields and key not in self.errors:
-                self.add_error(key, str(message))
-            else:
-                self.add_error(None, f"{key}: {message}" if key not in self.fields else str(message))
 
 
 class QueueFilterForm(forms.Form):
@@ -243,11 +240,14 @@ class QueueFilterForm(forms.Form):
             {"placeholder": _("e.g. 240324 1234 5678 90"), "autocomplete": "off", "data-queue-search": True}
         )
 
-    def filters(self) -> queries.QueueFilters:
+    def filters(self) -> queries.CaseFilters:
+        """The queue's filters: no status chosen is every open case, `all` every case."""
         d = self.cleaned_data if self.is_bound else {}
-        return queries.QueueFilters(
-            status=d.get("status") or queries.QUEUE_OPEN,
-            overdue=bool(d.get("overdue")),
+        status = d.get("status") or ""
+        return queries.CaseFilters(
+            status=None if status in ("", queries.QUEUE_ALL) else status,
+            open_only=not status,
+            overdue=True if d.get("overdue") else None,
             due_soon=bool(d.get("due_soon")),
             company_id=d.get("company"),
             handler=d.get("handler") or None,

@@ -6,7 +6,6 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
@@ -18,8 +17,6 @@ from ombud.directory.models import User
 from ombud.errors import InvalidInput, NotFound
 from ombud.intake.models import Visit
 from ombud.pagination import MAX_LIMIT, Page, newest_first
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def cases_for(user: User) -> QuerySet[Case]:
@@ -43,53 +40,10 @@ def access_case(user: User, case_id: int, *, for_update: bool = False) -> Case:
         raise NotFound(_("No such case.")) from None
 
 
-@dataclass(frozen=True)
-class CaseFilters:
-    status: str | None = None
-    company_id: int | None = None
-    handler: str | None = None  # company | regulator
-    overdue: bool | None = None
-    due_before: date | None = None
+# ---- the case list: one filter definition for the queue page and GET /cases ---------------------
 
-
-def case_page(user: User, f: CaseFilters, *, cursor: str | None, limit: int) -> Page:
-    """Newest first, keyset-paginated; filters on indexed columns."""
-    qs = cases_for(user)
-    if f.status:
-        if f.status not in Case.Status.values:
-            raise InvalidInput(_("Unknown status."), fields={"status": ", ".join(Case.Status.values)})
-        qs = qs.filter(status=f.status)
-    if f.company_id:
-        qs = qs.filter(Q(company_root_id=f.company_id) | Q(company_id=f.company_id))
-    if f.handler:
-        if f.handler not in Visit.HandledBy.values:
-            raise InvalidInput(_("Unknown handler."), fields={"handler": "company, regulator"})
-        qs = qs.filter(handled_by=f.handler)
-    now = timezone.now()
-    if f.overdue is True:
-        qs = qs.filter(due_at__lt=now)
-    elif f.overdue is False:
-        qs = qs.filter(Q(due_at__isnull=True) | Q(due_at__gte=now))
-    if f.due_before:
-        qs = qs.filter(due_date__lt=f.due_before)
-    return newest_first(qs, field="opened_at", cursor=cursor, limit=limit)
-
-
-# ---- the workspace: a handler's queue, a case's timeline, reply templates -----------------------
-
-QUEUE_OPEN = "open"  # the queue's default: every status whose clock may still be running
-QUEUE_ALL = "all"
+QUEUE_ALL = "all"  # the queue page's status choice for every status (closed included)
 SOON_DAYS = 3
-
-
-@dataclass(frozen=True)
-class QueueFilters:
-    status: str = QUEUE_OPEN  # open | all | one Case.Status value
-    overdue: bool = False
-    due_soon: bool = False  # due within SOON_DAYS (and not yet overdue)
-    company_id: int | None = None  # head office or branch
-    handler: str | None = None  # company | regulator
-    tracking_no: str | None = None
 
 
 def _open_statuses() -> list[str]:
@@ -103,29 +57,59 @@ def normalise_tracking_no(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum()).upper()
 
 
-def queue_cases(user: User, f: QueueFilters, *, now: datetime | None = None) -> QuerySet[Case]:
-    """The scoped, filtered queue; ordering and paging are `queue_page`'s."""
-    now = now or timezone.now()
-    qs = cases_for(user)
-    if f.status == QUEUE_OPEN:
-        qs = qs.filter(status__in=_open_statuses())
-    elif f.status != QUEUE_ALL:
-        if f.status not in Case.Status.values:
+@dataclass(frozen=True)
+class CaseFilters:
+    """The filters of a list of cases, for the queue page (`forms.QueueFilterForm.filters`) and
+    the API (`GET /cases`, `api.list_cases`); every field left at its default filters nothing.
+
+    Built from what either side parsed, it checks the coded values itself (an unknown status or
+    handler is an `InvalidInput`), so both sides refuse the same values with the same words;
+    `apply` narrows a queryset (the user's scope, from `cases_for`)."""
+
+    status: str | None = None  # one Case.Status value
+    open_only: bool = False  # every status whose clock may still be running (lifecycle.OPEN)
+    overdue: bool | None = None  # True: past its deadline; False: not past it, or no deadline
+    due_soon: bool = False  # due within SOON_DAYS, not yet overdue
+    due_before: date | None = None  # due date earlier than this day
+    company_id: int | None = None  # head office or branch
+    handler: str | None = None  # company | regulator
+    tracking_no: str | None = None  # as typed; normalised when applied
+
+    def __post_init__(self) -> None:
+        if self.status and self.status not in Case.Status.values:
             raise InvalidInput(_("Unknown status."), fields={"status": ", ".join(Case.Status.values)})
-        qs = qs.filter(status=f.status)
-    if f.overdue:
-        qs = qs.filter(due_at__lt=now)
-    if f.due_soon:
-        qs = qs.filter(due_at__gte=now, due_at__lt=now + timedelta(days=SOON_DAYS))
-    if f.company_id:
-        qs = qs.filter(Q(company_root_id=f.company_id) | Q(company_id=f.company_id))
-    if f.handler:
-        if f.handler not in Visit.HandledBy.values:
+        if self.handler and self.handler not in Visit.HandledBy.values:
             raise InvalidInput(_("Unknown handler."), fields={"handler": "company, regulator"})
-        qs = qs.filter(handled_by=f.handler)
-    if f.tracking_no:
-        qs = qs.filter(tracking_no=normalise_tracking_no(f.tracking_no))
-    return qs
+
+    def apply(self, qs: QuerySet[Case], *, now: datetime) -> QuerySet[Case]:
+        if self.open_only:
+            qs = qs.filter(status__in=_open_statuses())
+        if self.status:
+            qs = qs.filter(status=self.status)
+        if self.overdue is True:
+            qs = qs.filter(due_at__lt=now)
+        elif self.overdue is False:
+            qs = qs.filter(Q(due_at__isnull=True) | Q(due_at__gte=now))
+        if self.due_soon:
+            qs = qs.filter(due_at__gte=now, due_at__lt=now + timedelta(days=SOON_DAYS))
+        if self.due_before:
+            qs = qs.filter(due_date__lt=self.due_before)
+        if self.company_id:
+            qs = qs.filter(Q(company_root_id=self.company_id) | Q(company_id=self.company_id))
+        if self.handler:
+            qs = qs.filter(handled_by=self.handler)
+        if self.tracking_no:
+            qs = qs.filter(tracking_no=normalise_tracking_no(self.tracking_no))
+        return qs
+
+
+def case_page(user: User, f: CaseFilters, *, cursor: str | None, limit: int) -> Page:
+    """The API's list: newest first, keyset-paginated; filters on indexed columns."""
+    qs = f.apply(cases_for(user), now=timezone.now())
+    return newest_first(qs, field="opened_at", cursor=cursor, limit=limit)
+
+
+# ---- the workspace: a handler's queue, a case's timeline, reply templates -----------------------
 
 
 def _encode_queue_cursor(due: date | None, pk: int) -> str:
@@ -142,14 +126,14 @@ def _decode_queue_cursor(cursor: str) -> tuple[date | None, int]:
         raise InvalidInput(_("Bad cursor."), fields={"cursor": _("not a cursor this server issued")}) from None
 
 
-def queue_page(user: User, f: QueueFilters, *, cursor: str | None, limit: int, now: datetime | None = None) -> Page:
+def queue_page(user: User, f: CaseFilters, *, cursor: str | None, limit: int, now: datetime | None = None) -> Page:
     """Most urgent first: by due date (overdue ones are the earliest), then cases without a
     running deadline; keyset-paginated on (due_date, id), which the queue index
     (company_root, status, due_date) serves. `due_at` is always the end of `due_date`, so
     ordering by the date is ordering by the deadline."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(_("Bad limit."), fields={"limit": _("between 1 and %d") % MAX_LIMIT})
-    qs = queue_cases(user, f, now=now)
+    qs = f.apply(cases_for(user), now=now or timezone.now())
     if cursor:
         due, pk = _decode_queue_cursor(cursor)
         if due is None:
@@ -203,11 +187,11 @@ def queue_counts(user: User, *, now: datetime | None = None) -> dict[str, int]:
 
 def due_state(case: Case, now: datetime | None = None) -> dict:
     """What a list shows next to a due date: overdue or not, whole days left (negative when
-    late) counted in Shanghai calendar days, and whether it is due soon."""
+    late) counted in calendar days of settings.TIME_ZONE (Beijing time), and whether it is due soon."""
     if case.due_at is None or case.due_date is None:
         return {"overdue": False, "days_left": None, "soon": False}
     now = now or timezone.now()
-    today = timezone.localdate(now, timezone=SHANGHAI)
+    today = timezone.localdate(now)
     days_left = (case.due_date - today).days
     overdue = case.due_at < now
     soon = not overdue and case.due_at < now + timedelta(days=SOON_DAYS)

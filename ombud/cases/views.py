@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,13 +26,14 @@ from django.views.decorators.http import require_GET, require_POST
 from ombud.cases import attachments as evidence
 from ombud.cases import queries
 from ombud.cases.forms import ActionForm, QueueFilterForm, UploadForm, spec_for
-from ombud.cases.importer import may_import
+from ombud.cases.imports.queries import may_import
 from ombud.cases.lifecycle import DECIDED_OR_LATER, TRANSITIONS
 from ombud.cases.models import Attachment, Case, CaseEvent, MessageTemplate, template_name
 from ombud.cases.services import allowed_actions, parties, take_action_once
 from ombud.directory.access import page, scope_for
 from ombud.directory.models import Organization, User
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ombud.http import AuthedRequest
 from ombud.intake.forms import new_token
 from ombud.intake.models import Visit
 from ombud.intake.tracking import format_tracking_no
@@ -68,7 +69,7 @@ def _due_cell(case: Case, now: datetime) -> dict:
 
 @page()
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthedRequest) -> HttpResponse:
     user = request.user
     form = QueueFilterForm(request.GET or None, companies=_company_filter_choices(user), regulator=user.is_regulator)
     page, status = None, 200
@@ -113,7 +114,7 @@ def _money(value: object) -> str:
 def _when(value: object) -> str:
     parsed = parse_datetime(str(value)) if isinstance(value, str) else value
     if isinstance(parsed, datetime):
-        return timezone.localtime(parsed, queries.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M")
     return str(value)
 
 
@@ -264,7 +265,7 @@ def reply_template_options(user: User, case: Case) -> list[dict]:
     """Reply templates for the picker, their placeholders filled with this case's facts."""
     facts = {
         "{tracking_no}": format_tracking_no(case.tracking_no),
-        "{received_date}": timezone.localtime(case.opened_at, queries.SHANGHAI).strftime("%Y-%m-%d"),
+        "{received_date}": timezone.localtime(case.opened_at).strftime("%Y-%m-%d"),
         "{company}": case.company.name,
     }
     options = []
@@ -277,7 +278,7 @@ def reply_template_options(user: User, case: Case) -> list[dict]:
 
 
 def _render_case(
-    request: HttpRequest,
+    request: AuthedRequest,
     case: Case,
     *,
     bound: ActionForm | None = None,
@@ -331,7 +332,7 @@ def _render_case(
 
 @page()
 @require_GET
-def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_page(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = queries.access_case(request.user, case_id)
     return _render_case(request, case)
 
@@ -342,7 +343,7 @@ def _case_url(case_id: int, anchor: str = "") -> str:
 
 @page()
 @require_POST
-def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+def case_action(request: AuthedRequest, case_id: int, action: str) -> HttpResponse:
     if action not in TRANSITIONS:
         raise NotFound(_("No such action."))
     user = request.user
@@ -354,10 +355,9 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     token = request.POST.get("token", "")[:100]
     key = f"page:{token}:{action}" if token else None
     try:
-        updated = take_action_once(user, case.pk, action, form.service_fields(), idempotency_key=key).case
+        updated = take_action_once(user, case.pk, action, form.action_fields(), idempotency_key=key).case
     except InvalidInput as e:
-        form.add_error(None, str(e.message))
-        form.add_service_errors(e.fields)
+        form.add_service_errors(e)  # the message at the top, each field's at its input
         return _render_case(request, queries.access_case(user, case_id), bound=form, status=400)
     except Conflict as e:
         if e.code == "idempotency_key_reused":
@@ -384,7 +384,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
 @csrf_exempt  # checked below, once the body is known to be of a size worth parsing
 @page()
 @require_POST
-def upload(request: HttpRequest, case_id: int) -> HttpResponse:
+def upload(request: AuthedRequest, case_id: int) -> HttpResponse:
     """Refuse an over-large body from its Content-Length before Django parses (and spools to
     disk) a byte of it; then the usual CSRF check and the service."""
     case = queries.access_case(request.user, case_id)
@@ -396,7 +396,7 @@ def upload(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @csrf_protect
-def _upload(request: HttpRequest, case: Case) -> HttpResponse:
+def _upload(request: AuthedRequest, case: Case) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     form.is_valid()
     try:
@@ -424,6 +424,6 @@ def attachment_response(attachment: Attachment) -> HttpResponse:
 
 @page()
 @require_GET
-def download(request: HttpRequest, case_id: int, attachment_id: int) -> HttpResponse:
+def download(request: AuthedRequest, case_id: int, attachment_id: int) -> HttpResponse:
     attachment = evidence.access_attachment(request.user, case_id, attachment_id)
     return attachment_response(attachment)

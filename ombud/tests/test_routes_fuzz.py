@@ -318,7 +318,7 @@ def test_an_imported_row_received_before_2000_is_a_row_error(world):
 
     from openpyxl import Workbook
 
-    from ombud.cases import importer
+    from ombud.cases.imports import services
 
     wb = Workbook()
     ws = wb.active
@@ -329,7 +329,7 @@ def test_an_imported_row_received_before_2000_is_a_row_error(world):
         )
     buf = io.BytesIO()
     wb.save(buf)
-    result = importer.import_cases(world.officer, buf.getvalue(), source="backlog.xlsx", all_or_nothing=False)
+    result = services.import_cases(world.officer, buf.getvalue(), source="backlog.xlsx", all_or_nothing=False)
     assert [(e.row, e.where.split()[0]) for e in result.errors] == [(2, "F"), (3, "F")], result.errors
     assert len(result.case_ids) == 1
 

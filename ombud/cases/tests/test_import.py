@@ -1,5 +1,5 @@
 """Backlog import from .xlsx: every row checked through the one complaint service, a precise
-row-level report, and nothing imported half-way (cases/importer.py, `ombud import-cases`,
+row-level report, and nothing imported half-way (cases/imports/, `ombud import-cases`,
 /cases/import/)."""
 
 import io
@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
 from ombud import cli
-from ombud.cases import importer
+from ombud.cases.imports import columns, reading, services
 from ombud.cases.models import Case, CaseEvent, Notification
 from ombud.directory.models import User
 from ombud.errors import Forbidden
@@ -86,7 +86,7 @@ def counts():
 
 
 def run(actor, rows, **kw):
-    return importer.import_cases(actor, xlsx(rows), source="backlog.xlsx", **kw)
+    return services.import_cases(actor, xlsx(rows), source="backlog.xlsx", **kw)
 
 
 def report(result):
@@ -117,7 +117,7 @@ def test_a_good_file_imports_every_row_routed_due_from_receipt_and_on_the_timeli
     rows = [[*r, "涉嫌违法违规" if i == 1 else ""] for i, r in enumerate(rows)]
     before = counts()
 
-    result = importer.import_cases(world.officer, xlsx(rows, headers), source="backlog.xlsx")
+    result = services.import_cases(world.officer, xlsx(rows, headers), source="backlog.xlsx")
 
     assert report(result) == []
     assert (result.rows, result.valid, result.imported) == (4, 4, 4)
@@ -156,7 +156,7 @@ def test_a_good_file_imports_every_row_routed_due_from_receipt_and_on_the_timeli
 
 def test_english_headers_are_accepted_as_aliases(world):
     keys = ["name", "phone", "id_number", "company", "city", "channel", "received_at", "category", "summary"]
-    result = importer.import_cases(
+    result = services.import_cases(
         world.officer, xlsx([row()], [*keys, "status", "source_reference"]), source="en.xlsx"
     )
     assert result.imported == 1 and not result.errors
@@ -164,7 +164,7 @@ def test_english_headers_are_accepted_as_aliases(world):
 
 def test_a_company_handler_imports_in_progress_cases_of_its_own_company(world):
     headers = [*HEADERS, "受理时间"]
-    result = importer.import_cases(
+    result = services.import_cases(
         world.handler_a, xlsx([[*row(status="已受理"), "2026-09-22 15:30"]], headers), source="a.xlsx"
     )
     assert not result.errors
@@ -305,7 +305,7 @@ def test_an_acceptance_time_needs_an_in_progress_case_and_a_sane_time(world):
         [*row(status="已受理"), "2026-09-19"],
         [*row(status="已受理"), "2099-01-01"],
     ]
-    result = importer.import_cases(world.handler_a, xlsx(rows, headers), source="a.xlsx")
+    result = services.import_cases(world.handler_a, xlsx(rows, headers), source="a.xlsx")
     assert report(result) == [
         (2, "L 受理时间", "Only an in-progress case has an acceptance time."),
         (3, "L 受理时间", "A case cannot be accepted before it was received."),
@@ -395,8 +395,8 @@ def _empty_workbook():
 )
 def test_file_level_errors_import_nothing(world, data, message):
     before = counts()
-    with pytest.raises(importer.FileRejected) as caught:
-        importer.import_cases(world.officer, data() if callable(data) else data, source="f.xlsx")
+    with pytest.raises(reading.FileRejected) as caught:
+        services.import_cases(world.officer, data() if callable(data) else data, source="f.xlsx")
     assert str(caught.value.message).startswith(message)
     assert counts() == before
 
@@ -408,16 +408,16 @@ def test_a_docx_is_not_a_workbook(world, tmp_path):
     doc.add_paragraph("投诉")
     path = tmp_path / "letter.docx"
     doc.save(path)
-    with pytest.raises(importer.FileRejected, match=r"not an Excel workbook"):
-        importer.import_cases(world.officer, path.read_bytes(), source="letter.xlsx")
+    with pytest.raises(reading.FileRejected, match=r"not an Excel workbook"):
+        services.import_cases(world.officer, path.read_bytes(), source="letter.xlsx")
 
 
 def test_too_many_rows_or_bytes_is_a_file_level_error(world, monkeypatch):
-    with pytest.raises(importer.FileRejected, match="more than 3 rows"):
-        importer.import_cases(world.officer, xlsx([row()] * 4), source="f.xlsx", max_rows=3)
-    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 1000)
-    with pytest.raises(importer.FileRejected, match="larger than"):
-        importer.import_cases(world.officer, xlsx([row()]), source="f.xlsx")
+    with pytest.raises(reading.FileRejected, match="more than 3 rows"):
+        services.import_cases(world.officer, xlsx([row()] * 4), source="f.xlsx", max_rows=3)
+    monkeypatch.setattr(reading, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(reading.FileRejected, match="larger than"):
+        services.import_cases(world.officer, xlsx([row()]), source="f.xlsx")
     assert Case.objects.count() == 0
 
 
@@ -551,7 +551,7 @@ def test_the_page_shows_a_file_level_error(world):
 
 
 def test_the_page_refuses_an_oversized_upload_before_reading_it(world, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 2000)
+    monkeypatch.setattr(reading, "MAX_FILE_BYTES", 2000)
     r = upload(browser(world.officer), xlsx([row()] * 50))
     assert r.status_code == 413 and "The file is larger than" in r.content.decode()
     assert Case.objects.count() == 0
@@ -587,20 +587,20 @@ def test_the_template_workbook_has_the_columns_an_example_and_the_allowed_values
     wb = load_workbook(io.BytesIO(r.content))
     main, allowed = wb.worksheets
     headers = [c.value for c in main[1]]
-    assert headers == [c.header + ("*" if c.required else "") for c in importer.COLUMNS]
+    assert headers == [c.header + ("*" if c.required else "") for c in columns.COLUMNS]
     values = {row[0] for row in allowed.iter_rows(values_only=True) if row and row[0]}
     assert {LIFE, "中国人寿保险股份有限公司茂名分公司", "茂名市"} <= values
     assert PINGAN not in values  # only the handler's own company
     # The example row, as downloaded, is a valid row for its user.
-    result = importer.import_cases(world.handler_a, r.content, source="template.xlsx", dry_run=True)
+    result = services.import_cases(world.handler_a, r.content, source="template.xlsx", dry_run=True)
     assert (result.valid, result.errors) == (1, [])
     for_officer = browser(world.officer).get(reverse("cases_import:template")).content
-    result = importer.import_cases(world.officer, for_officer, source="template.xlsx", dry_run=True)
+    result = services.import_cases(world.officer, for_officer, source="template.xlsx", dry_run=True)
     assert (result.valid, result.errors) == (1, [])
 
 
 def test_the_page_takes_fewer_rows_than_the_command_line(world, monkeypatch):
-    from ombud.cases import import_views
+    from ombud.cases.imports import views as import_views
 
     monkeypatch.setattr(import_views, "PAGE_MAX_ROWS", 2)
     r = upload(browser(world.officer), xlsx([row()] * 3), mode="import")

@@ -17,6 +17,7 @@ from ombud.cases.models import Case, CaseEvent, ReplyTemplate, template_name
 from ombud.directory.models import Organization, User
 from ombud.intake.services import VisitInput, record_visit
 from ombud.intake.tracking import format_tracking_no
+from ombud.testing import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ def make_case(world, status=Case.Status.IN_PROGRESS, *, days=10, company=None, h
     due = today + timedelta(days=days)
     case.status, case.due_date = status, due
     case.due_at = timezone.make_aware(
-        timezone.datetime.combine(due + timedelta(days=1), timezone.datetime.min.time()), queries.SHANGHAI
+        timezone.datetime.combine(due + timedelta(days=1), timezone.datetime.min.time()), SHANGHAI
     )
     if status == Case.Status.INFORMED:
         case.informed_at = timezone.now()
@@ -137,14 +138,14 @@ def test_keyset_pages_cover_the_queue_once_in_order(world):
     expected = [c.pk for c in sorted(cases, key=lambda c: (c.due_date, c.pk))] + [undated.pk]
     seen, cursor = [], None
     while True:
-        page = queries.queue_page(world.handler_a, queries.QueueFilters(), cursor=cursor, limit=2)
+        page = queries.queue_page(world.handler_a, queries.CaseFilters(open_only=True), cursor=cursor, limit=2)
         seen += [c.pk for c in page.items]
         cursor = page.next_cursor
         if not cursor:
             break
     assert seen == expected
     with pytest.raises(Exception) as bad:
-        queries.queue_page(world.handler_a, queries.QueueFilters(), cursor="!!", limit=2)
+        queries.queue_page(world.handler_a, queries.CaseFilters(open_only=True), cursor="!!", limit=2)
     assert getattr(bad.value, "status", None) == 400
 
 

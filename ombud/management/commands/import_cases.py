@@ -1,5 +1,5 @@
 """`ombud import-cases FILE.xlsx --user USERNAME [--all-or-nothing] [--dry-run]`: load old open
-cases from a spreadsheet (ombud/cases/importer.py; docs/import.md).
+cases from a spreadsheet (ombud/cases/imports/; docs/import.md).
 
 Exit codes: 0 every row was valid and imported (or, in a dry run, would be); 1 some rows have
 errors (the summary says whether the valid ones were imported); 2 nothing could be checked: the
@@ -15,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ombud.cases import importer
+from ombud.cases.imports import reading, services
+from ombud.cases.imports.validation import RowError
 from ombud.directory.models import User
 from ombud.errors import Forbidden
 
@@ -32,7 +33,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-def error_table(errors: list[importer.RowError]) -> str:
+def error_table(errors: list[RowError]) -> str:
     head = (_("Row"), _("Column"), _("Message"))
     rows = [(str(e.row), e.where or "—", e.message) for e in errors]
     w_row = max(_width(r[0]) for r in [head, *rows])
@@ -65,26 +66,26 @@ class Command(BaseCommand):
                 raise OSError
         except OSError:
             raise CommandError(_("Cannot read %(path)s.") % {"path": path}, returncode=EXIT_NOT_CHECKED) from None
-        if size > importer.MAX_FILE_BYTES:
+        if size > reading.MAX_FILE_BYTES:
             raise CommandError(
-                _("The file is larger than %(mb)d MB.") % {"mb": importer.MAX_FILE_BYTES // (1024 * 1024)},
+                _("The file is larger than %(mb)d MB.") % {"mb": reading.MAX_FILE_BYTES // (1024 * 1024)},
                 returncode=EXIT_NOT_CHECKED,
             )
         try:
-            result = importer.import_cases(
+            result = services.import_cases(
                 user,
                 path.read_bytes(),
                 source=path.name,
                 all_or_nothing=opts["all_or_nothing"],
                 dry_run=opts["dry_run"],
             )
-        except (importer.FileRejected, Forbidden) as e:
+        except (reading.FileRejected, Forbidden) as e:
             raise CommandError(str(e.message), returncode=EXIT_NOT_CHECKED) from None
 
         if result.errors:
             self.stdout.write(error_table(result.errors))
             self.stdout.write("")
-        lines = importer.summary_lines(result)
+        lines = services.summary_lines(result)
         for line in lines[:-1]:
             self.stdout.write(line)
         if result.errors:
