@@ -6,15 +6,21 @@ mobile numbers their first three and last four (138****5678).
 """
 
 import logging
+import re
+from collections.abc import Callable
 
-from ombud.personal_data import PATTERNS
+from ombud.personal_data import PATTERNS, PersonalPattern
 
 
 def scrub(text: str) -> str:
     for pattern in PATTERNS.values():
         if pattern.log_keep is not None:
-            text = pattern.log_re.sub(lambda m, p=pattern: p.mask_for_log(m.group()), text)
+            text = pattern.log_re.sub(_masker(pattern), text)
     return text
+
+
+def _masker(pattern: PersonalPattern) -> Callable[[re.Match[str]], str]:
+    return lambda m: pattern.mask_for_log(m.group())
 
 
 class ScrubPersonalData(logging.Filter):

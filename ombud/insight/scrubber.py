@@ -446,7 +446,7 @@ def _union(cands: list[tuple[str, int, int, str]]) -> list[tuple[str, int, int, 
                 last[0], last[3] = kind, ""
             continue
         merged.append([kind, start, end, repl])
-    return [tuple(m) for m in merged]  # type: ignore[misc]
+    return [tuple(m) for m in merged]
 
 
 def _clip(spans, hard) -> list:
