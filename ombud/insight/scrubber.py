@@ -260,8 +260,8 @@ _NAME_BEFORE_TITLE = re.compile(
 
 
 # What the scrubber asks of a registered kind's finding beyond its shape. A kind not named here
-# must pass the registry's check (on the finding without spaces and hyphens) and not be an
-# amount or a count.
+# (bank cards among them: 16–19 digits passing Luhn) must pass the registry's check, on the
+# finding without spaces and hyphens, and not be an amount or a count.
 _ACCEPT: dict[str, Callable[[str, re.Match], bool]] = {
     "email": lambda norm, m: True,
     # a mistyped check character must not leak a real number: the structure is enough

@@ -11,6 +11,8 @@ from ombud.intake import services
 from ombud.intake.models import Visit
 from ombud.intake.services import VisitInput, record_visit
 
+pytestmark = pytest.mark.django_db
+
 
 def _complaint(world, **extra) -> VisitInput:
     return VisitInput(
