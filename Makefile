@@ -40,6 +40,7 @@ browser-deps:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 test: install browser-deps lint
 	$(TEST_ENV) $(BIN)/ombud makemigrations --check --dry-run

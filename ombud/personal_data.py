@@ -13,6 +13,9 @@ import hashlib
 import hmac
 import os
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -148,21 +151,17 @@ def mask_id_number(number: str) -> str:
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 
-# ---- validation ----------------------------------------------------------------------------
+# ---- the kinds of personal data: one registry -----------------------------------------------
+#
+# Every pattern of a number or address that identifies a person is named here once, with the
+# shape of one value, how it is found in running text and the check it must pass. Validation
+# (below), the scrubber of published texts (`insight/scrubber.py`) and the log filter
+# (`logfilters.py`) all read `PATTERNS`; a kind added here is validated, scrubbed and, if it
+# says what logs keep of it, masked in logs. What is particular to one user stays with it:
+# the scrubber's labels (身份证号…, 卡号…) and its tests of context (an amount, a date).
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-
-
-def normalise_phone(phone: str) -> str:
-    return re.sub(r"[\s()]", "", phone).removeprefix("+86")
-
-
-def is_valid_phone(phone: str) -> bool:
-    p = normalise_phone(phone)
-    return bool(MOBILE_RE.match(p) or LANDLINE_RE.match(p))
 
 
 def id_check_digit(first17: str) -> str:
@@ -171,9 +170,131 @@ def id_check_digit(first17: str) -> str:
     return _ID_CHECK[total % 11]
 
 
+def _id_check_ok(number: str) -> bool:
+    return id_check_digit(number[:17]) == number[17].upper()
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn check of bank-card numbers (ISO/IEC 7812)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+@dataclass(frozen=True)
+class PersonalPattern:
+    """One kind of personal data.
+
+    - `value`: the regex of one value written plainly (no spaces, no country code);
+      validation matches it whole, logs find it between non-digits.
+    - `in_text`: the regex that finds it in running text as people write it (grouped digits,
+      +86); defaults to `value` between non-digits.
+    - `check`: what a value must pass beyond its shape (a check digit), given the value.
+    - `span_kind`: what the scrubber calls a finding (``phone`` for mobiles and landlines).
+    - `log_keep`: (leading, trailing) characters logs keep, the rest replaced by ``*``;
+      None when logs leave the kind alone.
+    """
+
+    kind: str
+    span_kind: str
+    value: str
+    in_text: str = ""
+    check: Callable[[str], bool] | None = None
+    log_keep: tuple[int, int] | None = None
+
+    @cached_property
+    def value_re(self) -> re.Pattern[str]:
+        return re.compile(self.value)
+
+    @cached_property
+    def text_re(self) -> re.Pattern[str]:
+        return re.compile(self.in_text or rf"(?<!\d){self.value}(?!\d)")
+
+    @cached_property
+    def log_re(self) -> re.Pattern[str]:
+        return re.compile(rf"(?<!\d){self.value}(?!\d)")
+
+    def is_valid(self, value: str) -> bool:
+        """`value` has the kind's shape, whole, and passes its check."""
+        return bool(self.value_re.fullmatch(value)) and (self.check is None or self.check(value))
+
+    def mask_for_log(self, value: str) -> str:
+        head, tail = self.log_keep or (0, 0)
+        return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
+
+
+PATTERNS: dict[str, PersonalPattern] = {
+    p.kind: p
+    for p in (
+        PersonalPattern(
+            "id_number",  # resident ID card, 18 characters (GB 11643-1999)
+            "id_number",
+            r"\d{17}[\dXx]",
+            # optionally grouped 6-8-4 with spaces
+            in_text=r"(?<!\d)[1-9]\d{5}\s?(?:\d{4}\s?\d{4})\s?\d{3}[\dXx](?![\dXx])",
+            check=_id_check_ok,
+            log_keep=(6, 4),
+        ),
+        PersonalPattern("id_number_15", "id_number", r"[1-9]\d{14}"),  # the old 15-digit card
+        PersonalPattern(
+            "bank_card",
+            "bank_card",
+            r"\d{16,19}",
+            in_text=r"(?<!\d)(?:\d{16,19}|\d{4}(?:[\s-]\d{4}){3}(?:[\s-]?\d{1,3})?|\d{6}[\s-]\d{10,13})(?![\d])",
+            check=luhn_ok,
+        ),
+        PersonalPattern(
+            "mobile",
+            "phone",
+            r"1[3-9]\d{9}",
+            in_text=r"(?<!\d)(?<!\d[.,])(?:(?:\+|00)86[\s-]?|\(\+?86\)\s?|86[\s-])?1[3-9]\d(?:[\s-]?\d){8}(?!\d)",
+            log_keep=(3, 4),
+        ),
+        PersonalPattern(
+            "landline",
+            "phone",
+            r"0\d{2,3}-?\d{7,8}",
+            in_text=(
+                r"(?<!\d)(?<!\d[.,])(?:(?:\+86[\s-]?|\(\+86\)\s?)\(?[1-9]\d{1,2}\)?[\s-]?|\(0\d{2,3}\)\s?|0\d{2,3}[\s-]?)"
+                r"[2-9]\d{2,3}[\s-]?\d{4}(?:(?:-|转|ext\.?\s?)\d{1,5})?(?!\d)"
+            ),
+        ),
+        PersonalPattern(
+            "email",
+            "email",
+            r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+            in_text=r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+        ),
+    )
+}
+
+
+# ---- validation ----------------------------------------------------------------------------
+
+MOBILE_RE = re.compile(rf"^{PATTERNS['mobile'].value}$")
+LANDLINE_RE = re.compile(rf"^{PATTERNS['landline'].value}$")
+
+
+def is_valid(kind: str, value: str) -> bool:
+    """Is `value` a valid value of the registered `kind` (a key of `PATTERNS`)?"""
+    return PATTERNS[kind].is_valid(value)
+
+
+def normalise_phone(phone: str) -> str:
+    return re.sub(r"[\s()]", "", phone).removeprefix("+86")
+
+
+def is_valid_phone(phone: str) -> bool:
+    p = normalise_phone(phone)
+    return is_valid("mobile", p) or is_valid("landline", p)
+
+
 def is_valid_id_number(number: str) -> bool:
     """An 18-character resident ID number with a correct check character (GB 11643-1999)."""
-    n = number.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", n):
-        return False
-    return id_check_digit(n[:17]) == n[17]
+    return is_valid("id_number", number.strip().upper())

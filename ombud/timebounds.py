@@ -10,15 +10,13 @@ beyond a few minutes of clock skew between a hotline system and the server. With
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2099, 12, 31)  # a period's last day; later is a typo (and 9999-12-31 + 1 overflows)
-EARLIEST = datetime.combine(EARLIEST_DAY, time.min, tzinfo=SHANGHAI)
+EARLIEST = timezone.make_aware(datetime.combine(EARLIEST_DAY, time.min), timezone.get_default_timezone())  # Beijing
 CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a "now" of another machine may be
 
 

@@ -23,10 +23,6 @@ from ombud.directory.models import Jurisdiction, Organization, User
 from ombud.errors import Forbidden, InvalidInput, NotFound
 
 
-def site_ids_for_user(user: User) -> list[int]:
-    return list(RosterEntry.objects.filter(staff__user=user).values_list("site_id", flat=True))
-
-
 def campaigns_for(user: User) -> QuerySet[Campaign]:
     """Campaigns are public events: every signed-in user may list them; what each may see of
     their visits is scoped separately (directory/access.py)."""

@@ -9,8 +9,12 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from ombud.cases import deadlines
+        from ombud.cases import deadlines, services
         from ombud.cases.models import CalendarDay, CalendarYear
+        from ombud.intake.services import open_cases_with
+
+        # A complaint recorded by intake opens its case here (intake never imports cases).
+        open_cases_with(services.CASE_OPENING)
 
         def forget(**kwargs):
             deadlines.forget_cached_calendar()

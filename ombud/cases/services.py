@@ -21,6 +21,7 @@ from ombud.directory.access import bureau_holding, is_company_user, is_regulator
 from ombud.directory.models import Organization, Region, User
 from ombud.errors import Conflict, Forbidden, InvalidInput
 from ombud.intake.models import Visit
+from ombud.intake.services import CaseOpening, VisitInput, record_visit
 from ombud.timebounds import occurred_error
 
 
@@ -53,14 +54,24 @@ def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "", b
     if on_site:
         case.status, case.handled_by, case.closed_at = Case.Status.CLOSED, Visit.HandledBy.COMPANY, visit.received_at
     elif visit.outcome == Visit.Outcome.TIME_LIMITED:
-        assert visit.due_date is not None
+        if visit.due_date is None:  # record_visit refuses a time-limited complaint without it first
+            raise InvalidInput(
+                _("A time-limited complaint needs the promised date."),
+                fields={"due_date": _("A time-limited complaint needs the promised date.")},
+            )
+        promised = visit.due_date
         case.status, case.handled_by = Case.Status.IN_PROGRESS, visit.handled_by or Visit.HandledBy.COMPANY
-        case.due_date, case.due_at = visit.due_date, deadlines.Due(visit.due_date, provisional=False).at
+        case.due_date, case.due_at = promised, deadlines.Due(promised, provisional=False).at
     else:
+        company = visit.company
+        if company is None:  # record_visit refuses a complaint without its company first
+            raise InvalidInput(
+                _("A complaint must name the company complained about."), fields={"company_id": _("Unknown company.")}
+            )
         case.status = Case.Status.RECEIVED
-        case.handled_by, handler = routing.route(visit.company, visit.city_id, nature)
+        case.handled_by, handler = routing.route(company, visit.city_id, nature)
         case.company = handler
-        _set_due(case, "complaint.decision", visit.received_at)
+        due = _set_due(case, "complaint.decision", visit.received_at)
     case.save()
     if on_site:
         events.case_resolved_on_site_event(case, actor, visit.received_at)
@@ -72,14 +83,22 @@ def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "", b
             visit.received_at,
             handled_by=case.handled_by,
             company_id=case.company_id,
-            due_date=case.due_date.isoformat(),
+            due_date=due.date.isoformat(),
         )
         notify.case_milestone(case, event)  # SMS to the consumer, sent after commit
     elif visit.handled_by == Visit.HandledBy.REGULATOR:
-        events.case_referred_event(case, actor, visit.received_at, due_date=visit.due_date)
+        events.case_referred_event(case, actor, visit.received_at, due_date=promised)
     else:
-        events.case_promised_event(case, actor, visit.received_at, due_date=visit.due_date)
+        events.case_promised_event(case, actor, visit.received_at, due_date=promised)
     return case
+
+
+def _open_case(visit: Visit, actor: User, nature: str, bureau_id: int | None) -> int:
+    return open_case_for_visit(visit, actor, nature=nature, bureau_id=bureau_id).pk
+
+
+# What intake's record_visit needs to open a complaint's case (registered in CasesConfig.ready).
+CASE_OPENING = CaseOpening(natures=tuple(Nature.values), open=_open_case)
 
 
 # ---- the lifecycle ------------------------------------------------------------------------------
@@ -132,9 +151,10 @@ def _require(fields: dict[str, Any], *names: str) -> dict[str, str]:
     return {n: _("This field is required for this action.") for n in names if not str(fields.get(n) or "").strip()}
 
 
-def _set_due(case: Case, rule: str, start: datetime) -> None:
+def _set_due(case: Case, rule: str, start: datetime) -> deadlines.Due:
     due = deadlines.due_for(rule, start)
     case.due_date, case.due_at, case.due_provisional = due.date, due.at, due.provisional
+    return due
 
 
 def _clear_due(case: Case) -> None:
@@ -155,7 +175,7 @@ def _reject(case: Case, fields: dict, now: datetime) -> dict:
     return {"reason": fields["reason"].strip()}
 
 
-_EXTENSION_RULES = {
+_EXTENSION_RULES: dict[str, str] = {
     Case.Extension.COMPLEX: "complaint.decision_complex",
     Case.Extension.ESPECIALLY_COMPLEX: "complaint.decision_especially_complex",
 }
@@ -166,7 +186,7 @@ def _extend(case: Case, fields: dict, now: datetime) -> dict:
     consumer must be told why: the reason is required and goes on the timeline."""
     errors = _require(fields, "level", "reason")
     order = list(_EXTENSION_RULES)
-    level = fields.get("level")
+    level = str(fields.get("level") or "")
     if level and level not in order:
         errors["level"] = _("Use complex or especially_complex.")
     elif level and case.extension and order.index(level) <= order.index(case.extension):
@@ -174,8 +194,8 @@ def _extend(case: Case, fields: dict, now: datetime) -> dict:
     if errors:
         raise InvalidInput(_("The time limit was not extended."), fields=errors)
     case.extension = level
-    _set_due(case, _EXTENSION_RULES[level], case.opened_at)
-    return {"level": level, "reason": fields["reason"].strip(), "due_date": case.due_date.isoformat()}
+    due = _set_due(case, _EXTENSION_RULES[level], case.opened_at)
+    return {"level": level, "reason": fields["reason"].strip(), "due_date": due.date.isoformat()}
 
 
 def _decide(case: Case, fields: dict, now: datetime) -> dict:
@@ -279,17 +299,20 @@ def _reroute(case: Case, fields: dict, now: datetime) -> dict:
         errors["handled_by"] = _("Use company or regulator.")
     company = case.company
     if fields.get("company_id"):
-        company = Organization.objects.filter(
+        named = Organization.objects.filter(
             pk=fields["company_id"], kind__in=[Organization.Kind.INSURER, Organization.Kind.INTERMEDIARY]
         ).first()
-        if company is None:
+        if named is None:
             errors["company_id"] = _("Unknown company.")
+        else:
+            company = named
     if errors:
         raise InvalidInput(_("The case was not rerouted."), fields=errors)
     if company.pk == case.company_id and handled_by == case.handled_by:
         raise _no_change(_("The case is already routed there: rerouting it would change nothing."))
     before = {"company_id": case.company_id, "handled_by": case.handled_by}
-    case.company, case.company_root_id, case.handled_by = company, company.head_office_id, handled_by
+    head_office_id = company.head_office_id or company.pk  # a head office is its own head office
+    case.company, case.company_root_id, case.handled_by = company, head_office_id, handled_by
     return {
         "reason": fields["reason"].strip(),
         "from": before,
@@ -311,8 +334,8 @@ def _reopen(case: Case, fields: dict, now: datetime) -> dict:
         raise InvalidInput(_("Say why the case is reopened."), fields=errors)
     case.closed_at = None
     case.decided_in_time = None
-    _set_due(case, "complaint.decision", now)
-    return {"reason": fields["reason"].strip(), "due_date": case.due_date.isoformat()}
+    due = _set_due(case, "complaint.decision", now)
+    return {"reason": fields["reason"].strip(), "due_date": due.date.isoformat()}
 
 
 _APPLY: dict[str, tuple[Callable[[Case, dict, datetime], dict], str]] = {
@@ -480,8 +503,6 @@ def _place_without_city(actor: User, company_id: int) -> tuple[str, int | None]:
 def register_complaint(actor: User, data: ComplaintInput, *, now: datetime | None = None) -> Case:
     """Record the complaint as a visit of its channel (the one intake service) and open its
     case: received, routed, due within the legal limit counted from `received_at`."""
-    from ombud.intake.services import VisitInput, record_visit
-
     now = now or timezone.now()
     errors: dict[str, str] = {}
     if data.channel == Visit.Channel.ON_SITE:
@@ -514,7 +535,7 @@ def register_complaint(actor: User, data: ComplaintInput, *, now: datetime | Non
         ),
         received_at=data.received_at,
     )
-    case = Case.objects.get(pk=recorded.case_id)
+    case = Case.objects.get(visit=recorded.visit)
     if data.category:
         case.category = data.category.strip()
         case.save(update_fields=["category", "updated_at"])

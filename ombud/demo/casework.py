@@ -24,6 +24,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+
 from ombud.cases import deadlines
 from ombud.cases.models import Case, Nature
 from ombud.cases.services import ComplaintInput, register_complaint, take_action
@@ -35,7 +37,6 @@ from ombud.intake.models import Visit
 if TYPE_CHECKING:
     from ombud.demo.generator import _Builder
 
-SHANGHAI = deadlines.SHANGHAI
 LATE_2012 = 6  # decided after the promised date: statistics show something
 REVIEWS_2012 = 8
 MEDIATIONS_2012 = 3
@@ -54,7 +55,7 @@ NOT_ACCEPTED_2011 = 3
 def _office(moment: datetime) -> datetime:
     """`moment`, moved forward into office hours (9:00–17:30 on a working day, Shanghai)."""
     cal = deadlines.calendar()
-    local = moment.astimezone(SHANGHAI)
+    local = timezone.localtime(moment)
     day = local.date()
     if local.time() > time(17, 30):
         day, local = day + timedelta(days=1), None
@@ -63,13 +64,13 @@ def _office(moment: datetime) -> datetime:
     while not cal.is_working_day(day):
         day, local = day + timedelta(days=1), None
     if local is None:
-        return datetime.combine(day, time(9, 0), tzinfo=SHANGHAI)
+        return timezone.make_aware(datetime.combine(day, time(9, 0)))
     return local
 
 
 def _at_work(rng: random.Random, day: date) -> datetime:
     """A moment in office hours on `day` (or the next working day)."""
-    start = _office(datetime.combine(day, time(9, 0), tzinfo=SHANGHAI))
+    start = _office(timezone.make_aware(datetime.combine(day, time(9, 0))))
     return start + timedelta(seconds=rng.randrange(8 * 3600))
 
 
@@ -134,7 +135,7 @@ def settle_2012(b: _Builder) -> Settled:
         if pk in mediations:
             decision = replies.NOT_UPHELD
         move = _Mover(pk, stats)
-        opened = opened_at.astimezone(SHANGHAI).date()
+        opened = timezone.localdate(opened_at)
         if pk in late:
             days = _working_days(due_date + timedelta(days=1), due_date + timedelta(days=6))
             stats.late += 1
@@ -142,7 +143,7 @@ def settle_2012(b: _Builder) -> Settled:
             days = _working_days(opened + timedelta(days=2), due_date) or [due_date]
         decided_at = _at_work(rng, rng.choice(days))
         if pk not in late:
-            decided_at = min(decided_at, datetime.combine(due_date, time(17, 30), tzinfo=SHANGHAI))
+            decided_at = min(decided_at, timezone.make_aware(datetime.combine(due_date, time(17, 30))))
         amount = replies.amount_for(rng, issue=issue, line=line or "", decision=decision, summary=summary)
         if regulator:
             reply = replies.regulator_reply(rng, issue=issue, decision=decision, company=company, amount=amount)
@@ -306,15 +307,15 @@ def due_categories(now: datetime) -> dict[str, list[int]]:
 
 
 def _received(rng: random.Random, now: datetime, ago: int) -> datetime:
-    day = (now - timedelta(days=ago)).astimezone(SHANGHAI).date()
-    moment = datetime.combine(day, time(8, 30), tzinfo=SHANGHAI) + timedelta(seconds=rng.randrange(10 * 3600))
+    day = timezone.localdate(now - timedelta(days=ago))
+    moment = timezone.make_aware(datetime.combine(day, time(8, 30))) + timedelta(seconds=rng.randrange(10 * 3600))
     return min(moment, now - timedelta(days=ago))
 
 
 def current_work(b: _Builder, now: datetime) -> Today:
     """Register today's complaints (TODAY) and move them to where each stands."""
     rng = random.Random(b.seed + STREAM_TODAY)
-    this_year = now.astimezone(SHANGHAI).year
+    this_year = timezone.localdate(now).year
     days = due_categories(now)
     result = Today(by_state={})
     latest = now - timedelta(minutes=30)  # nothing in the future, nothing that is "just now"
@@ -392,7 +393,7 @@ def current_work(b: _Builder, now: datetime) -> Today:
             decision=decision,
             company=insurer.short_name,
             amount=amount,
-            paid_on=decided_at.astimezone(SHANGHAI).date(),
+            paid_on=timezone.localdate(decided_at),
         )
         move("decide", decided_at, decision=decision, reply=reply, amount_paid=amount)
         if spec.state == "decided":
@@ -456,7 +457,7 @@ def backlog_2011(b: _Builder) -> Settled:
             decide_on = _working_days(accepted.date() + timedelta(days=1), case.due_date) or [case.due_date]
         decided_at = max(_at_work(rng, rng.choice(decide_on)), accepted + timedelta(hours=1))
         if n not in late:
-            decided_at = min(decided_at, datetime.combine(case.due_date, time(17, 30), tzinfo=SHANGHAI))
+            decided_at = min(decided_at, timezone.make_aware(datetime.combine(case.due_date, time(17, 30))))
         decision = replies.decision_for(rng, by_regulator=False)
         amount = replies.amount_for(rng, issue=text.issue, line=text.line, decision=decision, summary=text.summary)
         reply = replies.company_reply(
@@ -465,7 +466,7 @@ def backlog_2011(b: _Builder) -> Settled:
             decision=decision,
             company=insurer.short_name,
             amount=amount,
-            paid_on=decided_at.astimezone(SHANGHAI).date(),
+            paid_on=timezone.localdate(decided_at),
         )
         move(actor, "decide", decided_at, decision=decision, reply=reply, amount_paid=amount)
         informed_at = _after(rng, decided_at, 0.3, 20)

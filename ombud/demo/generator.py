@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -32,7 +31,6 @@ from ombud.directory.models import Jurisdiction, Organization, Region, Staff, Us
 from ombud.intake.models import Visit
 from ombud.intake.services import VisitInput, VisitRecorder
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_SEED = 20120324
 DEFAULT_PASSWORD = "ombud-demo-2012"
 
@@ -124,7 +122,7 @@ def conflicts() -> list[str]:
 
 
 def _at(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=SHANGHAI)
+    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=timezone.get_current_timezone())
 
 
 class _Builder:
@@ -561,7 +559,7 @@ class _Builder:
             if recorded.case_id is not None:
                 self.case_issue[recorded.case_id] = issue
             if n % step == 0 or n == len(plans):
-                self.log(f"  {n:>6,}/{len(plans):,} visits, {at.astimezone(SHANGHAI):%H:%M}")
+                self.log(f"  {n:>6,}/{len(plans):,} visits, {timezone.localtime(at):%H:%M}")
 
 
 def build(

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from ombud.cases.models import Case
 from ombud.demo import replies, texts
@@ -37,7 +38,6 @@ from ombud.reports import publication
 if TYPE_CHECKING:
     from ombud.demo.generator import _Builder
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 STREAM = 4  # this module's RNG stream: seed + 4
 
 SPOT_CHECK_SEED = "20120324"
@@ -77,7 +77,7 @@ class OversightResult:
 
 
 def _shanghai(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 
 
 def spot_check(b: _Builder, rng: random.Random, result: OversightResult) -> None:
@@ -232,7 +232,7 @@ def typical_cases(b: _Builder, rng: random.Random, result: OversightResult) -> N
             line_word=texts.LINE_WORDS.get(line, ("保险",))[0],
             summary=visit.summary,
             due=case.visit.due_date,
-            decided=case.decided_at.astimezone(SHANGHAI).date(),
+            decided=timezone.localdate(case.decided_at),
             reply=case.reply,
         )
         written = _shanghai(date(2012, 5, 8 + 2 * n), 15, 20)

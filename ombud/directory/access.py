@@ -34,7 +34,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from ombud.directory.models import Jurisdiction, Organization, Region, User
+from ombud.directory.models import Jurisdiction, Organization, Region, Staff, User
 from ombud.errors import Forbidden, NotFound
 
 REGULATOR_ROLES = (User.Role.REGULATOR_ADMIN, User.Role.REGULATOR_OFFICER)
@@ -152,9 +152,10 @@ def scope_for(user: User) -> Scope:
             return Scope(company_id=head)
         return Scope(company_id=head, company_city_codes=cities_under([org.region_id]))
     if role == User.Role.SITE_STAFF:
-        from ombud.campaigns.queries import site_ids_for_user
-
-        return Scope(site_ids=frozenset(site_ids_for_user(user)))
+        # The sites the staff member is rostered to, through the reverse relation of
+        # campaigns' RosterEntry.staff: directory sits below campaigns and imports nothing of it.
+        rostered = Staff.objects.filter(user=user, roster_entries__isnull=False).order_by()
+        return Scope(site_ids=frozenset(rostered.values_list("roster_entries__site_id", flat=True)))
     return Scope()
 
 

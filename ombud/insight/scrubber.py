@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ombud.insight.names import COMPOUND_SURNAMES, GIVEN_NAME_CHARS, NAME_LABELS, SURNAMES, TITLES
-from ombud.personal_data import is_valid_id_number
+from ombud.personal_data import PATTERNS, PersonalPattern, is_valid_id_number
 
 PLACEHOLDER = "XXXX"
 NAME_MARK = "某"
@@ -140,18 +140,6 @@ def replacement_for(kind: str, original: str) -> str:
     return PLACEHOLDER
 
 
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
 # The first two digits of a resident ID number: the province-level region (GB/T 2260).
 _PROVINCE_CODES = frozenset(
     {*map(str, range(11, 16)), *map(str, range(21, 24)), *map(str, range(31, 38)), *map(str, range(41, 47))}
@@ -200,27 +188,20 @@ def _digits(s: str) -> str:
 
 _SEP = r"(?:[:\s]|为|是|：){0,3}"
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# The shapes of identifying numbers and e-mail addresses are the registry's
+# (`personal_data.PATTERNS`); here are the labels that introduce a number and the scrubber's
+# tests of context.
 
-# 18 (or 15) digits, optionally grouped 6-8-4 with spaces.
-_ID18 = re.compile(r"(?<!\d)[1-9]\d{5}\s?(?:\d{4}\s?\d{4})\s?\d{3}[\dXx](?![\dXx])")
-_ID15 = re.compile(r"(?<!\d)[1-9]\d{14}(?!\d)")
 _ID_LABELLED = re.compile(
     rf"(?:身份证号码|身份证号|身份证|公民身份号码|证件号码|证件号|护照号码|护照号|通行证号码|通行证号|军官证号)"
     rf"{_SEP}(?P<num>[A-Za-z0-9]*\d[A-Za-z0-9]*(?:\s\d+)*)"
 )
 
-_BANK = re.compile(r"(?<!\d)(?:\d{16,19}|\d{4}(?:[\s-]\d{4}){3}(?:[\s-]?\d{1,3})?|\d{6}[\s-]\d{10,13})(?![\d])")
 _BANK_LABELLED = re.compile(
     rf"(?:银行卡号|银行卡|信用卡号|信用卡|借记卡|储蓄卡|卡号|银行账号|银行帐号|账号|帐号|账户|帐户|收款账户|收款帐户)"
     rf"{_SEP}(?P<num>\d[\d\s-]{{8,30}}\d)"
 )
 
-_MOBILE = re.compile(r"(?<!\d)(?<!\d[.,])(?:(?:\+|00)86[\s-]?|\(\+?86\)\s?|86[\s-])?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
-_LANDLINE = re.compile(
-    r"(?<!\d)(?<!\d[.,])(?:(?:\+86[\s-]?|\(\+86\)\s?)\(?[1-9]\d{1,2}\)?[\s-]?|\(0\d{2,3}\)\s?|0\d{2,3}[\s-]?)"
-    r"[2-9]\d{2,3}[\s-]?\d{4}(?:(?:-|转|ext\.?\s?)\d{1,5})?(?!\d)"
-)
 _PHONE_LABELLED = re.compile(
     rf"(?:联系电话|电话号码|手机号码|手机号|移动电话|固定电话|固话|座机|电话|手机|联系方式|Tel|TEL|tel|Phone|phone|Mobile|mobile)"
     rf"{_SEP}(?P<num>\+?\d[\d\s-]{{5,18}}\d)"
@@ -278,28 +259,41 @@ _NAME_BEFORE_TITLE = re.compile(
 # ---- detectors: each yields (kind, start, end, replacement or "") over the normalised text ----
 
 
-def _emails(norm: str):
-    for m in _EMAIL.finditer(norm):
-        yield "email", m.start(), m.end()
+# What the scrubber asks of a registered kind's finding beyond its shape. A kind not named here
+# (bank cards among them: 16–19 digits passing Luhn) must pass the registry's check, on the
+# finding without spaces and hyphens, and not be an amount or a count.
+_ACCEPT: dict[str, Callable[[str, re.Match], bool]] = {
+    "email": lambda norm, m: True,
+    # a mistyped check character must not leak a real number: the structure is enough
+    "id_number": lambda norm, m: looks_like_id_number(_digits(m.group())),
+    "id_number_15": lambda norm, m: looks_like_id_number(m.group()) and not _is_quantity(norm, m.start(), m.end()),
+    "mobile": lambda norm, m: not _is_quantity(norm, m.start(), m.end()),
+    "landline": lambda norm, m: not _DATE_LIKE.fullmatch(m.group()) and not _is_quantity(norm, m.start(), m.end()),
+}
+
+
+def _accepted(pattern: PersonalPattern, norm: str, m: re.Match) -> bool:
+    accept = _ACCEPT.get(pattern.kind)
+    if accept is not None:
+        return accept(norm, m)
+    return pattern.is_valid(re.sub(r"[\s-]", "", m.group())) and not _is_quantity(norm, m.start(), m.end())
+
+
+def _registered(norm: str):
+    """Every kind of the registry (`personal_data.PATTERNS`), by its shape in running text."""
+    for pattern in PATTERNS.values():
+        for m in pattern.text_re.finditer(norm):
+            if _accepted(pattern, norm, m):
+                yield pattern.span_kind, m.start(), m.end()
 
 
 def _id_numbers(norm: str):
-    for m in _ID18.finditer(norm):
-        if looks_like_id_number(_digits(m.group())):
-            yield "id_number", m.start(), m.end()
-    for m in _ID15.finditer(norm):
-        if looks_like_id_number(m.group()) and not _is_quantity(norm, m.start(), m.end()):
-            yield "id_number", m.start(), m.end()
     for m in _ID_LABELLED.finditer(norm):
         if len(_digits(m.group("num"))) >= 6 and not _is_number_word(norm, m, "num"):
             yield "id_number", m.start("num"), m.end("num")
 
 
 def _bank_cards(norm: str):
-    for m in _BANK.finditer(norm):
-        digits = _digits(m.group())
-        if 16 <= len(digits) <= 19 and luhn_ok(digits) and not _is_quantity(norm, m.start(), m.end()):
-            yield "bank_card", m.start(), m.end()
     for m in _BANK_LABELLED.finditer(norm):
         if 10 <= len(_digits(m.group("num"))) <= 25 and not _is_number_word(norm, m, "num"):
             yield "bank_card", m.start("num"), m.end("num")
@@ -314,13 +308,6 @@ def _is_public(digits: str) -> bool:
 
 
 def _phones(norm: str):
-    for m in _MOBILE.finditer(norm):
-        if not _is_quantity(norm, m.start(), m.end()):
-            yield "phone", m.start(), m.end()
-    for m in _LANDLINE.finditer(norm):
-        raw = m.group()
-        if not _DATE_LIKE.fullmatch(raw) and not _is_quantity(norm, m.start(), m.end()):
-            yield "phone", m.start(), m.end()
     for m in _PHONE_LABELLED.finditer(norm):
         raw = m.group("num").strip()
         digits = _digits(raw)
@@ -439,7 +426,7 @@ def _known_patterns(known: Iterable[str | tuple[str, str]]) -> list[tuple[str, r
     return out
 
 
-_DETECTORS = (_emails, _id_numbers, _bank_cards, _phones, _accounts, _plates, _references, _addresses, _names)
+_DETECTORS = (_registered, _id_numbers, _bank_cards, _phones, _accounts, _plates, _references, _addresses, _names)
 
 
 # ---- resolving overlaps and replacing ------------------------------------------------------------
@@ -459,7 +446,7 @@ def _union(cands: list[tuple[str, int, int, str]]) -> list[tuple[str, int, int, 
                 last[0], last[3] = kind, ""
             continue
         merged.append([kind, start, end, repl])
-    return [tuple(m) for m in merged]  # type: ignore[misc]
+    return [tuple(m) for m in merged]
 
 
 def _clip(spans, hard) -> list:

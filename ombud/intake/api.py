@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 
 from ombud.errors import InvalidInput
+from ombud.http import ApiRequest
 from ombud.intake import queries
 from ombud.intake.models import Visit
 from ombud.intake.services import RecordedVisit, VisitInput, record_visit
@@ -84,7 +85,7 @@ def _created(recorded: RecordedVisit) -> dict:
 
 
 @router.post("/visits", response={201: VisitCreated})
-def create_visit(request: HttpRequest, payload: VisitIn, response: HttpResponse) -> Status:
+def create_visit(request: ApiRequest, payload: VisitIn, response: HttpResponse) -> Status:
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and not (1 <= len(key) <= 128):
         raise InvalidInput(
@@ -156,12 +157,12 @@ class VisitQuery(Schema):
 
 
 @router.get("/visits", response=VisitPage)
-def list_visits(request: HttpRequest, q: Query[VisitQuery]) -> dict:
+def list_visits(request: ApiRequest, q: Query[VisitQuery]) -> dict:
     filters = queries.VisitFilters(**q.dict(exclude={"cursor", "limit"}))
     page = queries.visit_page(request.user, filters, cursor=q.cursor, limit=q.limit)
     return {"items": [_visit(v) for v in page.items], "next_cursor": page.next_cursor}
 
 
 @router.get("/visits/{visit_id}", response=VisitOut)
-def get_visit(request: HttpRequest, visit_id: Id) -> dict:
+def get_visit(request: ApiRequest, visit_id: Id) -> dict:
     return _visit(queries.access_visit(request.user, visit_id))

@@ -2,7 +2,7 @@
 
 Rules (what a complaint needs, which site a user may record at, …) stay in
 `intake.services.record_visit`; a form only turns text into types and shows the service's
-field errors next to the right input.
+field errors next to the right input (`ombud.forms.ServiceErrorsMixin`, keys in `SERVICE_FIELDS`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import secrets
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ombud.forms import ServiceErrorsMixin
 from ombud.intake import queries
 from ombud.intake.models import Visit
 from ombud.intake.services import VisitInput
@@ -50,7 +51,9 @@ def new_token() -> str:
     return secrets.token_urlsafe(18)
 
 
-class VisitForm(forms.Form):
+class VisitForm(ServiceErrorsMixin, forms.Form):
+    service_fields = SERVICE_FIELDS
+
     token = forms.CharField(required=False, max_length=128, widget=forms.HiddenInput)
     # Not required here: a missing site is reported by the service, together with every other
     # error, so the receptionist sees them all at once.
@@ -113,16 +116,6 @@ class VisitForm(forms.Form):
             due_date=d["due_date"],
             handled_by=d["handled_by"],
         )
-
-    def add_service_errors(self, fields: dict[str, str], translate) -> None:
-        """Show each `InvalidInput.fields` message next to its input."""
-        for key, message in fields.items():
-            name = SERVICE_FIELDS.get(key)
-            text = translate(str(message))
-            if name is None or name in self.errors:
-                self.add_error(None, text)
-            else:
-                self.add_error(name, text)
 
 
 class VisitFilterForm(forms.Form):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -80,7 +82,7 @@ def visit_page(user: User, f: VisitFilters, *, cursor: str | None, limit: int) -
 # ---- the site intake form ------------------------------------------------------------------
 
 
-def intake_companies(city_codes: set[str] | frozenset[str]) -> list[dict]:
+def intake_companies(city_codes: set[str] | frozenset[str]) -> list[Mapping[str, Any]]:
     """Insurers (and intermediaries) a visit can name: head offices and the branches in the
     given cities, by name. Public reference data, one query."""
     return list(

@@ -1,22 +1,26 @@
-"""Recording a visit: the one service behind the site form, the API, imports and the demo."""
+"""Recording a visit: the one service behind the site form, the API, imports and the demo.
+
+A complaint opens its case in the visit's transaction. Cases sit above intake (a case is
+opened from a visit and reads it), so intake never imports `ombud.cases`: the cases app hands
+`record_visit` its `CaseOpening` when it loads (`CasesConfig.ready` → `open_cases_with`).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Site
 from ombud.campaigns.queries import access_site_for_intake
-from ombud.cases.models import Nature
-from ombud.cases.services import open_case_for_visit
 from ombud.directory.access import Scope, is_company_user, require_bureau, require_city, scope_for
 from ombud.directory.models import Organization, Practitioner, Region, User
 from ombud.errors import Conflict, Forbidden, InvalidInput
@@ -26,7 +30,6 @@ from ombud.intake.tracking import new_secret_code, new_tracking_no
 from ombud.personal_data import blind_index, is_valid_id_number, is_valid_phone, normalise_phone
 from ombud.timebounds import occurred_error
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUMMARY_MAX = 4000
 NAME_MAX = 64
 COMPANY_KINDS = (Organization.Kind.INSURER, Organization.Kind.INTERMEDIARY)
@@ -51,13 +54,39 @@ class VisitInput:
     outcome: str = ""
     due_date: date | None = None
     handled_by: str = ""
-    nature: str = ""  # cases.models.Nature; decides routing of a case without outcome
+    nature: str = ""  # one of CaseOpening.natures (cases.models.Nature); routes a case without outcome
     # A complaint with neither site nor city (against a head office without a region): the
     # bureau that supervises its case (cases.services.register_complaint decides it).
     bureau_id: int | None = None
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CaseOpening:
+    """What recording a complaint needs of the cases app: the natures a complaint may have
+    and the function that opens its case inside the visit's transaction, returning the case's
+    id (`cases.services.open_case_for_visit`)."""
+
+    natures: tuple[str, ...]
+    open: Callable[[Visit, User, str, int | None], int]  # (visit, actor, nature, bureau_id) → case id
+
+
+_case_opening: CaseOpening | None = None
+
+
+def open_cases_with(opening: CaseOpening) -> None:
+    """Called once by the cases app when it loads (`CasesConfig.ready`)."""
+    global _case_opening
+    _case_opening = opening
+
+
+def case_opening() -> CaseOpening:
+    """The cases app's `CaseOpening`; without it no complaint is recorded (fail closed)."""
+    if _case_opening is None:
+        raise ImproperlyConfigured("ombud.cases is not loaded: complaints cannot open their cases.")
+    return _case_opening
 
 
 @dataclass(frozen=True)
@@ -110,7 +139,7 @@ def _check_fields(data: VisitInput, received_at: datetime) -> dict[str, str]:
         elif data.outcome == Visit.Outcome.TIME_LIMITED:
             if data.due_date is None:
                 errors["due_date"] = _("A time-limited complaint needs the promised date.")
-            elif data.due_date < received_at.astimezone(SHANGHAI).date():
+            elif data.due_date < timezone.localdate(received_at):
                 errors["due_date"] = _("The promised date cannot be before the visit.")
             if data.handled_by and data.handled_by not in handlers:
                 errors["handled_by"] = _("Unknown handler; use one of: %s.") % ", ".join(handlers)
@@ -125,8 +154,10 @@ def _check_fields(data: VisitInput, received_at: datetime) -> dict[str, str]:
                 errors[name] = _("Only a complaint has an outcome, a promised date or a handler.")
         if data.practitioner_name or data.practitioner_licence_no:
             errors["practitioner"] = _("Only a complaint names a practitioner.")
-    if data.nature and (data.kind != Visit.Kind.COMPLAINT or data.nature not in Nature.values):
-        errors["nature"] = _("Unknown nature; use one of: %s.") % ", ".join(Nature.values)
+    if data.nature:
+        natures = case_opening().natures
+        if data.kind != Visit.Kind.COMPLAINT or data.nature not in natures:
+            errors["nature"] = _("Unknown nature; use one of: %s.") % ", ".join(natures)
     if data.practitioner_licence_no and not data.practitioner_name.strip():
         errors["practitioner.name"] = _("Give the practitioner's name with the licence number.")
     return errors
@@ -148,14 +179,15 @@ def _load_company(actor: User, scope: Scope | None, company_id: int, errors: dic
 
 def _practitioner(data: VisitInput, company: Organization) -> Practitioner:
     name = data.practitioner_name.strip()
+    employer_id = company.head_office_id or company.pk  # a head office is its own head office
     if data.practitioner_licence_no:
         found, _created = Practitioner.objects.get_or_create(
             licence_no=data.practitioner_licence_no.strip(),
-            defaults={"name": name, "employer_id": company.head_office_id},
+            defaults={"name": name, "employer_id": employer_id},
         )
         return found
-    found = Practitioner.objects.filter(employer_id=company.head_office_id, name=name, licence_no=None).first()
-    return found or Practitioner.objects.create(name=name, employer_id=company.head_office_id)
+    same = Practitioner.objects.filter(employer_id=employer_id, name=name, licence_no=None).first()
+    return same or Practitioner.objects.create(name=name, employer_id=employer_id)
 
 
 def record_visit(
@@ -255,6 +287,7 @@ class VisitRecorder:
             errors["city_code"] = _("Give the consumer's city when the visit has no site.")
         if errors:
             raise InvalidInput(_("The visit was not recorded."), fields=errors)
+        opening = case_opening() if data.kind == Visit.Kind.COMPLAINT else None
 
         for attempt in range(3):
             try:
@@ -291,16 +324,12 @@ class VisitRecorder:
                         received_at=received_at,
                         created_by=actor,
                     )
-                    case = (
-                        open_case_for_visit(visit, actor, nature=data.nature, bureau_id=data.bureau_id)
-                        if visit.kind == Visit.Kind.COMPLAINT
-                        else None
-                    )
+                    case_id = opening.open(visit, actor, data.nature, data.bureau_id) if opening else None
                     if idempotency_key:
                         IdempotencyKey.objects.create(
                             user=actor, key=idempotency_key, fingerprint=fingerprint, visit=visit
                         )
-                    return RecordedVisit(visit=visit, case_id=case.pk if case else None, replayed=False)
+                    return RecordedVisit(visit=visit, case_id=case_id, replayed=False)
             except IntegrityError:
                 # Either a concurrent request with the same idempotency key committed first, or a
                 # random tracking number collided (about once in 10^10 per visit): replay or retry.

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from django.utils import timezone
+
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
 def new_tracking_no(received_at: datetime) -> str:
-    day = received_at.astimezone(SHANGHAI).strftime("%y%m%d")
+    day = timezone.localtime(received_at).strftime("%y%m%d")
     return day + "".join(secrets.choice("0123456789") for _ in range(10))
 
 

@@ -6,7 +6,7 @@ lives in `intake.services`; errors it raises are shown, never turned into a 500.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ombud.campaigns.queries import sites_for_intake
 from ombud.directory.access import page
 from ombud.errors import Conflict, Forbidden, InvalidInput
+from ombud.http import AuthedRequest
 from ombud.intake import queries
 from ombud.intake.forms import VisitFilterForm, VisitForm, new_token
 from ombud.intake.services import record_visit
@@ -34,7 +35,7 @@ def _form(sites: list, data=None, initial=None) -> VisitForm:
 
 @page()
 @require_http_methods(["GET", "POST"])
-def new_visit(request: HttpRequest) -> HttpResponse:
+def new_visit(request: AuthedRequest) -> HttpResponse:
     sites = list(sites_for_intake(request.user))
     status = 200
     if request.method == "POST":
@@ -44,9 +45,7 @@ def new_visit(request: HttpRequest) -> HttpResponse:
             try:
                 recorded = record_visit(request.user, form.to_input(), idempotency_key=token)
             except InvalidInput as e:
-                form.add_service_errors(e.fields, gettext)
-                if not e.fields:
-                    form.add_error(None, gettext(str(e.message)))
+                form.add_service_errors(e)
                 status = 400
             except Forbidden as e:
                 form.add_error(None, gettext(str(e.message)))
@@ -85,7 +84,7 @@ def new_visit(request: HttpRequest) -> HttpResponse:
 
 @page()
 @require_GET
-def receipt(request: HttpRequest, visit_id: int) -> HttpResponse:
+def receipt(request: AuthedRequest, visit_id: int) -> HttpResponse:
     visit = queries.access_visit(request.user, visit_id)
     context = {"visit": visit, "tracking_no": format_tracking_no(visit.tracking_no)}
     return render(request, "intake/receipt.html", context)
@@ -93,7 +92,7 @@ def receipt(request: HttpRequest, visit_id: int) -> HttpResponse:
 
 @page()
 @require_GET
-def visit_list(request: HttpRequest) -> HttpResponse:
+def visit_list(request: AuthedRequest) -> HttpResponse:
     form = VisitFilterForm(request.GET or None, choices=queries.filter_choices(request.user))
     page = None
     status = 200

@@ -30,7 +30,7 @@ from ombud.cases.models import Alert, Case, CaseEvent, Notification
 from ombud.cases.queries import cases_for, queue_counts
 from ombud.demo import casework, figures, replies, texts
 from ombud.demo import oversight as demo_oversight
-from ombud.demo.generator import DEFAULT_PASSWORD, SHANGHAI
+from ombud.demo.generator import DEFAULT_PASSWORD
 from ombud.demo.insurers import demo_insurers, short_name
 from ombud.directory.models import Jurisdiction, Organization, Practitioner, Region, Staff, User
 from ombud.intake.models import Visit
@@ -43,6 +43,7 @@ from ombud.personal_data import MOBILE_RE, is_valid_id_number
 from ombud.reports.models import PublishedReport
 from ombud.reports.press import with_text
 from ombud.reports.queries import campaign_report
+from ombud.testing import SHANGHAI
 
 GUANGDONG_CITIES = 21
 

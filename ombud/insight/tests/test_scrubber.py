@@ -15,13 +15,12 @@ from ombud.insight.scrubber import (
     KINDS,
     PLACEHOLDER,
     Span,
-    luhn_ok,
     published_segments,
     scrub,
     segments,
 )
 from ombud.insight.tests.corpus import CORPUS
-from ombud.personal_data import id_check_digit, is_valid_id_number
+from ombud.personal_data import id_check_digit, is_valid_id_number, luhn_ok
 
 
 def assert_consistent(text: str, result) -> None:
