@@ -2,8 +2,8 @@
 site's check-in roster, the attendance report, the inspections of a campaign, and an index.
 
 Thin by design: parse, call a service (`campaigns.services`, `campaigns.attendance`,
-`campaigns.inspections`) or a scoped query (`campaigns.queries`), render. Errors the services raise become messages or form
-errors with a 4xx status, never a 500. Every write is a POST with a CSRF token; without
+`campaigns.inspections`) or a scoped query (`campaigns.queries`), render. Errors the services
+raise become messages or form errors with a 4xx status, never a 500. Every write is a POST with a CSRF token; without
 JavaScript it is answered with a redirect, with htmx by the updated roster row.
 """
 
