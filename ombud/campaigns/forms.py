@@ -83,7 +83,7 @@ class InspectionForm(ServiceErrorsMixin, forms.Form):
 class CampaignForm(ServiceErrorsMixin, forms.Form):
     service_fields = {"region_code": "region"}
 
-    name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
+    name = forms.CharField(label=_("Campaign name"), max_length=NAME_MAX)
     region = forms.ChoiceField(label=_("Region"))
     starts_at = forms.DateTimeField(label=_("Starts at"), input_formats=LOCAL_FORMATS, widget=LocalDateTimeInput())
     ends_at = forms.DateTimeField(label=_("Ends at"), input_formats=LOCAL_FORMATS, widget=LocalDateTimeInput())
@@ -104,7 +104,7 @@ class SiteForm(ServiceErrorsMixin, forms.Form):
     service_fields = {"city_code": "city"}
 
     city = forms.ChoiceField(label=_("City"))
-    name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
+    name = forms.CharField(label=_("Site name"), max_length=NAME_MAX)
     address = forms.CharField(label=_("Address"), max_length=ADDRESS_MAX, required=False)
 
     def __init__(self, *args, cities: list, **kwargs):
