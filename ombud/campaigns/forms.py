@@ -1,12 +1,16 @@
-"""Forms of the attendance and inspection pages: they turn what a browser posts into the
-services' inputs; the rules stay in `campaigns.attendance` and `campaigns.inspections`."""
+"""Forms of the campaigns pages: they turn what a browser posts into the services' inputs; the
+rules stay in `campaigns.services`, `campaigns.attendance` and `campaigns.inspections`, and a
+service's refusal is shown next to its input (`ombud.forms.ServiceErrorsMixin`)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ombud.campaigns import rosterfile
 from ombud.campaigns.inspections import FINDINGS_MAX, LED_BY_MAX, InspectionInput
+from ombud.campaigns.services import ADDRESS_MAX, NAME_MAX, CampaignInput, SiteInput
+from ombud.forms import ServiceErrorsMixin
 
 # <input type="datetime-local"> sends "2026-03-24T14:00"; read in the current zone (Asia/Shanghai).
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -38,7 +42,9 @@ class RosterFilterForm(forms.Form):
         return {"name": data.get("name", ""), "duty": data.get("duty") or None, "present": present}
 
 
-class InspectionForm(forms.Form):
+class InspectionForm(ServiceErrorsMixin, forms.Form):
+    service_fields = {"site_id": "site"}
+
     site = forms.TypedChoiceField(label=_("Site"), coerce=int)
     started_at = forms.DateTimeField(label=_("Started at"), input_formats=LOCAL_FORMATS, widget=LocalDateTimeInput())
     ended_at = forms.DateTimeField(
@@ -70,7 +76,72 @@ class InspectionForm(forms.Form):
             led_by=d.get("led_by", ""),
         )
 
-    def add_service_errors(self, fields: dict[str, str]) -> None:
-        for key, message in fields.items():
-            name = {"site_id": "site"}.get(key, key)
-            self.add_error(name if name in self.fields else None, str(message))
+
+# ---- setting a campaign up -----------------------------------------------------------------------
+
+
+class CampaignForm(ServiceErrorsMixin, forms.Form):
+    service_fields = {"region_code": "region"}
+
+    name = forms.CharField(label=_("Campaign name"), max_length=NAME_MAX)
+    region = forms.ChoiceField(label=_("Region"))
+    starts_at = forms.DateTimeField(label=_("Starts at"), input_formats=LOCAL_FORMATS, widget=LocalDateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends at"), input_formats=LOCAL_FORMATS, widget=LocalDateTimeInput())
+
+    def __init__(self, *args, regions: list, fixed_region: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [(r.code, f"{r.name} ({r.code})") for r in regions]
+        if fixed_region:
+            # A campaign keeps its region (its sites are in it).
+            self.fields["region"].disabled = True
+
+    def to_input(self) -> CampaignInput:
+        d = self.cleaned_data
+        return CampaignInput(name=d["name"], starts_at=d["starts_at"], ends_at=d["ends_at"], region_code=d["region"])
+
+
+class SiteForm(ServiceErrorsMixin, forms.Form):
+    service_fields = {"city_code": "city"}
+
+    city = forms.ChoiceField(label=_("City"))
+    name = forms.CharField(label=_("Site name"), max_length=NAME_MAX)
+    address = forms.CharField(label=_("Address"), max_length=ADDRESS_MAX, required=False)
+
+    def __init__(self, *args, cities: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["city"].choices = [(r.code, r.name) for r in cities]
+
+    def to_input(self) -> SiteInput:
+        d = self.cleaned_data
+        return SiteInput(city_code=d["city"], name=d["name"], address=d.get("address", ""))
+
+
+class RosterImportForm(ServiceErrorsMixin, forms.Form):
+    show_service_message = True
+
+    site = forms.TypedChoiceField(
+        label=_("Site"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("Empty: each row names its site."),
+    )
+    file = forms.FileField(
+        label=_("Roster file"),
+        help_text=_("An Excel workbook (.xlsx) or a CSV file, with the template's header row."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def __init__(self, *args, sites: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = [("", _("every site (named on each row)"))] + [
+            (s.pk, f"{s.city.name} · {s.name}") for s in sites
+        ]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > rosterfile.MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB."), params={"mb": rosterfile.MAX_FILE_BYTES // (1024 * 1024)}
+            )
+        return upload

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ombud.directory.models import Organization, Region, Staff
@@ -40,6 +43,29 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # A campaign's state follows from its dates alone: finishing one early moves its end to the
+    # moment it was finished (campaigns/services.py: finish_campaign), so visits, attendance and
+    # every page agree on when it ended.
+    def status_at(self, now: datetime | None = None) -> str:
+        """ "upcoming", "running" or "finished" at `now` (default: now)."""
+        now = now or timezone.now()
+        if now < self.starts_at:
+            return "upcoming"
+        return "running" if now <= self.ends_at else "finished"
+
+    @property
+    def status(self) -> str:
+        return self.status_at()
+
+    @property
+    def is_live(self) -> bool:
+        """Running now: only then do pages label it live and poll for new figures."""
+        return self.status_at() == "running"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status_at() == "finished"
 
 
 class Site(models.Model):

@@ -12,6 +12,7 @@ from ombud.campaigns.models import Campaign, Inspection, RosterEntry, Site
 from ombud.directory.access import (
     SITE_ROLES,
     Scope,
+    bureau_holding,
     has_role,
     is_company_user,
     is_regulator,
@@ -19,7 +20,7 @@ from ombud.directory.access import (
     scope_for,
     sees_everything,
 )
-from ombud.directory.models import Jurisdiction, Organization, User
+from ombud.directory.models import Jurisdiction, Organization, Region, User
 from ombud.errors import Forbidden, InvalidInput, NotFound
 
 
@@ -51,6 +52,49 @@ def access_campaign_in_jurisdiction(user: User, campaign_id: int) -> Campaign:
         qs = qs.filter(Q(organizer_id=bureau) | Exists(has_site))
     try:
         return qs.get(pk=campaign_id)
+    except Campaign.DoesNotExist:
+        raise NotFound(_("No such campaign."), fields={"campaign_id": _("unknown campaign")}) from None
+
+
+def campaigns_to_set_up(user: User) -> QuerySet[Campaign]:
+    """Campaigns `user` sets up: every one for a nationwide scope, a bureau's those over a region
+    its jurisdiction holds (`directory.access.holds_region`), nobody else's any."""
+    require_regulator(user)
+    qs = campaigns_for(user)
+    if sees_everything(user):
+        return qs
+    regions = set(qs.order_by().values_list("region_id", flat=True).distinct())
+    held = sorted(code for code in regions if bureau_holding(code) == user.organization_id)
+    return qs.filter(region_id__in=held)
+
+
+def regions_to_set_up(user: User) -> list[Region]:
+    """Regions `user` may run a campaign over (the form's choices): a bureau's provinces it
+    holds and its cities; every province and city for a nationwide scope."""
+    require_regulator(user)
+    levels = (Region.Level.PROVINCE, Region.Level.PREFECTURE)
+    if sees_everything(user):
+        return list(Region.objects.filter(level__in=levels).order_by("code"))
+    scope = scope_for(user)
+    cities = sorted(scope.city_codes or ())
+    provinces = set(Region.objects.filter(code__in=cities).values_list("parent_id", flat=True)) - {None}
+    held = [p for p in sorted(provinces) if bureau_holding(p) == user.organization_id]
+    return list(Region.objects.filter(code__in=[*held, *cities], level__in=levels).order_by("code"))
+
+
+def cities_for_sites(user: User, campaign: Campaign) -> list[Region]:
+    """Cities of the campaign's region in `user`'s jurisdiction: where it may add sites."""
+    scope = scope_for(user)
+    qs = Region.objects.filter(
+        Q(code=campaign.region_id) | Q(parent_id=campaign.region_id), level=Region.Level.PREFECTURE
+    )
+    return [r for r in qs.order_by("code") if scope.covers_city(r.code)]
+
+
+def access_campaign_to_set_up(user: User, campaign_id: int) -> Campaign:
+    """A campaign `user` may set up (403 for a non-regulator, 404 for another bureau's)."""
+    try:
+        return campaigns_to_set_up(user).get(pk=campaign_id)
     except Campaign.DoesNotExist:
         raise NotFound(_("No such campaign."), fields={"campaign_id": _("unknown campaign")}) from None
 
@@ -108,7 +152,7 @@ def access_site_for_intake(user: User, site_id: int) -> Site:
         site = qs.get(pk=site_id)
     except Site.DoesNotExist:
         raise InvalidInput(_("No such site."), fields={"site_id": _("unknown site")}) from None
-    if allowed is not None and not site.allowed:
+    if allowed is not None and not getattr(site, "allowed", False):  # the annotation above
         raise Forbidden(_("You may not record visits at this site."), fields={"site_id": _("not your site")})
     return site
 
@@ -219,12 +263,12 @@ ATTENDANCE_KEYS = ("executives", "executives_present", "executives_absent", "exe
 
 
 def _attendance_counts(rows: list[dict]) -> dict:
-    out = dict.fromkeys(ATTENDANCE_KEYS, 0)
+    counts = dict.fromkeys(ATTENDANCE_KEYS, 0)
     for row in rows:
         for key in ATTENDANCE_KEYS:
-            out[key] += row[key]
-    out["rate"] = round(100 * out["executives_present"] / out["executives"], 1) if out["executives"] else None
-    return out
+            counts[key] += row[key]
+    rate = round(100 * counts["executives_present"] / counts["executives"], 1) if counts["executives"] else None
+    return {**counts, "rate": rate}
 
 
 def attendance_report(user: User, campaign_id: int) -> dict:
@@ -363,6 +407,16 @@ def roster_for(
         except NotFound as e:
             raise InvalidInput(e.message, fields=e.fields) from None
         qs = qs.filter(site_id=site_id)
+    return filter_roster(qs, duty=duty, name=name, present=present).select_related(
+        "staff", "organization__head_office", "site__city"
+    )
+
+
+def filter_roster(
+    qs: QuerySet[RosterEntry], *, duty: str | None = None, name: str = "", present: bool | None = None
+) -> QuerySet[RosterEntry]:
+    """The one roster filter, in SQL, of the API (`roster_for`) and the site's roster page:
+    by duty, by a part of the person's name, by checked in or not."""
     if duty:
         if duty not in RosterEntry.Duty.values:
             raise InvalidInput(
@@ -374,7 +428,7 @@ def roster_for(
         qs = qs.filter(staff__name__contains=name.strip())
     if present is not None:
         qs = qs.filter(checked_in_at__isnull=not present)
-    return qs.select_related("staff", "organization__head_office", "site__city")
+    return qs
 
 
 def site_counts(user: User, site: Site, scope: Scope | None = None) -> dict:

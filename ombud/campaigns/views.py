@@ -1,9 +1,9 @@
-"""Attendance and inspection pages: the site's check-in roster, the attendance report, the
-inspections of a campaign, and an index of them.
+"""Campaigns pages: setting a campaign up (its sites, its rosters from a spreadsheet), the
+site's check-in roster, the attendance report, the inspections of a campaign, and an index.
 
-Thin by design: parse, call a service (`campaigns.attendance`, `campaigns.inspections`) or a
-scoped query (`campaigns.queries`), render. Errors the services raise become messages or form
-errors with a 4xx status, never a 500. Every write is a POST with a CSRF token; without
+Thin by design: parse, call a service (`campaigns.services`, `campaigns.attendance`,
+`campaigns.inspections`) or a scoped query (`campaigns.queries`), render. Errors the services
+raise become messages or form errors with a 4xx status, never a 500. Every write is a POST with a CSRF token; without
 JavaScript it is answered with a redirect, with htmx by the updated roster row.
 """
 
@@ -13,7 +13,7 @@ from itertools import groupby
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,13 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ombud.campaigns import attendance, queries
-from ombud.campaigns.forms import InspectionForm, RosterFilterForm
+from ombud.campaigns import attendance, queries, rosterfile, services
+from ombud.campaigns.forms import CampaignForm, InspectionForm, RosterFilterForm, RosterImportForm, SiteForm
 from ombud.campaigns.inspections import record_inspection
 from ombud.campaigns.models import Campaign, RosterEntry, Site
 from ombud.directory.access import REGULATOR_ROLES, SITE_ROLES, has_role, page, scope_for
 from ombud.directory.models import Staff, User
 from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from ombud.http import AuthedRequest
 
 RANK_ORDER = Case(
     When(staff__rank=Staff.Rank.HEAD, then=Value(0)),
@@ -92,23 +93,15 @@ def roster(request: HttpRequest, campaign_id: int, site_id: int) -> HttpResponse
     site = queries.access_roster_site(user, campaign, site_id, scope)
     form = RosterFilterForm(request.GET or None)
     filters = form.filters()
-    entries = list(
-        queries.visible_roster(user, scope)
-        .filter(site=site)
+    # The filters narrow the table in SQL (the API's own filter); the counts cover the whole
+    # visible roster.
+    shown = list(
+        queries.filter_roster(queries.visible_roster(user, scope).filter(site=site), **filters)
         .select_related("staff", "organization", "site__campaign")
         .annotate(rank_order=RANK_ORDER)
         .order_by("organization__kind", "organization_id", "rank_order", "staff__name", "pk")
     )
-    # Counts over the whole visible roster; the filters only narrow the table.
     counts = queries.site_counts(user, site, scope)
-    name = filters["name"].strip()
-    shown = [
-        e
-        for e in entries
-        if (not name or name in e.staff.name)
-        and (filters["duty"] is None or e.duty == filters["duty"])
-        and (filters["present"] is None or (e.checked_in_at is not None) == filters["present"])
-    ]
     whole_site = queries.marks_whole_site(user, scope, site)
     window = _window(campaign)
     groups = []
@@ -240,9 +233,7 @@ def inspections(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 try:
                     record_inspection(user, form.cleaned_data["site"], form.to_input())
                 except DomainError as e:
-                    form.add_service_errors(e.fields)
-                    if not e.fields:
-                        form.add_error(None, str(e.message))
+                    form.add_service_errors(e)
                     status = e.status
                 else:
                     messages.success(request, _("The inspection was recorded."))
@@ -257,3 +248,164 @@ def inspections(request: HttpRequest, campaign_id: int) -> HttpResponse:
         status = 403
     context = {"campaign": campaign, "inspections": visible, "form": form, "window": _window(campaign)}
     return render(request, "campaigns/inspections.html", context, status=status)
+
+
+# ---- setting a campaign up: campaigns, sites, rosters (regulator officers) ------------------------
+
+
+@page(*REGULATOR_ROLES)
+@require_GET
+def setup_list(request: AuthedRequest) -> HttpResponse:
+    """The campaigns the officer's bureau sets up, newest first."""
+    campaigns = list(queries.campaigns_to_set_up(request.user).annotate(site_count=Count("sites", distinct=True))[:200])
+    return render(request, "campaigns/setup/list.html", {"campaigns": campaigns})
+
+
+def _campaign_form(request: AuthedRequest, data=None, **kwargs) -> CampaignForm:
+    return CampaignForm(data, regions=queries.regions_to_set_up(request.user), **kwargs)
+
+
+@page(*REGULATOR_ROLES)
+@require_http_methods(["GET", "POST"])
+def campaign_new(request: AuthedRequest) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        form = _campaign_form(request, request.POST)
+        if form.is_valid():
+            try:
+                campaign = services.create_campaign(request.user, form.to_input())
+            except DomainError as e:
+                form.add_service_errors(e)
+                status = e.status
+            else:
+                messages.success(request, _("The campaign was created: now add its sites."))
+                return redirect("campaigns:setup", campaign_id=campaign.pk)
+        else:
+            status = 400
+    else:
+        form = _campaign_form(request)
+    return render(request, "campaigns/setup/campaign_form.html", {"form": form, "campaign": None}, status=status)
+
+
+@page(*REGULATOR_ROLES)
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: AuthedRequest, campaign_id: int) -> HttpResponse:
+    campaign = queries.access_campaign_to_set_up(request.user, campaign_id)
+    initial = {
+        "name": campaign.name,
+        "region": campaign.region_id,
+        "starts_at": timezone.localtime(campaign.starts_at),
+        "ends_at": timezone.localtime(campaign.ends_at),
+    }
+    status = 200
+    if request.method == "POST":
+        form = _campaign_form(request, request.POST, initial=initial, fixed_region=True)
+        if form.is_valid():
+            try:
+                services.update_campaign(request.user, campaign, form.to_input())
+            except DomainError as e:
+                form.add_service_errors(e)
+                status = e.status
+            else:
+                messages.success(request, _("The campaign was changed."))
+                return redirect("campaigns:setup", campaign_id=campaign.pk)
+        else:
+            status = 400
+    else:
+        form = _campaign_form(request, initial=initial, fixed_region=True)
+    return render(request, "campaigns/setup/campaign_form.html", {"form": form, "campaign": campaign}, status=status)
+
+
+@page(*REGULATOR_ROLES)
+@require_POST
+def campaign_finish(request: AuthedRequest, campaign_id: int) -> HttpResponse:
+    campaign = queries.access_campaign_to_set_up(request.user, campaign_id)
+    try:
+        services.finish_campaign(request.user, campaign)
+    except (Conflict, InvalidInput) as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(request, _("The campaign is finished."))
+    return redirect("campaigns:setup", campaign_id=campaign.pk)
+
+
+@page(*REGULATOR_ROLES)
+@require_http_methods(["GET", "POST"])
+def campaign_setup(request: AuthedRequest, campaign_id: int) -> HttpResponse:
+    """The campaign's page: its sites, a form to add one (POST), links to edit, finish, import."""
+    user = request.user
+    campaign = queries.access_campaign_to_set_up(user, campaign_id)
+    cities = queries.cities_for_sites(user, campaign)
+    status = 200
+    if request.method == "POST":
+        form = SiteForm(request.POST, cities=cities)
+        if form.is_valid():
+            try:
+                site = services.add_site(user, campaign, form.to_input())
+            except DomainError as e:
+                form.add_service_errors(e)
+                status = e.status
+            else:
+                messages.success(request, _("Site added: %(name)s") % {"name": site.name})
+                return redirect("campaigns:setup", campaign_id=campaign.pk)
+        else:
+            status = 400
+    else:
+        form = SiteForm(cities=cities)
+    sites = (
+        Site.objects.filter(campaign=campaign)
+        .select_related("city")
+        .annotate(
+            people=Count("roster", distinct=True),
+            executives=Count("roster", filter=Q(roster__duty=RosterEntry.Duty.EXECUTIVE), distinct=True),
+            companies=Count("organizations", distinct=True),
+        )
+        .order_by("city_id", "id")
+    )
+    context = {"campaign": campaign, "sites": list(sites), "form": form, "may_add": bool(cities)}
+    return render(request, "campaigns/setup/campaign.html", context, status=status)
+
+
+@page(*REGULATOR_ROLES)
+@require_http_methods(["GET", "POST"])
+def roster_import(request: AuthedRequest, campaign_id: int) -> HttpResponse:
+    """Import a roster file; the result lists every bad row (none of it stored). 200 when rows
+    were stored, 400 when the file or every row was refused."""
+    user = request.user
+    campaign = queries.access_campaign_to_set_up(user, campaign_id)
+    sites = list(Site.objects.filter(campaign=campaign).select_related("city").order_by("city_id", "id"))
+    result = None
+    status = 200
+    if request.method == "POST":
+        form = RosterImportForm(request.POST, request.FILES, sites=sites)
+        if form.is_valid():
+            site_id = form.cleaned_data.get("site")
+            target = next((s for s in sites if s.pk == site_id), campaign)
+            upload = form.cleaned_data["file"]
+            try:
+                result = services.import_roster(user, target, upload.read(), filename=upload.name or "")
+            except DomainError as e:
+                form.add_service_errors(e)
+                status = e.status
+            else:
+                if result.rows and not result.stored_rows:
+                    status = 400
+        else:
+            status = 400
+    else:
+        form = RosterImportForm(sites=sites, initial={"site": request.GET.get("site", "")})
+    context = {"campaign": campaign, "form": form, "result": result, "columns": rosterfile.COLUMNS}
+    return render(request, "campaigns/setup/roster_import.html", context, status=status)
+
+
+@page(*REGULATOR_ROLES)
+@require_GET
+def roster_template(request: AuthedRequest, campaign_id: int) -> HttpResponse:
+    campaign = queries.access_campaign_to_set_up(request.user, campaign_id)
+    names = list(Site.objects.filter(campaign=campaign).order_by("city_id", "id").values_list("name", flat=True))
+    response = HttpResponse(
+        rosterfile.template_workbook(names),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="roster-template-{campaign.pk}.xlsx"'
+    return response

@@ -438,6 +438,15 @@ def _new_case_filer(t: Target) -> frozenset:
     return frozenset({"admin", "officer", "handler_a"} if "a_mm" in t.key else {"admin", "sz_officer", "handler_b"})
 
 
+def _setup_dates() -> dict:
+    """A campaign's start and end as the set-up forms take them (local time, minutes)."""
+    start = timezone.localtime() - timedelta(hours=1)
+    return {
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+    }
+
+
 def _markers_only(t: Target) -> frozenset:
     return SIGNED_IN - NO_ROLE
 
@@ -692,6 +701,32 @@ EXPECT: dict[str, Rule] = {
             "findings": "秩序良好",
         },
     ),
+    # setting a campaign up: the bureau holding its region (and the nationwide admin) only
+    "GET /campaigns/setup/": Rule(ok=REGULATORS),
+    "GET /campaigns/new/": Rule(ok=REGULATORS),
+    "POST /campaigns/new/": Rule(
+        in_body=True,
+        targets=CAMPAIGNS,
+        ok=_campaign_bureau,
+        body=lambda o, t: {"name": "新活动", "region": t.data["region_code"], **_setup_dates()},
+    ),
+    "GET /campaigns/<campaign_id>/setup/": Rule(targets=CAMPAIGNS, ok=_campaign_bureau),
+    "POST /campaigns/<campaign_id>/setup/": Rule(
+        targets=CAMPAIGNS,
+        ok=_campaign_bureau,
+        body=lambda o, t: {"city": "440200" if t.key == "campaign_gd" else SHENZHEN, "name": "新接待点"},
+    ),
+    "GET /campaigns/<campaign_id>/edit/": Rule(targets=CAMPAIGNS, ok=_campaign_bureau),
+    "POST /campaigns/<campaign_id>/edit/": Rule(
+        targets=CAMPAIGNS, ok=_campaign_bureau, body=lambda o, t: {"name": "改名的活动", **_setup_dates()}
+    ),
+    "POST /campaigns/<campaign_id>/finish/": Rule(targets=CAMPAIGNS, ok=_campaign_bureau),
+    "GET /campaigns/<campaign_id>/roster/import/": Rule(targets=CAMPAIGNS, ok=_campaign_bureau),
+    # a file that is not a roster: the form's 400, past the access check (403/404 come first)
+    "POST /campaigns/<campaign_id>/roster/import/": Rule(
+        targets=CAMPAIGNS, ok=_campaign_bureau, multipart=True, ok_status=frozenset({400})
+    ),
+    "GET /campaigns/<campaign_id>/roster/template.xlsx": Rule(targets=CAMPAIGNS, ok=_campaign_bureau),
     "GET /campaigns/<campaign_id>/sites/<site_id>/roster/": Rule(
         targets=SITES, ok=lambda t: ROSTER_PAGE[t.key][0], maybe=lambda t: ROSTER_PAGE[t.key][1]
     ),
@@ -839,6 +874,8 @@ def written() -> tuple:
         SpotCheckItem.objects.exclude(finding="").count(),
         tuple(TypicalCase.objects.order_by("pk").values_list("status", "spans_confirmed_by_id", "title")),
         PublishedReport.objects.filter(withdrawn_at__isnull=False).count(),
+        tuple(Campaign.objects.order_by("pk").values_list("name", "ends_at")),  # changed or finished
+        RosterEntry.objects.count(),
         tuple(Case.objects.order_by("pk").values_list("status", "company_id")),
     )
 
