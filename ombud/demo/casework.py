@@ -24,6 +24,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+
 from ombud.cases import deadlines
 from ombud.cases.models import Case, Nature
 from ombud.cases.services import ComplaintInput, register_complaint, take_action
@@ -35,7 +37,7 @@ from ombud.intake.models import Visit
 if TYPE_CHECKING:
     from ombud.demo.generator import _Builder
 
-SHANGHAI = deadlines.SHANGHAI
+SHANGHAI = timezone.get_default_timezone()  # TIME_ZONE, Asia/Shanghai
 LATE_2012 = 6  # decided after the promised date: statistics show something
 REVIEWS_2012 = 8
 MEDIATIONS_2012 = 3

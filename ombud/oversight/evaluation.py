@@ -39,7 +39,6 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ombud.cases.deadlines import SHANGHAI
 from ombud.cases.models import Case, CaseEvent
 from ombud.cases.queries import cases_for
 from ombud.directory.access import require_regulator, sees_everything
@@ -48,6 +47,8 @@ from ombud.errors import InvalidInput
 from ombud.oversight.models import CallBack, CompanyFigures, EvaluationWeight
 from ombud.oversight.spotchecks import pass_rates
 from ombud.timebounds import EARLIEST_DAY, LATEST_DAY
+
+SHANGHAI = timezone.get_default_timezone()  # TIME_ZONE; was cases.deadlines.SHANGHAI
 
 HUNDRED_MILLION = Decimal(100_000_000)
 TEN_THOUSAND = Decimal(10_000)
