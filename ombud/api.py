@@ -7,6 +7,7 @@ Handlers only parse, call a service and shape the answer; the rules are in servi
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
@@ -21,6 +22,7 @@ from ombud.directory.models import User
 from ombud.directory.services import user_for_token
 from ombud.errors import DomainError
 from ombud.health import is_outage, unavailable_response
+from ombud.http import ApiRequest
 
 logger = logging.getLogger("ombud.api")
 
@@ -29,8 +31,11 @@ class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = user_for_token(token)
         if user is not None:
-            request.user = user
-            request.bearer_token = token  # for DELETE /auth/token, which revokes this token
+            # From here on the request is an ApiRequest (ombud/http.py); django-ninja sets
+            # `request.auth` to the user returned.
+            authed = cast(ApiRequest, request)
+            authed.user = user
+            authed.bearer_token = token  # for DELETE /auth/token, which revokes this token
         return user
 
 

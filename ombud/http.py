@@ -28,3 +28,4 @@ class ApiRequest(HttpRequest):
 
     user: User
     auth: User
+    bearer_token: str  # the raw token this request came with (for DELETE /auth/token)

@@ -31,6 +31,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 ENV_KEY = "OMBUD_ENCRYPTION_KEY"
@@ -183,7 +184,7 @@ class KeyNotInRing(InvalidTag):
 
 @dataclass(frozen=True)
 class Column:
-    model: type
+    model: type[Model]
     field_name: str
     column: str
     binary: bool

@@ -139,8 +139,11 @@ def _lock_chain() -> None:
     # SQLite: the IMMEDIATE transaction already holds the write lock (see the module docstring).
 
 
-def _append(model: type[models.Model], *, actor_id: int | None, action: str, object_type: str, object_id: str, data):
-    """Insert the next keyed entry of `model` (AuditEntry, or a migration's historical model)."""
+def _append(
+    model: type[AuditEntry], *, actor_id: int | None, action: str, object_type: str, object_id: str, data: Any
+) -> AuditEntry:
+    """Insert the next keyed entry of `model` (AuditEntry, or a migration's historical model,
+    which has the same fields and is typed as AuditEntry here)."""
     _lock_chain()
     last = model._default_manager.order_by("-seq").values_list("seq", "hash").first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
@@ -160,7 +163,7 @@ def _append(model: type[models.Model], *, actor_id: int | None, action: str, obj
     return entry
 
 
-def seal_legacy_entries(model: type[models.Model] = AuditEntry) -> AuditEntry | None:
+def seal_legacy_entries(model: type[AuditEntry] = AuditEntry) -> AuditEntry | None:
     """Append the keyed entry that seals the plain SHA-256 entries written before the chain was
     keyed (migration 0002); None when there is nothing to seal. Its HMAC covers the last plain
     entry's hash, so none of them can be rewritten without breaking the seal's link."""

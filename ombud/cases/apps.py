@@ -19,6 +19,8 @@ class CasesConfig(AppConfig):
         def forget(**kwargs):
             deadlines.forget_cached_calendar()
 
+        # weak=False: `forget` is local to this method; a weak reference would let it be
+        # collected as soon as ready() returns, and the signal would never reach it.
         for model in (CalendarDay, CalendarYear):
-            post_save.connect(forget, sender=model, dispatch_uid=f"calendar-save-{model.__name__}")
-            post_delete.connect(forget, sender=model, dispatch_uid=f"calendar-delete-{model.__name__}")
+            post_save.connect(forget, sender=model, weak=False, dispatch_uid=f"calendar-save-{model.__name__}")
+            post_delete.connect(forget, sender=model, weak=False, dispatch_uid=f"calendar-delete-{model.__name__}")

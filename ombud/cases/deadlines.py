@@ -11,6 +11,9 @@ knows how days are counted (RULES.md "Counting days").
   an admin each year. A date in a year not loaded counts weekends only and makes the due
   date *provisional*.
 
+Days are counted in Asia/Shanghai, the project's `TIME_ZONE` (`timezone.localdate` and
+`timezone.make_aware` in the default time zone, whatever time zone a request may activate).
+
 Example: received 2026-09-20, 15 days → 2026-10-05 is in the National Day break → due
 2026-10-08, i.e. before 2026-10-09 00:00 Asia/Shanghai.
 """
@@ -20,11 +23,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from ombud.cases.models import CalendarDay, CalendarYear, DeadlineRule
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _TTL_SECONDS = 300.0
 
 
@@ -36,7 +39,8 @@ class Due:
     @property
     def at(self) -> datetime:
         """The end of the due day: 24:00 Asia/Shanghai (the next day's 00:00), aware."""
-        return datetime.combine(self.date + timedelta(days=1), datetime.min.time(), tzinfo=SHANGHAI)
+        end = datetime.combine(self.date + timedelta(days=1), datetime.min.time())
+        return timezone.make_aware(end, timezone.get_default_timezone())
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,8 @@ def add_days(start: date, days: int, unit: str, cal: Calendar, *, roll_to_workin
 
 
 def local_date(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
+    """The day `moment` (aware) falls on in Asia/Shanghai."""
+    return timezone.localdate(moment, timezone.get_default_timezone())
 
 
 def due_for(rule: DeadlineRule | str, received_at: datetime, *, extra_days: int = 0) -> Due:

@@ -110,7 +110,8 @@ def candidates(kind: str, now: datetime, cutoff: datetime | None = None) -> Quer
 
 
 def _phase(kind: str, now: datetime, cutoff: datetime | None) -> tuple[int, int]:
-    done, failed_ids = 0, []
+    done = 0
+    failed_ids: list[int] = []
     for _ in range(MAX_BATCHES):
         todo = candidates(kind, now, cutoff).exclude(pk__in=failed_ids).values_list("pk", "due_at")[:BATCH]
         rows = notify.retry_when_locked(lambda q=todo: list(q))

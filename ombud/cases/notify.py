@@ -130,7 +130,7 @@ def case_context(case: Case, event: CaseEvent | None = None) -> dict[str, Any]:
         "handler": lambda: _bureau_name(case.city_id) if by_regulator else case.company.name,
         "regulator": lambda: _bureau_name(case.city_id),
         "by_regulator": by_regulator,
-        "city": lambda: case.city.name if case.city_id else "",
+        "city": lambda: case.city.name if case.city is not None else "",
         "status": case.status,
         "status_display": case.get_status_display(),
         "due_date": case.due_date,
@@ -142,7 +142,7 @@ def case_context(case: Case, event: CaseEvent | None = None) -> dict[str, Any]:
         "amount": case.amount_paid,
         "level": data.get("level", ""),
         "reason": data.get("reason", ""),
-        "mediation_body": lambda: case.mediation_body.name if case.mediation_body_id else "",
+        "mediation_body": lambda: case.mediation_body.name if case.mediation_body is not None else "",
     }
 
 

@@ -67,6 +67,8 @@ def recover_lost_tasks(now: datetime | None = None, *, limit: int = BATCH) -> Re
     rows = retry_when_locked(lambda: list(stuck.values_list("pk", "started_at", "worker_ids", "task_path")[:limit]))
     result = Recovered()
     for pk, started_at, worker_ids, task_path in rows:
+        if started_at is None:  # not a row of `stuck` (started_at__lte): the column is nullable
+            continue
         mine = DBTaskResult.objects.filter(pk=pk, status="RUNNING", started_at=started_at)
         claims = len(worker_ids or [])
         if claims < TASK_MAX_CLAIMS:

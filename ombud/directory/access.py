@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core import checks
@@ -32,10 +32,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.handlers.exception import response_for_exception
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 from ombud.directory.models import Jurisdiction, Organization, Region, Staff, User
 from ombud.errors import Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from ombud.http import AuthedRequest
 
 REGULATOR_ROLES = (User.Role.REGULATOR_ADMIN, User.Role.REGULATOR_OFFICER)
 COMPANY_ROLES = (User.Role.COMPANY_HANDLER, User.Role.EXECUTIVE)
@@ -307,16 +311,25 @@ def _require_own_company(scope: Scope, company_root_id: int | None) -> None:
 # ---- pages ---------------------------------------------------------------------------------------
 
 
-def page(*roles: str) -> Callable:
-    """The one decorator of a page view: sign-in required (redirect to the login page), then,
-    when `roles` are given, one of them (403 page otherwise)."""
+_P = ParamSpec("_P")
+_R = TypeVar("_R", bound=HttpResponseBase)
 
-    def decorate(view: Callable) -> Callable:
+
+def page(
+    *roles: str,
+) -> Callable[[Callable[Concatenate[AuthedRequest, _P], _R]], Callable[Concatenate[HttpRequest, _P], _R]]:
+    """The one decorator of a page view: sign-in required (redirect to the login page), then,
+    when `roles` are given, one of them (403 page otherwise). The view may take its request as
+    an `ombud.http.AuthedRequest`: no anonymous request gets past this decorator."""
+
+    def decorate(view: Callable[Concatenate[AuthedRequest, _P], _R]) -> Callable[Concatenate[HttpRequest, _P], _R]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: _P.args, **kwargs: _P.kwargs) -> _R:
             if roles:
                 require_role(request.user, *roles)
-            return view(request, *args, **kwargs)
+            # login_required (below) let only a signed-in user through: this is where a page
+            # request becomes an AuthedRequest.
+            return view(cast("AuthedRequest", request), *args, **kwargs)
 
         return login_required(wrapped)
 

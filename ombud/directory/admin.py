@@ -13,7 +13,7 @@ class UserAdmin(BaseUserAdmin):
     raw_id_fields = ("organization",)
     # A regulator account sees its bureau's jurisdiction; only a regulator admin with
     # `nationwide` (or a superuser) sees everything (directory/access.py).
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("Ombud"), {"fields": ("role", "organization", "nationwide")}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Ombud"), {"fields": ("role", "organization", "nationwide")}))
 
 
 @admin.register(Region)

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from ombud.directory import queries
 from ombud.directory.services import issue_token, revoke_token
+from ombud.http import ApiRequest
 from ombud.schemas import Id
 
 router = Router(tags=["directory"])
@@ -27,7 +31,7 @@ def token(request: HttpRequest, payload: TokenIn) -> dict:
 
 
 @router.delete("/auth/token", response={204: None})
-def revoke(request: HttpRequest):
+def revoke(request: ApiRequest) -> Status:
     """Revoke the token this request is authenticated with (a client's logout)."""
     revoke_token(request.bearer_token)
     return Status(204, None)
@@ -41,7 +45,7 @@ class RegionOut(Schema):
 
 
 @router.get("/regions", response=list[RegionOut])
-def regions(request: HttpRequest, parent: str | None = None, level: str | None = None) -> list[dict]:
+def regions(request: ApiRequest, parent: str | None = None, level: str | None = None) -> list[Mapping[str, Any]]:
     return queries.regions(parent=parent, level=level)
 
 
@@ -57,6 +61,6 @@ class OrganizationOut(Schema):
 
 @router.get("/organizations", response=list[OrganizationOut])
 def organizations(
-    request: HttpRequest, kind: str | None = None, parent_id: Id | None = None, region_code: str | None = None
-) -> list[dict]:
+    request: ApiRequest, kind: str | None = None, parent_id: Id | None = None, region_code: str | None = None
+) -> list[Mapping[str, Any]]:
     return queries.organizations(kind=kind, parent_id=parent_id, region_code=region_code)

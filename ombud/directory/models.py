@@ -170,8 +170,12 @@ class User(AbstractUser):
         default=False,
         help_text=_("A regulator admin who sees every bureau's records; ignored for every other role."),
     )
+    # Not a column: set by directory/signals.py between a save's pre_save and post_save when
+    # the save changes the password or deactivates the account (read with getattr).
+    _ombud_revoke_tokens: bool
 
-    class Meta(AbstractUser.Meta):
+    # django-stubs declares no `AbstractUser.Meta`; Django has it (verbose names, swappable).
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         ordering = ["username"]
 
     @property

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -9,7 +12,7 @@ from ombud.directory.models import Organization, Region
 from ombud.errors import InvalidInput
 
 
-def regions(*, parent: str | None = None, level: str | None = None) -> list[dict]:
+def regions(*, parent: str | None = None, level: str | None = None) -> list[Mapping[str, Any]]:
     qs = Region.objects.all()
     if parent is not None:
         if not Region.objects.filter(code=parent).exists():
@@ -26,7 +29,7 @@ def regions(*, parent: str | None = None, level: str | None = None) -> list[dict
 
 def organizations(
     *, kind: str | None = None, parent_id: int | None = None, region_code: str | None = None
-) -> list[dict]:
+) -> list[Mapping[str, Any]]:
     qs = Organization.objects.filter(is_active=True)
     if kind is not None:
         if kind not in Organization.Kind.values:

@@ -165,3 +165,17 @@ def test_a_long_template_body_is_audited_by_digest(superuser_client):
     assert superuser_client.post(url, form).status_code == 302
     entry = AuditEntry.objects.filter(action="policy.change").latest("seq")
     assert entry.data["fields"]["body"][1]["chars"] == len(body)
+
+
+def test_an_admin_edit_of_the_calendar_drops_the_cached_calendar(superuser_client):
+    from ombud.cases import deadlines
+
+    deadlines.forget_cached_calendar()
+    assert 2027 not in deadlines.calendar().years  # cached now
+    form = {"year": "2027", "source": "国务院办公厅关于2027年部分节假日安排的通知"}
+    assert superuser_client.post("/admin/cases/calendaryear/add/", form).status_code == 302
+    assert 2027 in deadlines.calendar().years  # the post_save signal (cases/apps.py) dropped it
+    form = {"date": "2027-01-01", "kind": "rest_day", "holiday": "元旦"}
+    assert superuser_client.post("/admin/cases/calendarday/add/", form).status_code == 302
+    assert not deadlines.calendar().is_working_day(date(2027, 1, 1))
+    deadlines.forget_cached_calendar()
