@@ -44,8 +44,6 @@ from ombud.oversight.models import CallBack, CompanyFigures, EvaluationWeight
 from ombud.oversight.spotchecks.queries import pass_rates
 from ombud.timebounds import EARLIEST_DAY, LATEST_DAY
 
-SHANGHAI = timezone.get_default_timezone()  # TIME_ZONE; was cases.deadlines.SHANGHAI
-
 HUNDRED_MILLION = Decimal(100_000_000)
 TEN_THOUSAND = Decimal(10_000)
 
