@@ -124,8 +124,8 @@ def _register_routers() -> None:
     from ombud.oversight.api_evaluation import router as evaluation
     from ombud.oversight.api_spotchecks import router as spotchecks
     from ombud.oversight.api_typical import router as typical
-    from ombud.reports.api import router as reports
-    from ombud.reports.api_publication import router as publication
+    from ombud.reports.publication.api import router as publication
+    from ombud.reports.statistics.api import router as reports
 
     api.add_router("", directory)
     api.add_router("", campaigns)

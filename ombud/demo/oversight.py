@@ -28,7 +28,7 @@ from ombud.demo import replies, texts
 from ombud.intake.models import Visit
 from ombud.oversight import callbacks, evaluation, spotchecks, typical
 from ombud.oversight.models import CallBack
-from ombud.reports import publication
+from ombud.reports.publication import services as publication
 
 if TYPE_CHECKING:
     from ombud.demo.generator import _Builder

@@ -49,8 +49,8 @@ from ombud.intake.models import Visit
 from ombud.intake.services import VisitInput, record_visit
 from ombud.oversight import callbacks, spotchecks, typical
 from ombud.oversight.models import CallAttempt, CallBack, CompanyFigures, SpotCheck, SpotCheckItem, TypicalCase
-from ombud.reports import publication
 from ombud.reports.models import PublishedReport
+from ombud.reports.publication import services as publication
 from ombud.testing import PASSWORD, SHENZHEN, ApiClient, World, make_world
 
 ANON = "anonymous"

@@ -40,8 +40,8 @@ from ombud.oversight.queries_callbacks import callback_report
 from ombud.oversight.typical import published_typical_cases
 from ombud.personal_data import MOBILE_RE, is_valid_id_number
 from ombud.reports.models import PublishedReport
-from ombud.reports.press import with_text
-from ombud.reports.queries import campaign_report
+from ombud.reports.statistics.press import with_text
+from ombud.reports.statistics.queries import campaign_report
 
 GUANGDONG_CITIES = 21
 
