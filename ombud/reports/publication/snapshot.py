@@ -43,6 +43,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ombud import charts
 from ombud.campaigns.models import Campaign
 from ombud.campaigns.queries import access_campaign_in_jurisdiction
 from ombud.directory.access import require_regulator
@@ -277,7 +278,7 @@ def _ranking(user: User, subject: Subject) -> tuple[dict | None, dict | None]:
     ) % {"weights": ", ".join(f"{m['name']} {m['weight']}" for m in metrics)}
     table = _table("ranking", _("Company evaluation ranking"), _("Ranking"), columns, rows, note=note)
     chart = {
-        "label": _("Score"),
+        "label": charts.label("score"),
         "names": [r["company_name"] for r in card["rows"]],
         "scores": [float(r["score"]) for r in card["rows"]],
     }
@@ -458,25 +459,12 @@ def _typical_table(typical: dict) -> dict:
     )
 
 
-def _chart_labels() -> dict:
-    return {
-        "complaint": _("complaints"),
-        "consultation": _("consultations"),
-        "suggestion": _("suggestions"),
-        "resolved_on_site": _("resolved on site"),
-        "time_limited_company": _("time-limited, by the company"),
-        "referred": _("referred for investigation"),
-        "cities": _("Visits by city and kind"),
-        "outcomes": _("Outcome of the cases"),
-        "ranking": _("Scores by company"),
-        "no_data": _("No data yet"),
-    }
-
-
 def _charts(report: dict, ranking: dict | None) -> dict:
     cities = report["by_city"]
     return {
-        "labels": _chart_labels(),
+        "labels": charts.labels(
+            (*charts.CITY_SERIES, *charts.OUTCOME_SERIES), titles=("cities", "outcomes", "ranking")
+        ),
         "cities": {
             "names": [r["city_name"] for r in cities],
             "complaint": [r["cases"] for r in cities],

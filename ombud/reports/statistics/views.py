@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from ombud import charts
 from ombud.campaigns.models import Campaign
 from ombud.campaigns.queries import access_campaign, campaigns_for
 from ombud.directory.access import page
@@ -63,22 +64,16 @@ def _campaign(user: User, campaign_id: int) -> Campaign:
 
 
 def _charts(report: dict, hours: list[dict]) -> dict:
-    """What static/js/dashboard.js draws: the report's numbers plus translated labels."""
+    """What static/js/dashboard.js draws: the report's numbers plus the charts' words
+    (ombud/charts.py, the same as a published report's)."""
     cities = report["by_city"]
     return {
         "totals": {k: report[k] for k in (*COUNT_KEYS, *PARTICIPATION_KEYS)},
         "cities": [{"code": r["city_code"], "name": r["city_name"], **{k: r[k] for k in COUNT_KEYS}} for r in cities],
         "hours": hours,
-        "labels": {
-            "complaint": _("complaints"),
-            "consultation": _("consultations"),
-            "suggestion": _("suggestions"),
-            "resolved_on_site": _("resolved on site"),
-            "time_limited_company": _("time-limited, by the company"),
-            "referred": _("referred for investigation"),
-            "visits": _("visits"),
-            "no_data": _("No data yet"),
-        },
+        "labels": charts.labels(
+            (*charts.CITY_SERIES, *charts.OUTCOME_SERIES, "visits"), titles=("cities", "outcomes", "hours")
+        ),
     }
 
 
