@@ -129,8 +129,8 @@ def _register_routers() -> None:
     from ombud.oversight.evaluation.api import router as evaluation
     from ombud.oversight.spotchecks.api import router as spotchecks
     from ombud.oversight.typical.api import router as typical
-    from ombud.reports.api import router as reports
-    from ombud.reports.api_publication import router as publication
+    from ombud.reports.publication.api import router as publication
+    from ombud.reports.statistics.api import router as reports
 
     api.add_router("", directory)
     api.add_router("", campaigns)

@@ -10,8 +10,8 @@ so it is shown as the text it is and never evaluated. Numbers, dates and boolean
 they are. Characters the XML of an .xlsx cannot hold (control characters) are dropped rather
 than failing the whole export.
 
-Every writer uses `append` (a row) or `put` (one cell): `reports/exports.py` (the public .xlsx
-of a report to the media) and `cases/imports/template.py` (the import template). A CSV writer, if one
+Every writer uses `append` (a row) or `put` (one cell): `reports/publication/exports.py` (the
+public .xlsx of a report to the media) and `cases/imports/template.py` (the import template). A CSV writer, if one
 is added, writes `value(v)` for each cell.
 """
 

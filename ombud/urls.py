@@ -21,7 +21,6 @@ urlpatterns = [
     path("", include("ombud.cases.urls")),
     path("", include("ombud.oversight.urls")),
     path("", include("ombud.campaigns.urls")),
-    path("", include("ombud.reports.urls_publication")),
     path("", include("ombud.reports.urls")),
     path("", include("ombud.portal.urls")),
 ]

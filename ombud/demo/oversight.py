@@ -33,7 +33,7 @@ from ombud.oversight.evaluation.services import FiguresInput, import_figures
 from ombud.oversight.models import CallBack
 from ombud.oversight.spotchecks import services as spotchecks
 from ombud.oversight.typical import services as typical
-from ombud.reports import publication
+from ombud.reports.publication import services as publication
 
 if TYPE_CHECKING:
     from ombud.demo.generator import _Builder

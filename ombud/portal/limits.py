@@ -1,6 +1,6 @@
 """Attempt limits kept in the database, so every web worker (and every host) counts together:
 the public tracking page (per tracking number and per address, portal/services.py) and the
-reader poll of a report to the media (per address and report, reports/publication.py).
+reader poll of a report to the media (per address and report, reports/publication/poll.py).
 `make run` starts no Redis: the database is the store every worker already shares.
 
 A `Limit` is at most `limit` attempts per `window` seconds for one key. `hit` adds one and

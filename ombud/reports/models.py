@@ -3,7 +3,7 @@
 A `PublishedReport` holds a frozen `snapshot`: every figure, table, chart series, the press
 text, the evaluation ranking and the typical cases, as plain JSON. Its public page, its Word
 document and its Excel workbook are rendered from the snapshot alone, so later changes to the
-data never alter what was published (reports/publication.py builds it).
+data never alter what was published (reports/publication/snapshot.py builds it).
 
 A `ReportReaction` is one browser's answer to "how did you feel reading this report?"
 (您看到此篇文章时的感受是). The browser is recognised by a long-lived random cookie; only an

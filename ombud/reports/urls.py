@@ -1,11 +1,11 @@
-from django.urls import path
+"""Routes of the reports app: one url module per part, each with its own namespace
+(`reports:` for the statistics pages, `publication:` for reports to the media), so this
+module has none of its own and `{% url 'reports:dashboard' %}` and
+`{% url 'publication:public' %}` resolve as before."""
 
-from ombud.reports import views
+from django.urls import include, path
 
-app_name = "reports"
 urlpatterns = [
-    path("campaigns/", views.campaign_list, name="campaigns"),
-    path("campaigns/<int:campaign_id>/dashboard/", views.dashboard, name="dashboard"),
-    path("campaigns/<int:campaign_id>/dashboard/live/", views.dashboard_live, name="dashboard_live"),
-    path("reports/cases/", views.case_report, name="cases"),
+    path("", include("ombud.reports.publication.urls")),
+    path("", include("ombud.reports.statistics.urls")),
 ]

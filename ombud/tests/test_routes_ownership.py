@@ -51,8 +51,8 @@ from ombud.oversight.callbacks import services as callbacks
 from ombud.oversight.models import CallAttempt, CallBack, CompanyFigures, SpotCheck, SpotCheckItem, TypicalCase
 from ombud.oversight.spotchecks import services as spotchecks
 from ombud.oversight.typical import services as typical
-from ombud.reports import publication
 from ombud.reports.models import PublishedReport
+from ombud.reports.publication import services as publication
 from ombud.testing import PASSWORD, SHENZHEN, ApiClient, World, make_world
 
 ANON = "anonymous"

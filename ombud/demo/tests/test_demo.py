@@ -41,8 +41,8 @@ from ombud.oversight.spotchecks import queries as spotchecks
 from ombud.oversight.typical.queries import published_typical_cases
 from ombud.personal_data import MOBILE_RE, is_valid_id_number
 from ombud.reports.models import PublishedReport
-from ombud.reports.press import with_text
-from ombud.reports.queries import campaign_report
+from ombud.reports.statistics.press import with_text
+from ombud.reports.statistics.queries import campaign_report
 from ombud.testing import SHANGHAI
 
 GUANGDONG_CITIES = 21

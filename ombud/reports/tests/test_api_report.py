@@ -142,8 +142,8 @@ def test_each_persona_sees_only_its_share_of_the_report(world):
 def test_the_press_release_uses_the_articles_wording(world):
     from django.utils import translation
 
-    from ombud.reports import press
-    from ombud.reports.queries import campaign_report
+    from ombud.reports.statistics import press
+    from ombud.reports.statistics.queries import campaign_report
 
     staff = world.api(world.staff_mm)
     staff.post("/api/v1/visits", complaint(world))
@@ -156,7 +156,7 @@ def test_the_press_release_uses_the_articles_wording(world):
 def test_the_city_paragraph_follows_the_maoming_paragraph(world):
     from django.utils import translation
 
-    from ombud.reports.press import city_paragraph
+    from ombud.reports.statistics.press import city_paragraph
 
     row = {
         "city_name": "茂名市",

@@ -13,7 +13,7 @@ from ombud.cases.services import ComplaintInput, register_complaint, take_action
 from ombud.directory.models import Organization
 from ombud.errors import InvalidInput, NotFound
 from ombud.intake.services import VisitInput, record_visit
-from ombud.reports.queries import CASE_STAT_KEYS, case_statistics
+from ombud.reports.statistics.queries import CASE_STAT_KEYS, case_statistics
 from ombud.testing import GUANGZHOU, MAOMING, SHANGHAI, SHENZHEN
 
 pytestmark = pytest.mark.django_db

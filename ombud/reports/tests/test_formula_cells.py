@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 from ombud import spreadsheet
 from ombud.cases.imports.template import template_workbook
-from ombud.reports import exports, publication
+from ombud.reports.publication import exports, services
+from ombud.reports.publication.snapshot import build_snapshot
 from ombud.reports.tests.test_publication import day, record  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def test_the_public_report_xlsx_has_no_formula_cell(day):  # noqa: F811
     for org in (day.company_a, day.company_a_maoming):
         org.name = HYPERLINK + org.name
         org.save()
-    report = publication.publish(day.officer, campaign_id=day.campaign.pk, title="=1+1 " + HYPERLINK)
+    report = services.publish(day.officer, campaign_id=day.campaign.pk, title="=1+1 " + HYPERLINK)
     r = Client().get(reverse("publication:xlsx", args=[report.public_id]))
     assert r.status_code == 200
     found = assert_no_formula(r.content)
@@ -70,7 +71,7 @@ def test_the_public_report_xlsx_has_no_formula_cell(day):  # noqa: F811
 def test_every_text_of_a_report_snapshot_is_escaped_in_the_xlsx(day):  # noqa: F811
     """Every place a text reaches the workbook — column labels, cells, footers, notes, the
     about sheet's values and the press paragraphs — with a formula in it."""
-    snap = publication.build_snapshot(day.officer, campaign_id=day.campaign.pk)
+    snap = build_snapshot(day.officer, campaign_id=day.campaign.pk)
     for i, table in enumerate(snap["tables"]):
         lead = LEADS[i % len(LEADS)]
         table["note"] = lead + "note"

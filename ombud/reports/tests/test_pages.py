@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ombud.intake.services import VisitInput, record_visit
-from ombud.reports import press
-from ombud.reports.queries import COUNT_KEYS, campaign_report
+from ombud.reports.statistics import press
+from ombud.reports.statistics.queries import COUNT_KEYS, campaign_report
 
 pytestmark = pytest.mark.django_db
 

@@ -23,9 +23,10 @@ from ombud.oversight.callbacks import services as callbacks
 from ombud.oversight.models import CallBack
 from ombud.oversight.spotchecks import services as spotchecks
 from ombud.oversight.typical import services as typical
-from ombud.reports import exports, publication
 from ombud.reports.models import PublishedReport, ReportReaction
-from ombud.reports.queries import campaign_report
+from ombud.reports.publication import exports, poll, queries, services
+from ombud.reports.publication.snapshot import build_snapshot
+from ombud.reports.statistics.queries import campaign_report
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +84,7 @@ EXPECTED = {
 
 
 def publish_campaign(world, user=None, **kw) -> PublishedReport:
-    return publication.publish(user or world.officer, campaign_id=world.campaign.pk, **kw)
+    return services.publish(user or world.officer, campaign_id=world.campaign.pk, **kw)
 
 
 def public_url(report) -> str:
@@ -204,7 +205,7 @@ def test_a_published_report_does_not_change_when_new_visits_arrive(day):
         record(day, kind="complaint", company_id=day.company_b.pk, outcome="resolved_on_site")
     record(day, day.officer, kind="suggestion", site_id=day.site_gz.pk)
     assert campaign_report(day.officer, day.campaign)["visits"] == 28  # the data did change
-    fresh = publication.preview(day.officer, campaign_id=day.campaign.pk)
+    fresh = queries.preview(day.officer, campaign_id=day.campaign.pk)
     assert fresh["figures"][0]["value"] == 28
 
     page_after = c.get(public_url(report)).content.decode()
@@ -220,7 +221,7 @@ def test_a_published_report_does_not_change_when_new_visits_arrive(day):
 
 
 def test_the_snapshot_is_plain_json_without_personal_data_or_database_ids(day):
-    snapshot = publication.build_snapshot(day.officer, campaign_id=day.campaign.pk)
+    snapshot = build_snapshot(day.officer, campaign_id=day.campaign.pk)
     text = json.dumps(snapshot, ensure_ascii=False)
     assert json.loads(text) == snapshot
     for secret in (*VISITOR.values(), "王建0", "3812345678"):
@@ -264,8 +265,8 @@ def test_the_public_page_runs_a_small_fixed_number_of_queries(day, django_assert
     with django_assert_num_queries(2):  # the report, the reaction counts
         assert c.get(public_url(report)).status_code == 200
     for i in range(30):
-        token = publication.new_voter_token(report)
-        publication.react(report, token, "encouraged" if i % 2 else "worried", address=f"10.0.0.{i}")
+        token = poll.new_voter_token(report)
+        services.react(report, token, "encouraged" if i % 2 else "worried", address=f"10.0.0.{i}")
     c.post(reverse("publication:react", args=[report.public_id]), {"reaction": "reassured"})
     with django_assert_num_queries(3):  # + this browser's own reaction
         assert c.get(public_url(report)).status_code == 200
@@ -298,14 +299,14 @@ def test_one_reaction_per_browser_a_second_vote_changes_it_and_counts_are_shown(
     r = first.get(public_url(report))
     before = counts(r.content.decode())
     assert before == dict.fromkeys(("encouraged", "reassured", "neutral", "worried", "dissatisfied"), 0)
-    cookie = r.cookies[publication.VOTER_COOKIE]
+    cookie = r.cookies[poll.VOTER_COOKIE]
     assert cookie["httponly"] and int(cookie["max-age"]) > 365 * 24 * 3600 and cookie["path"] == public_url(report)
     assert "private" in r["Cache-Control"]
 
     r = first.post(react, {"reaction": "encouraged"})
     assert r.status_code == 302 and r.url.endswith("#reactions")
     r = first.get(public_url(report))
-    assert publication.VOTER_COOKIE not in r.cookies  # the browser keeps its id
+    assert poll.VOTER_COOKIE not in r.cookies  # the browser keeps its id
     html = r.content.decode()
     assert counts(html)["encouraged"] == 1
     assert 'id="reaction-encouraged" class="button-primary" aria-pressed="true"' in html
@@ -321,10 +322,10 @@ def test_one_reaction_per_browser_a_second_vote_changes_it_and_counts_are_shown(
     assert ReportReaction.objects.count() == 2
     # Only an HMAC of the reader id is stored, and a browser's votes on two reports are unlinkable.
     stored = set(ReportReaction.objects.values_list("voter", flat=True))
-    voter = publication.voter_id(report, cookie.value)
+    voter = poll.voter_id(report, cookie.value)
     assert voter and voter not in stored and cookie.value not in stored and all(len(v) == 64 for v in stored)
     other = publish_campaign(day)
-    assert publication.voter_digest(report, voter) != publication.voter_digest(other, voter)
+    assert poll.voter_digest(report, voter) != poll.voter_digest(other, voter)
 
 
 def test_a_bad_reaction_is_a_400_and_writes_nothing(day):
@@ -338,7 +339,7 @@ def test_a_bad_reaction_is_a_400_and_writes_nothing(day):
     assert c.get(react).status_code == 405
     assert not ReportReaction.objects.exists()
     with pytest.raises(InvalidInput):
-        publication.react(report, publication.new_voter_token(report), "furious", address="10.0.0.1")
+        services.react(report, poll.new_voter_token(report), "furious", address="10.0.0.1")
 
 
 def test_reactions_need_the_csrf_token(day):
@@ -392,7 +393,7 @@ def test_only_regulator_officers_publish(day, client):
         )
         assert c.get(PUBLISHED).status_code == 403
         with pytest.raises(Forbidden):
-            publication.publish(user, campaign_id=day.campaign.pk)
+            services.publish(user, campaign_id=day.campaign.pk)
     assert not PublishedReport.objects.exists()
     r = client.get(PUBLISH)
     assert r.status_code == 302 and r.url.startswith(reverse("login"))
@@ -465,13 +466,13 @@ def test_bad_publish_input_is_a_form_error_and_writes_nothing(day, body, field):
 
 def test_a_period_report_counts_the_visits_received_in_the_period(day):
     today = timezone.localdate()
-    report = publication.publish(day.officer, since=today - timedelta(days=1), until=today, language="en")
+    report = services.publish(day.officer, since=today - timedelta(days=1), until=today, language="en")
     snap = report.snapshot
     assert snap["kind"] == "period" and report.campaign is None and report.until == today
     assert {f["key"]: f["value"] for f in snap["figures"]} == EXPECTED  # no rosters for a period
     assert snap["title"] == f"Insurance consumer complaints, {today - timedelta(days=1)} to {today}"
     assert "23 visits were received" in snap["press"]["paragraphs"][0]["text"]
-    empty = publication.build_snapshot(day.officer, since=today - timedelta(days=30), until=today - timedelta(days=20))
+    empty = build_snapshot(day.officer, since=today - timedelta(days=30), until=today - timedelta(days=20))
     assert all(f["value"] == 0 for f in empty["figures"])
 
 
@@ -487,7 +488,7 @@ def test_the_report_speaks_the_language_chosen_at_publication(day):
 
 def test_the_public_api_answers_without_a_token(day):
     report = publish_campaign(day)
-    publication.react(report, publication.new_voter_token(report), "reassured", address="10.0.0.1")
+    services.react(report, poll.new_voter_token(report), "reassured", address="10.0.0.1")
     r = anonymous().get(f"/api/v1/public/reports/{report.public_id}")
     assert r.status_code == 200
     body = r.json()

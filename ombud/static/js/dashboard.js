@@ -5,16 +5,8 @@
 (function () {
   "use strict";
 
-  var COLORS = {
-    complaint: "#b54a3c",
-    consultation: "#2f5d8a",
-    suggestion: "#c99a2e",
-    resolved_on_site: "#3d8361",
-    time_limited_company: "#d08c2f",
-    referred: "#a23b3b",
-    visits: "#2f5d8a"
-  };
-  var FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif';
+  // Colours and font from the stylesheet, words from the payload: one source each (ombud/charts.py).
+  var style = window.Ombud.charts;
   var charts = {};
   var lastPayload = null;
 
@@ -37,13 +29,13 @@
     var names = data.cities.map(function (c) { return c.name; });
     function series(key, label) {
       return {
-        name: label, type: "bar", stack: "kind", color: COLORS[key], barMaxWidth: 22,
+        name: label, type: "bar", stack: "kind", color: style.color(key), barMaxWidth: 22,
         emphasis: { focus: "series" },
         data: data.cities.map(function (c) { return c[key === "complaint" ? "cases" : key + "s"]; })
       };
     }
     return {
-      textStyle: { fontFamily: FONT },
+      textStyle: { fontFamily: style.font() },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0, data: [L.complaint, L.consultation, L.suggestion] },
       grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
@@ -56,15 +48,15 @@
   function outcomesOption(data) {
     var t = data.totals, L = data.labels;
     var slices = [
-      { name: L.resolved_on_site, value: t.resolved_on_site, itemStyle: { color: COLORS.resolved_on_site } },
-      { name: L.time_limited_company, value: t.time_limited - t.referred, itemStyle: { color: COLORS.time_limited_company } },
-      { name: L.referred, value: t.referred, itemStyle: { color: COLORS.referred } }
+      { name: L.resolved_on_site, value: t.resolved_on_site, itemStyle: { color: style.color("resolved_on_site") } },
+      { name: L.time_limited_company, value: t.time_limited - t.referred, itemStyle: { color: style.color("time_limited_company") } },
+      { name: L.referred, value: t.referred, itemStyle: { color: style.color("referred") } }
     ].filter(function (s) { return s.value > 0; });
     return {
-      textStyle: { fontFamily: FONT },
+      textStyle: { fontFamily: style.font() },
       tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
       legend: { bottom: 0, data: [L.resolved_on_site, L.time_limited_company, L.referred] },
-      title: t.cases ? undefined : { text: L.no_data, left: "center", top: "middle", textStyle: { color: "#8a96a3", fontSize: 14, fontWeight: "normal" } },
+      title: t.cases ? undefined : style.emptyTitle(L.no_data),
       series: [{
         type: "pie", radius: ["42%", "68%"], center: ["50%", "45%"], avoidLabelOverlap: true,
         label: { formatter: "{b}\n{c}" }, data: t.cases ? slices : []
@@ -75,14 +67,14 @@
   function hoursOption(data) {
     var L = data.labels;
     return {
-      textStyle: { fontFamily: FONT },
+      textStyle: { fontFamily: style.font() },
       tooltip: { trigger: "axis" },
       grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
-      title: data.hours.length ? undefined : { text: L.no_data, left: "center", top: "middle", textStyle: { color: "#8a96a3", fontSize: 14, fontWeight: "normal" } },
+      title: data.hours.length ? undefined : style.emptyTitle(L.no_data),
       xAxis: { type: "category", data: data.hours.map(function (h) { return h.hour; }) },
       yAxis: { type: "value", minInterval: 1 },
       series: [{
-        name: L.visits, type: "bar", color: COLORS.visits, barMaxWidth: 28,
+        name: L.visits, type: "bar", color: style.color("visits"), barMaxWidth: 28,
         label: { show: true, position: "top" },
         data: data.hours.map(function (h) { return h.visits; })
       }]

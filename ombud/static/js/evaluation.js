@@ -3,7 +3,8 @@
  * the two date fields. No inline script (strict CSP). */
 (function () {
   "use strict";
-  var FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif';
+  // Colour and font from the stylesheet (Ombud.charts, js/ombud.js), words from the server.
+  var style = window.Ombud.charts;
 
   function draw() {
     var source = document.getElementById("evaluation-data");
@@ -14,12 +15,12 @@
     el.style.height = Math.max(240, data.companies.length * 24 + 40) + "px";
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption({
-      textStyle: { fontFamily: FONT },
+      textStyle: { fontFamily: style.font() },
       grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: "value", max: 100 },
       yAxis: { type: "category", inverse: true, data: data.companies },
       tooltip: { trigger: "axis" },
-      series: [{ name: data.label, type: "bar", data: data.scores, color: "#2f5d8a", barMaxWidth: 22,
+      series: [{ name: data.label, type: "bar", data: data.scores, color: style.color("score"), barMaxWidth: 22,
                  label: { show: true, position: "right" } }]
     });
     window.addEventListener("resize", function () { chart.resize(); });

@@ -2,6 +2,23 @@
 (function () {
   "use strict";
 
+  // What every chart script (dashboard.js, publication.js, evaluation.js) shares: the colour of
+  // a series and the font come from the stylesheet (--chart-<key> and --font in ombud.css), the
+  // words from the server (ombud/charts.py), so none of them defines its own.
+  function cssVar(name) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).replace(/\s+/g, " ").trim();
+  }
+  window.Ombud = window.Ombud || {};
+  window.Ombud.charts = {
+    color: function (key) { return cssVar("--chart-" + key.replace(/_/g, "-")); },
+    font: function () { return cssVar("--font"); },
+    // The title an empty chart shows in its middle ("No data yet").
+    emptyTitle: function (text) {
+      return { text: text, left: "center", top: "middle",
+               textStyle: { color: cssVar("--chart-empty"), fontSize: 14, fontWeight: "normal" } };
+    }
+  };
+
   function ready(fn) {
     if (document.readyState !== "loading") fn();
     else document.addEventListener("DOMContentLoaded", fn);

@@ -5,17 +5,8 @@
 (function () {
   "use strict";
 
-  var COLORS = {
-    complaint: "#b54a3c",
-    consultation: "#2f5d8a",
-    suggestion: "#c99a2e",
-    resolved_on_site: "#3d8361",
-    time_limited_company: "#d08c2f",
-    referred: "#a23b3b",
-    score: "#2f5d8a"
-  };
-  var FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif';
-  var EMPTY = { color: "#8a96a3", fontSize: 14, fontWeight: "normal" };
+  // Colours and font from the stylesheet, words from the snapshot: one source each (ombud/charts.py).
+  var style = window.Ombud.charts;
   var charts = [];
 
   function init(id) {
@@ -30,15 +21,15 @@
     var L = data.labels, c = data.cities;
     function series(key) {
       return {
-        name: L[key], type: "bar", stack: "kind", color: COLORS[key], barMaxWidth: 22,
+        name: L[key], type: "bar", stack: "kind", color: style.color(key), barMaxWidth: 22,
         emphasis: { focus: "series" }, data: c[key]
       };
     }
     return {
-      textStyle: { fontFamily: FONT },
+      textStyle: { fontFamily: style.font() },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0, data: [L.complaint, L.consultation, L.suggestion] },
-      title: c.names.length ? undefined : { text: L.no_data, left: "center", top: "middle", textStyle: EMPTY },
+      title: c.names.length ? undefined : style.emptyTitle(L.no_data),
       grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: c.names, inverse: true, axisTick: { show: false } },
@@ -50,13 +41,13 @@
     var L = data.labels, o = data.outcomes;
     var keys = ["resolved_on_site", "time_limited_company", "referred"];
     var slices = keys
-      .map(function (k) { return { name: L[k], value: o[k], itemStyle: { color: COLORS[k] } }; })
+      .map(function (k) { return { name: L[k], value: o[k], itemStyle: { color: style.color(k) } }; })
       .filter(function (s) { return s.value > 0; });
     return {
-      textStyle: { fontFamily: FONT },
+      textStyle: { fontFamily: style.font() },
       tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
       legend: { bottom: 0, data: keys.map(function (k) { return L[k]; }) },
-      title: slices.length ? undefined : { text: L.no_data, left: "center", top: "middle", textStyle: EMPTY },
+      title: slices.length ? undefined : style.emptyTitle(L.no_data),
       series: [{
         type: "pie", radius: ["42%", "68%"], center: ["50%", "45%"], avoidLabelOverlap: true,
         label: { formatter: "{b}\n{c}" }, data: slices
@@ -67,12 +58,12 @@
   function rankingOption(data) {
     var r = data.ranking;
     return {
-      textStyle: { fontFamily: FONT },
+      textStyle: { fontFamily: style.font() },
       grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: "value", max: 100 },
       yAxis: { type: "category", inverse: true, data: r.names },
       tooltip: { trigger: "axis" },
-      series: [{ name: r.label, type: "bar", data: r.scores, color: COLORS.score, barMaxWidth: 22,
+      series: [{ name: r.label, type: "bar", data: r.scores, color: style.color("score"), barMaxWidth: 22,
                  label: { show: true, position: "right" } }]
     };
   }

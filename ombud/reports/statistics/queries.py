@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import statistics
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import (
@@ -38,7 +37,6 @@ from ombud.directory.models import Organization, Staff, User
 from ombud.errors import InvalidInput
 from ombud.intake.models import Visit
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 COUNT_KEYS = (
     "visits",
     "cases",
@@ -198,19 +196,19 @@ def visits_by_hour(user: User, campaign: Campaign) -> list[dict]:
     """Visits per hour of the day (Asia/Shanghai), for the live dashboard."""
     rows = (
         campaign_visits(scope_for(user), campaign)
-        .annotate(hour=TruncHour("received_at", tzinfo=SHANGHAI))
+        .annotate(hour=TruncHour("received_at"))  # in the current time zone, Asia/Shanghai
         .values("hour")
         .annotate(visits=Count("id"))
         .order_by("hour")
     )
-    return [{"hour": r["hour"].astimezone(SHANGHAI).strftime("%H:00"), "visits": r["visits"]} for r in rows]
+    return [{"hour": timezone.localtime(r["hour"]).strftime("%H:00"), "visits": r["visits"]} for r in rows]
 
 
 def campaign_overview(user: User) -> dict[int, dict]:
     """Visits and cases per campaign that `user` may see: one GROUP BY, for the campaigns list."""
     rows = (
         scope_for(user)
-        .filter(Visit.objects.exclude(campaign_id=None))
+        .filter(Visit.objects.filter(campaign__isnull=False))
         .values("campaign_id")
         .annotate(visits=Count("id"), cases=Count("id", filter=_COMPLAINT))
         .order_by()
@@ -245,7 +243,7 @@ def _case_counts(now: datetime, *, with_median: bool) -> dict:
         t: Exists(CaseEvent.objects.filter(case_id=OuterRef("pk"), type=t))
         for t in (CaseEvent.Type.REVIEW_REQUESTED, CaseEvent.Type.MEDIATION_STARTED)
     }
-    counts = {
+    counts: dict[str, Aggregate] = {
         "opened": Count("id"),
         "open": Count("id", filter=open_),
         "overdue": Count("id", filter=open_ & Q(due_at__lt=now)),
@@ -261,9 +259,10 @@ def _case_counts(now: datetime, *, with_median: bool) -> dict:
 
 def _finish(row: dict, median_seconds: float | None) -> dict:
     """Counts as ints, the in-time share in % and the median in days (1 decimal; None = no decision)."""
-    out = {k: int(row.get(k) or 0) for k in CASE_COUNT_KEYS}
-    decided = out["decided"]
-    out["decided_in_time_pct"] = round(100 * out["decided_in_time"] / decided, 1) if decided else None
+    counts = {k: int(row.get(k) or 0) for k in CASE_COUNT_KEYS}
+    decided = counts["decided"]
+    out: dict[str, int | float | None] = dict(counts)
+    out["decided_in_time_pct"] = round(100 * counts["decided_in_time"] / decided, 1) if decided else None
     out["median_days_to_decision"] = round(median_seconds / _DAY_SECONDS, 1) if median_seconds is not None else None
     return out
 
@@ -296,7 +295,7 @@ def _medians(qs: QuerySet[Case]) -> tuple[float | None, dict[int, float], dict[s
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def case_statistics(

@@ -1,4 +1,4 @@
-"""Filters of the report pages."""
+"""The filter form of the case statistics page."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ombud.campaigns.models import Campaign
+from ombud.forms import ServiceErrorsMixin
 
 
-class CaseStatisticsForm(forms.Form):
+class CaseStatisticsForm(ServiceErrorsMixin, forms.Form):
+    service_fields = {"campaign_id": "campaign"}
+
     since = forms.DateField(label=_("Opened from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("Opened until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     campaign = forms.TypedChoiceField(label=_("Campaign"), required=False, coerce=int, empty_value=None)

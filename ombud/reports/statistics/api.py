@@ -1,13 +1,15 @@
+"""Statistics API: a campaign's report with its press release, and case statistics."""
+
 from __future__ import annotations
 
 from datetime import date
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from ombud.campaigns.queries import access_campaign
-from ombud.reports import press
-from ombud.reports.queries import campaign_report, case_statistics
+from ombud.http import ApiRequest
+from ombud.reports.statistics import press
+from ombud.reports.statistics.queries import campaign_report, case_statistics
 from ombud.schemas import Id
 
 router = Router(tags=["reports"])
@@ -51,7 +53,7 @@ class Report(Counts):
 
 
 @router.get("/campaigns/{campaign_id}/report", response=Report)
-def report(request: HttpRequest, campaign_id: Id) -> dict:
+def report(request: ApiRequest, campaign_id: Id) -> dict:
     campaign = access_campaign(request.user, campaign_id)
     return press.with_text(campaign, campaign_report(request.user, campaign))
 
@@ -94,7 +96,7 @@ class CaseStatisticsQuery(Schema):
 
 
 @router.get("/reports/cases", response=CaseStatistics)
-def case_report(request: HttpRequest, q: Query[CaseStatisticsQuery]) -> dict:
+def case_report(request: ApiRequest, q: Query[CaseStatisticsQuery]) -> dict:
     """Cases per head office and per city: opened, open, overdue, decided (within the deadline:
     count and %), median days to decision, reviews and mediations; cases opened in
     [since, until] (Beijing dates, inclusive) that the caller may see."""

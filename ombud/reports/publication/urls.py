@@ -3,7 +3,7 @@ report at /r/<public id>/ (no login) with its files and reaction poll."""
 
 from django.urls import path
 
-from ombud.reports import views_publication as views
+from ombud.reports.publication import views
 
 app_name = "publication"
 urlpatterns = [

@@ -1,7 +1,7 @@
 """Pages of reports to the media: publish (with a preview), the list of published reports
 (with withdraw), and the public report page with its files and the readers' reaction poll.
 
-Thin by design: parse with a form, call `reports.publication`, render. A published report's
+Thin by design: parse with a form, call the part's services and queries, render. A published report's
 page and files are rendered from its frozen snapshot only. Service errors become form errors
 (400) or 403/404/409 answers, never a 500. Writes are POSTs with a CSRF token, answered with a
 redirect (POST-redirect-GET).
@@ -11,80 +11,35 @@ from __future__ import annotations
 
 import re
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ombud.campaigns.queries import campaigns_for
 from ombud.directory.access import REGULATOR_ROLES, page
-from ombud.errors import Conflict, DomainError, Forbidden, InvalidInput
+from ombud.errors import Conflict, Forbidden, InvalidInput
+from ombud.http import AuthedRequest
 from ombud.portal import limits
-from ombud.reports import exports, publication
 from ombud.reports.models import PublishedReport
+from ombud.reports.publication import exports, poll, queries, services
+from ombud.reports.publication.formatting import for_display
+from ombud.reports.publication.forms import PublishForm
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UNSAFE_FILENAME = re.compile(r'[\x00-\x1f\\/:*?"<>|]+')
 
 
-class PublishForm(forms.Form):
-    """Field ids (id_campaign, id_since, id_until, id_title, id_language) are stable: the
-    browser journey uses them."""
-
-    campaign = forms.TypedChoiceField(label=gettext_lazy("Campaign"), required=False, coerce=int, empty_value=None)
-    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    title = forms.CharField(
-        label=gettext_lazy("Title"),
-        required=False,
-        max_length=publication.TITLE_MAX,
-        strip=True,
-        help_text=gettext_lazy("Leave empty for the standard title."),
-    )
-    language = forms.ChoiceField(
-        label=gettext_lazy("Language of the report"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE
-    )
-
-    def __init__(self, *args, campaigns: list[tuple[int, str]], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["campaign"].choices = [("", _("— a period instead —")), *campaigns]
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if data.get("campaign") is None and not (data.get("since") or data.get("until")) and not self.errors:
-            self.add_error("campaign", _("Choose a campaign, or give the first and last day of a period."))
-        return data
-
-    def add_service_errors(self, error: DomainError) -> None:
-        names = {"campaign_id": "campaign"}
-        for key, message in error.fields.items():
-            name = names.get(key, key)
-            self.add_error(name if name in self.fields else None, str(message))
-        if not error.fields:
-            self.add_error(None, str(error.message))
-
-    def service_kwargs(self) -> dict:
-        d = self.cleaned_data
-        return {
-            "campaign_id": d["campaign"],
-            "since": d["since"],
-            "until": d["until"],
-            "title": d["title"],
-            "language": d["language"],
-        }
-
-
 def _page_context(snapshot: dict) -> dict:
-    return {"snap": publication.for_display(snapshot), "charts": snapshot["charts"]}
+    return {"snap": for_display(snapshot), "charts": snapshot["charts"]}
 
 
 # ---- publishing (regulator officers) ----------------------------------------------------------
@@ -92,7 +47,7 @@ def _page_context(snapshot: dict) -> dict:
 
 @page(*REGULATOR_ROLES)
 @require_http_methods(["GET", "POST"])
-def publish_page(request: HttpRequest) -> HttpResponse:
+def publish_page(request: AuthedRequest) -> HttpResponse:
     user = request.user
     campaigns = [(c.pk, c.name) for c in campaigns_for(user)]
     snapshot, status = None, 200
@@ -102,10 +57,10 @@ def publish_page(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 if action == "publish":
-                    report = publication.publish(user, **form.service_kwargs())
+                    report = services.publish(user, **form.service_kwargs())
                     messages.success(request, _("The report is published."))
                     return redirect(f"{reverse('publication:published')}?{urlencode({'new': report.public_id})}")
-                snapshot = publication.preview(user, **form.service_kwargs())
+                snapshot = queries.preview(user, **form.service_kwargs())
             except InvalidInput as e:
                 form.add_service_errors(e)
             except Forbidden as e:
@@ -126,8 +81,8 @@ def publish_page(request: HttpRequest) -> HttpResponse:
 
 @page(*REGULATOR_ROLES)
 @require_GET
-def published_list(request: HttpRequest) -> HttpResponse:
-    reports = list(publication.published_reports_for(request.user).annotate(n_reactions=Count("reactions"))[:200])
+def published_list(request: AuthedRequest) -> HttpResponse:
+    reports = list(queries.published_reports_for(request.user).annotate(n_reactions=Count("reactions"))[:200])
     new = request.GET.get("new", "")
     return render(
         request,
@@ -138,9 +93,9 @@ def published_list(request: HttpRequest) -> HttpResponse:
 
 @page(*REGULATOR_ROLES)
 @require_POST
-def withdraw_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def withdraw_view(request: AuthedRequest, public_id: str) -> HttpResponse:
     try:
-        report = publication.withdraw(request.user, public_id)
+        report = services.withdraw(request.user, public_id)
     except Conflict as e:
         messages.error(request, str(e.message))
     else:
@@ -152,7 +107,7 @@ def withdraw_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _public_or_404(public_id: str) -> PublishedReport:
-    return publication.public_report(public_id)
+    return queries.public_report(public_id)
 
 
 def _render_public(
@@ -160,33 +115,33 @@ def _render_public(
 ) -> HttpResponse:
     """The public page. A browser without a valid reader id for this report gets one: a signed
     token in the `ombud_reader_id` cookie, scoped to the report's path (so each report has its own)."""
-    token = request.COOKIES.get(publication.VOTER_COOKIE)
-    fresh = publication.voter_id(report, token) is None
+    token = request.COOKIES.get(poll.VOTER_COOKIE)
+    fresh = poll.voter_id(report, token) is None
     if fresh:
-        token = publication.new_voter_token(report)
-    reactions = publication.reaction_counts(report)
+        token = poll.new_voter_token(report)
+    reactions = queries.reaction_counts(report)
     context = {
         "report": report,
         **_page_context(report.snapshot),
         "reactions": reactions,
         "reactions_total": sum(r["count"] for r in reactions),
-        "choice": None if fresh else publication.reader_choice(report, token),
+        "choice": None if fresh else queries.reader_choice(report, token),
         "reaction_error": error,
     }
     response = render(request, "reports/publication/public.html", context, status=status)
     if fresh:
         response.set_cookie(
-            publication.VOTER_COOKIE,
+            poll.VOTER_COOKIE,
             token,
-            max_age=publication.VOTER_COOKIE_AGE,
+            max_age=poll.VOTER_COOKIE_AGE,
             path=reverse("publication:public", args=[report.public_id]),
             httponly=True,
             samesite="Lax",
             secure=settings.SESSION_COOKIE_SECURE,
         )
         patch_cache_control(response, private=True)  # a shared cache must not hand one id to many
-    if publication.LEGACY_VOTER_COOKIE in request.COOKIES:
-        response.delete_cookie(publication.LEGACY_VOTER_COOKIE, samesite="Lax")
+    if poll.LEGACY_VOTER_COOKIE in request.COOKIES:
+        response.delete_cookie(poll.LEGACY_VOTER_COOKIE, samesite="Lax")
     return response
 
 
@@ -201,9 +156,9 @@ def react_view(request: HttpRequest, public_id: str) -> HttpResponse:
     report (429 with Retry-After), one per reader id (docs/publication.md)."""
     report = _public_or_404(public_id)
     try:
-        publication.react(
+        services.react(
             report,
-            request.COOKIES.get(publication.VOTER_COOKIE),
+            request.COOKIES.get(poll.VOTER_COOKIE),
             request.POST.get("reaction", ""),
             address=limits.client_address(request),
         )
@@ -221,14 +176,14 @@ def react_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 def _filename(report: PublishedReport, extension: str) -> str:
     stem = _UNSAFE_FILENAME.sub("_", report.title).strip(" ._")[:80] or "report"
-    day = report.published_at.astimezone(publication.SHANGHAI).date().isoformat()
+    day = timezone.localdate(report.published_at).isoformat()
     return f"{stem}-{day}.{extension}"
 
 
 def _file(request: HttpRequest, public_id: str, extension: str) -> HttpResponse:
     report = _public_or_404(public_id)
     url = request.build_absolute_uri(reverse("publication:public", args=[report.public_id]))
-    published_at = report.published_at.astimezone(publication.SHANGHAI).date().isoformat()
+    published_at = timezone.localdate(report.published_at).isoformat()
     if extension == "docx":
         body, content_type = exports.report_docx(report.snapshot, url=url, published_at=published_at), DOCX
     else:

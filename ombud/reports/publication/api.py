@@ -2,7 +2,7 @@
 
 Answers the frozen snapshot (the same data the public page and the files render) with the
 readers' reaction counts; a withdrawn or unknown report is a 404. Publishing is done by
-regulator officers on the /reports/publish/ page (reports/publication.py).
+regulator officers on the /reports/publish/ page (reports/publication/views.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from ombud.reports import publication
+from ombud.reports.publication import queries
 
 router = Router(tags=["public"])
 
@@ -39,7 +39,7 @@ class PublicReport(Schema):
 
 @router.get("/public/reports/{public_id}", auth=None, response=PublicReport)
 def public_report(request: HttpRequest, public_id: PublicId) -> dict:
-    report = publication.public_report(public_id)
+    report = queries.public_report(public_id)
     return {
         "public_id": report.public_id,
         "kind": report.kind,
@@ -47,5 +47,5 @@ def public_report(request: HttpRequest, public_id: PublicId) -> dict:
         "language": report.language,
         "published_at": report.published_at,
         "snapshot": report.snapshot,
-        "reactions": publication.reaction_counts(report),
+        "reactions": queries.reaction_counts(report),
     }

@@ -1,9 +1,9 @@
-"""Reports to the media (向媒体公开): build, preview, publish, withdraw; readers' reactions.
+"""What a report to the media (向媒体公开) says: the snapshot.
 
 `build_snapshot` is the one place that assembles what a report says — key figures, tables,
 chart series, the press-release text, the evaluation ranking, spot-check and call-back
 results, typical cases — as plain JSON (numbers as ints, decimal figures as strings, every
-label already translated into the report's language). `publish` freezes it in a
+label already translated into the report's language). `services.publish` freezes it in a
 `PublishedReport`; the public page, the Word document and the Excel workbook of a published
 report are rendered from that snapshot alone, so new visits or decisions never change what
 was published.
@@ -34,49 +34,31 @@ between 0 and 1 as a string, "0.8750", shown as 87.5%). Empty cells are None.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core import signing
-from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ombud import charts
 from ombud.campaigns.models import Campaign
 from ombud.campaigns.queries import access_campaign_in_jurisdiction
-from ombud.directory.access import require_regulator, scope_for
+from ombud.directory.access import require_regulator
 from ombud.directory.models import User
-from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ombud.errors import InvalidInput
 from ombud.oversight.callbacks.queries import callback_report
 from ombud.oversight.evaluation import queries as evaluation
 from ombud.oversight.spotchecks.queries import pass_rates
 from ombud.oversight.typical.queries import published_typical_cases
-from ombud.portal import limits
-from ombud.reports import press
-from ombud.reports.models import PublishedReport, Reaction, ReportReaction
-from ombud.reports.queries import COUNT_KEYS, campaign_report, case_statistics, period_report
+from ombud.reports.statistics import press
+from ombud.reports.statistics.queries import COUNT_KEYS, campaign_report, case_statistics, period_report
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SNAPSHOT_VERSION = 1
 TITLE_MAX = 200
 PERIOD_MAX_DAYS = 3660
-VOTER_COOKIE = "ombud_reader_id"
-# The cookie of the first poll (any random 32 characters, path "/"): no longer honoured, and
-# deleted when a browser sends it, as it would shadow the per-report cookie of the same name.
-LEGACY_VOTER_COOKIE = "ombud_reader"
-VOTER_COOKIE_AGE = 2 * 365 * 24 * 3600
-_VOTER_SALT = "ombud.reports.voter"
-_VOTER_RE = re.compile(r"[A-Za-z0-9_-]{32}")
-_VOTER_TOKEN_MAX = 200
 FOUR_PLACES = Decimal("0.0001")
 
 
@@ -98,7 +80,7 @@ class Subject:
 
 
 def _local_day(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
+    return timezone.localdate(moment)
 
 
 def subject_for(
@@ -184,8 +166,8 @@ def _visit_report(user: User, subject: Subject) -> dict:
     figures for the visits received in the period (without the campaign's rosters)."""
     if subject.campaign is not None:
         return campaign_report(user, subject.campaign)
-    start = datetime.combine(subject.since, time.min, tzinfo=SHANGHAI)
-    end = datetime.combine(subject.until + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+    start = timezone.make_aware(datetime.combine(subject.since, time.min))
+    end = timezone.make_aware(datetime.combine(subject.until + timedelta(days=1), time.min))
     return period_report(user, start, end)
 
 
@@ -296,7 +278,7 @@ def _ranking(user: User, subject: Subject) -> tuple[dict | None, dict | None]:
     ) % {"weights": ", ".join(f"{m['name']} {m['weight']}" for m in metrics)}
     table = _table("ranking", _("Company evaluation ranking"), _("Ranking"), columns, rows, note=note)
     chart = {
-        "label": _("Score"),
+        "label": charts.label("score"),
         "names": [r["company_name"] for r in card["rows"]],
         "scores": [float(r["score"]) for r in card["rows"]],
     }
@@ -477,25 +459,12 @@ def _typical_table(typical: dict) -> dict:
     )
 
 
-def _chart_labels() -> dict:
-    return {
-        "complaint": _("complaints"),
-        "consultation": _("consultations"),
-        "suggestion": _("suggestions"),
-        "resolved_on_site": _("resolved on site"),
-        "time_limited_company": _("time-limited, by the company"),
-        "referred": _("referred for investigation"),
-        "cities": _("Visits by city and kind"),
-        "outcomes": _("Outcome of the cases"),
-        "ranking": _("Scores by company"),
-        "no_data": _("No data yet"),
-    }
-
-
 def _charts(report: dict, ranking: dict | None) -> dict:
     cities = report["by_city"]
     return {
-        "labels": _chart_labels(),
+        "labels": charts.labels(
+            (*charts.CITY_SERIES, *charts.OUTCOME_SERIES), titles=("cities", "outcomes", "ranking")
+        ),
         "cities": {
             "names": [r["city_name"] for r in cities],
             "complaint": [r["cases"] for r in cities],
@@ -523,7 +492,7 @@ def _default_title(subject: Subject) -> str:
 def _covers(subject: Subject) -> str:
     if subject.campaign is not None:
         c = subject.campaign
-        start, end = c.starts_at.astimezone(SHANGHAI), c.ends_at.astimezone(SHANGHAI)
+        start, end = timezone.localtime(c.starts_at), timezone.localtime(c.ends_at)
         return f"{c.region.name} · {start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
     return f"{subject.since.isoformat()} – {subject.until.isoformat()}"
 
@@ -610,227 +579,3 @@ def _build(user: User, subject: Subject, title: str, language: str) -> dict:
             "typical_cases": typical is not None,
         },
     }
-
-
-def preview(user: User, **kwargs) -> dict:
-    """The snapshot `publish` would freeze now, not saved."""
-    return build_snapshot(user, **kwargs)
-
-
-# ---- publishing -----------------------------------------------------------------------------
-
-
-def new_public_id() -> str:
-    return secrets.token_urlsafe(12)  # 16 characters, 96 random bits
-
-
-def publish(
-    actor: User,
-    *,
-    campaign_id: int | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    title: str = "",
-    language: str | None = None,
-) -> PublishedReport:
-    """Freeze the report as it stands now and give it a public address. Regulators only."""
-    snapshot = build_snapshot(actor, campaign_id=campaign_id, since=since, until=until, title=title, language=language)
-    subject_campaign = campaign_id if snapshot["kind"] == "campaign" else None
-    with transaction.atomic():
-        return PublishedReport.objects.create(
-            public_id=new_public_id(),
-            kind=snapshot["kind"],
-            campaign_id=subject_campaign,
-            since=None if subject_campaign else since,
-            until=None if subject_campaign else until,
-            title=snapshot["title"],
-            language=snapshot["language"],
-            snapshot=snapshot,
-            bureau=actor.organization,
-            published_by=actor,
-            published_at=timezone.now(),
-        )
-
-
-def published_reports_for(user: User) -> QuerySet[PublishedReport]:
-    """The reports a regulator may manage: its bureau's, or every one for a province-wide admin."""
-    require_regulator(user, _("Only regulator officers publish reports."))
-    qs = PublishedReport.objects.select_related("campaign", "bureau").defer("snapshot")
-    if scope_for(user).everything:
-        return qs
-    return qs.filter(bureau=user.organization)
-
-
-def withdraw(actor: User, public_id: str) -> PublishedReport:
-    """Take a report off the public site (its address then answers 404). Kept for the record."""
-    with transaction.atomic():
-        try:
-            report = published_reports_for(actor).select_for_update(of=("self",)).get(public_id=public_id)
-        except PublishedReport.DoesNotExist:
-            raise NotFound(_("No such published report.")) from None
-        if report.withdrawn_at is not None:
-            raise Conflict(_("This report was already withdrawn."), code="already_withdrawn")
-        report.withdrawn_at, report.withdrawn_by = timezone.now(), actor
-        report.save(update_fields=["withdrawn_at", "withdrawn_by"])
-    return report
-
-
-def public_report(public_id: str) -> PublishedReport:
-    """A published, not withdrawn report by its public id; NotFound otherwise."""
-    report = PublishedReport.objects.filter(public_id=public_id, withdrawn_at__isnull=True).first()
-    if report is None:
-        raise NotFound(_("No such report."))
-    return report
-
-
-# ---- readers' reactions ---------------------------------------------------------------------
-
-
-def poll_limit() -> limits.Limit:
-    """Votes per address and report (`OMBUD_POLL_ADDRESS_LIMIT` per `OMBUD_POLL_WINDOW_SECONDS`)."""
-    return limits.Limit("poll.address", settings.OMBUD_POLL_ADDRESS_LIMIT, settings.OMBUD_POLL_WINDOW_SECONDS)
-
-
-def new_voter_token(report: PublishedReport) -> str:
-    """A reader id issued by this server for this report: a random id, signed (HMAC with the
-    SECRET_KEY, salted) together with the report's public id and the time of issue. The report
-    page sets it as the `ombud_reader_id` cookie; a vote without a valid one is refused."""
-    return signing.dumps({"r": report.public_id, "v": secrets.token_urlsafe(24)}, salt=_VOTER_SALT)
-
-
-def voter_id(report: PublishedReport, token: str | None) -> str | None:
-    """The reader id in `token` if this server issued it for this report less than two years
-    ago; None for a missing, made-up, altered, expired or other report's token."""
-    if not token or len(token) > _VOTER_TOKEN_MAX:
-        return None
-    try:
-        data = signing.loads(token, salt=_VOTER_SALT, max_age=VOTER_COOKIE_AGE)
-    except signing.BadSignature:  # includes SignatureExpired
-        return None
-    if not isinstance(data, dict) or data.get("r") != report.public_id:
-        return None
-    voter = data.get("v")
-    return voter if isinstance(voter, str) and _VOTER_RE.fullmatch(voter) else None
-
-
-def voter_digest(report: PublishedReport, voter: str) -> str:
-    """HMAC-SHA256 of the reader id, keyed with SECRET_KEY and the report: what the database
-    stores, so the id itself never reaches it."""
-    key = hashlib.sha256(f"ombud.reports.reaction:{settings.SECRET_KEY}:{report.public_id}".encode()).digest()
-    return hmac.new(key, voter.encode(), hashlib.sha256).hexdigest()
-
-
-def react(report: PublishedReport, voter_token: str | None, reaction: str, *, address: str) -> ReportReaction:
-    """Record a reader's reaction. One per reader id and report (a unique constraint): voting
-    again changes it. Every vote from an address on a report counts against `poll_limit()`,
-    refused ones included; a vote without a reader id this server issued for this report is
-    refused (`Forbidden`), and so counts nothing."""
-    if report.withdrawn_at is not None:
-        raise NotFound(_("No such report."))
-    per_address, scope_key = poll_limit(), f"{report.public_id}\x00{address}"
-    if limits.hit(per_address, scope_key) > per_address.limit:
-        raise limits.refusal(
-            per_address,
-            scope_key,
-            _("Too many votes on this report have come from your network. Please try again after %(time)s."),
-            code="too_many_votes",
-        )
-    if reaction not in Reaction.values:
-        raise InvalidInput(_("Choose one of the reactions."), fields={"reaction": _("unknown reaction")})
-    voter_value = voter_id(report, voter_token)
-    if voter_value is None:
-        raise Forbidden(
-            _("Your browser did not send the reader cookie of this report. Reload the page and vote again."),
-            code="no_reader_id",
-        )
-    voter, now = voter_digest(report, voter_value), timezone.now()
-    for _attempt in range(2):
-        try:
-            with transaction.atomic():
-                updated = ReportReaction.objects.filter(report=report, voter=voter).update(
-                    reaction=reaction, updated_at=now
-                )
-                if not updated:
-                    ReportReaction.objects.create(
-                        report=report, voter=voter, reaction=reaction, created_at=now, updated_at=now
-                    )
-                return ReportReaction.objects.get(report=report, voter=voter)
-        except IntegrityError:
-            continue  # the same reader voted twice at once: the second attempt updates
-    raise Conflict(_("Your reaction could not be recorded; please try again."))
-
-
-def reaction_counts(report: PublishedReport) -> list[dict]:
-    """Every reaction with its label and count (zeros included), in a fixed order: one query."""
-    counts = dict(
-        ReportReaction.objects.filter(report=report).order_by().values_list("reaction").annotate(n=Count("id"))
-    )
-    return [{"code": code, "label": str(label), "count": counts.get(code, 0)} for code, label in Reaction.choices]
-
-
-def reader_choice(report: PublishedReport, voter_token: str | None) -> str | None:
-    voter = voter_id(report, voter_token)
-    if voter is None:
-        return None
-    return (
-        ReportReaction.objects.filter(report=report, voter=voter_digest(report, voter))
-        .values_list("reaction", flat=True)
-        .first()
-    )
-
-
-# ---- display --------------------------------------------------------------------------------
-
-
-def format_cell(value: Any, type_: str) -> str:
-    """A cell as the page and the Word document show it."""
-    if value is None or value == "":
-        return "—" if type_ != "text" else ""
-    if type_ == "int":
-        return f"{int(Decimal(str(value))):,}"
-    if type_ == "percent":
-        pct = (Decimal(str(value)) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
-        return f"{pct}%"
-    return str(value)
-
-
-FIGURE_TONES = {
-    "visits": "main",
-    "cases": "main",
-    "resolved_on_site": "good",
-    "time_limited": "warn",
-    "referred": "alert",
-    "sites": "quiet",
-    "staff": "quiet",
-    "executives": "quiet",
-    "companies": "quiet",
-}
-
-
-def for_display(snapshot: dict) -> dict:
-    """The snapshot with every table cell formatted (a copy; the snapshot is not changed)."""
-    tables = []
-    for t in snapshot["tables"]:
-        types = [c["type"] for c in t["columns"]]
-        tables.append(
-            {
-                **t,
-                "columns": [{**c, "num": c["type"] != "text"} for c in t["columns"]],
-                "rows": [
-                    [{"text": format_cell(v, ty), "num": ty != "text"} for v, ty in zip(row, types, strict=True)]
-                    for row in t["rows"]
-                ],
-                "footer": (
-                    [
-                        {"text": format_cell(v, ty), "num": ty != "text"}
-                        for v, ty in zip(t["footer"], types, strict=True)
-                    ]
-                    if t.get("footer")
-                    else None
-                ),
-            }
-        )
-    figures = [{**f, "tone": FIGURE_TONES.get(f["key"], "")} for f in snapshot["figures"]]
-    # On the page the key figures are tiles and the typical cases articles, not tables.
-    shown = [t for t in tables if t["key"] not in ("totals", "typical_cases")]
-    return {**snapshot, "figures": figures, "tables": shown}

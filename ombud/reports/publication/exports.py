@@ -1,6 +1,6 @@
 """A report snapshot as a Word document (python-docx) and an Excel workbook (openpyxl).
 
-Both are rendered from the snapshot alone (reports/publication.py), so the files of a
+Both are rendered from the snapshot alone (reports/publication/snapshot.py), so the files of a
 published report say exactly what its page says, however the data changed since. The few
 words the files add themselves (headings such as "Press release") are translated into the
 snapshot's language.
@@ -26,7 +26,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ombud import spreadsheet
-from ombud.reports.publication import format_cell
+from ombud.reports.publication.formatting import format_cell
 
 BODY_FONT = "Times New Roman"
 BODY_FONT_CJK = "SimSun"  # 宋体: the body face of Chinese official documents

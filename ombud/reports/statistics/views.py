@@ -1,7 +1,8 @@
 """Report pages: the campaigns list and the live campaign dashboard.
 
-Every number comes from `reports.queries` (scoped to the user: a company sees its own) and
-the wording from `reports.press`; these views only arrange them for the templates and charts.
+Every number comes from `reports.statistics.queries` (scoped to the user: a company sees its
+own) and the wording from `reports.statistics.press`; these views only arrange them for the
+templates and charts.
 """
 
 from __future__ import annotations
@@ -13,14 +14,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from ombud import charts
 from ombud.campaigns.models import Campaign
 from ombud.campaigns.queries import access_campaign, campaigns_for
 from ombud.directory.access import page
 from ombud.directory.models import User
 from ombud.errors import InvalidInput, NotFound
-from ombud.reports import press
-from ombud.reports.forms import CaseStatisticsForm
-from ombud.reports.queries import COUNT_KEYS, campaign_overview, campaign_report, case_statistics, visits_by_hour
+from ombud.http import AuthedRequest
+from ombud.reports.statistics import press
+from ombud.reports.statistics.forms import CaseStatisticsForm
+from ombud.reports.statistics.queries import (
+    COUNT_KEYS,
+    campaign_overview,
+    campaign_report,
+    case_statistics,
+    visits_by_hour,
+)
 
 PARTICIPATION_KEYS = ("sites", "staff", "executives", "companies")
 POLL_SECONDS = 5
@@ -28,7 +37,7 @@ POLL_SECONDS = 5
 
 @page()
 @require_GET
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: AuthedRequest) -> HttpResponse:
     counts = campaign_overview(request.user)
     now = timezone.now()
     rows = []
@@ -47,7 +56,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
                 **counts.get(campaign.pk, {"visits": 0, "cases": 0}),
             }
         )
-    return render(request, "reports/campaigns.html", {"rows": rows})
+    return render(request, "reports/statistics/campaigns.html", {"rows": rows})
 
 
 def _campaign(user: User, campaign_id: int) -> Campaign:
@@ -55,22 +64,16 @@ def _campaign(user: User, campaign_id: int) -> Campaign:
 
 
 def _charts(report: dict, hours: list[dict]) -> dict:
-    """What static/js/dashboard.js draws: the report's numbers plus translated labels."""
+    """What static/js/dashboard.js draws: the report's numbers plus the charts' words
+    (ombud/charts.py, the same as a published report's)."""
     cities = report["by_city"]
     return {
         "totals": {k: report[k] for k in (*COUNT_KEYS, *PARTICIPATION_KEYS)},
         "cities": [{"code": r["city_code"], "name": r["city_name"], **{k: r[k] for k in COUNT_KEYS}} for r in cities],
         "hours": hours,
-        "labels": {
-            "complaint": _("complaints"),
-            "consultation": _("consultations"),
-            "suggestion": _("suggestions"),
-            "resolved_on_site": _("resolved on site"),
-            "time_limited_company": _("time-limited, by the company"),
-            "referred": _("referred for investigation"),
-            "visits": _("visits"),
-            "no_data": _("No data yet"),
-        },
+        "labels": charts.labels(
+            (*charts.CITY_SERIES, *charts.OUTCOME_SERIES, "visits"), titles=("cities", "outcomes", "hours")
+        ),
     }
 
 
@@ -88,26 +91,28 @@ def _dashboard_context(user: User, campaign: Campaign) -> dict:
 
 @page()
 @require_GET
-def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def dashboard(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request.user, campaign_id)
-    return render(request, "reports/dashboard.html", _dashboard_context(request.user, campaign))
+    return render(request, "reports/statistics/dashboard.html", _dashboard_context(request.user, campaign))
 
 
 @require_GET
 def dashboard_live(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    """The part of the dashboard htmx polls every few seconds: numbers, tables, text, chart data."""
-    if not request.user.is_authenticated:
+    """The part of the dashboard htmx polls every few seconds: numbers, tables, text, chart data.
+    Not behind `@page`: a signed-out poll gets a reload, not a login page in the swapped part."""
+    user = request.user
+    if not isinstance(user, User):  # signed out: an AnonymousUser
         if request.headers.get("HX-Request"):
             # The session ended while the dashboard was open: reload it, which leads to login.
             return HttpResponse(status=401, headers={"HX-Refresh": "true"})
         return redirect_to_login(request.get_full_path())
-    campaign = _campaign(request.user, campaign_id)
-    return render(request, "reports/_live.html", _dashboard_context(request.user, campaign))
+    campaign = _campaign(user, campaign_id)
+    return render(request, "reports/statistics/_live.html", _dashboard_context(user, campaign))
 
 
 @page()
 @require_GET
-def case_report(request: HttpRequest) -> HttpResponse:
+def case_report(request: AuthedRequest) -> HttpResponse:
     """Case statistics per company and per city for a period (and optionally a campaign)."""
     form = CaseStatisticsForm(request.GET or None, campaigns=list(campaigns_for(request.user)))
     stats = None
@@ -119,8 +124,8 @@ def case_report(request: HttpRequest) -> HttpResponse:
                 request.user, since=data.get("since"), until=data.get("until"), campaign_id=data.get("campaign")
             )
         except (InvalidInput, NotFound) as e:
-            form.add_error(None, str(e.message))
+            form.add_service_errors(e)
             status = 400
     else:
         status = 400
-    return render(request, "reports/cases.html", {"form": form, "stats": stats}, status=status)
+    return render(request, "reports/statistics/cases.html", {"form": form, "stats": stats}, status=status)

@@ -3,18 +3,15 @@
 The Chinese translations of these strings (locale/zh_Hans) reproduce the article's sentences,
 e.g. 「现场共接待15307人次来访，其中，解决上访案件1540个，1240个案件得到现场解决，300个案件承诺
 限时解决；接受12338人次咨询；1429人次对保险服务提出意见建议。」 Numbers come from
-`reports.queries.campaign_report`; this module only phrases them.
+`reports.statistics.queries.campaign_report`; this module only phrases them.
 """
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Campaign
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _short_city(name: str) -> str:
@@ -22,7 +19,7 @@ def _short_city(name: str) -> str:
 
 
 def lead(campaign: Campaign, report: dict) -> str:
-    start = campaign.starts_at.astimezone(SHANGHAI)
+    start = timezone.localtime(campaign.starts_at)
     text = _("From %(hour)d:00 on %(month)d/%(day)d, %(campaign)s was held simultaneously in %(cities)d cities.") % {
         "month": start.month,
         "day": start.day,

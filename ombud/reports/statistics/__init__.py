@@ -1,0 +1,1 @@
+"""Statistics: campaign reports, the live dashboard, case statistics and the press-release text."""

@@ -1,0 +1,13 @@
+"""Routes of the statistics pages: campaigns, the live dashboard, case statistics."""
+
+from django.urls import path
+
+from ombud.reports.statistics import views
+
+app_name = "reports"
+urlpatterns = [
+    path("campaigns/", views.campaign_list, name="campaigns"),
+    path("campaigns/<int:campaign_id>/dashboard/", views.dashboard, name="dashboard"),
+    path("campaigns/<int:campaign_id>/dashboard/live/", views.dashboard_live, name="dashboard_live"),
+    path("reports/cases/", views.case_report, name="cases"),
+]
