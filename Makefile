@@ -41,6 +41,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(TEST_ENV) $(BIN)/mypy
 
 test: install browser-deps lint
 	$(TEST_ENV) $(BIN)/ombud makemigrations --check --dry-run
