@@ -1,9 +1,9 @@
 """Oversight (监督): what the regulator checks after companies handled their cases.
 
 Spot checks (抽查) of handled cases, call-backs (回访) to consumers, company evaluation (考评)
-from the data, and typical cases (典型案例) published as warnings. Each part has its own
-service module (spotchecks.py, callbacks.py, evaluation.py, typical.py); views and the API only
-parse, call them and render.
+from the data, and typical cases (典型案例) published as warnings. Each part is a sub-package
+(spotchecks/, callbacks/, evaluation/, typical/) with its own services and queries; views and
+the API only parse, call them and render.
 """
 
 from __future__ import annotations

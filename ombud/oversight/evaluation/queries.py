@@ -193,7 +193,7 @@ def _previous_period(user: User, period: Period) -> Period | None:
 
 def _spot_checks(user: User, period: Period) -> dict[int, dict[str, Any]]:
     """Checked and proper spot-check items per head office, for cases opened in the period:
-    the spot checks' own pass-rate aggregate (oversight/spotchecks.py)."""
+    the spot checks' own pass-rate aggregate (oversight/spotchecks/queries.py)."""
     rows = pass_rates(user, since=period.start, until=period.end)
     return {r["company_id"]: r for r in rows if r["checked"]}
 
