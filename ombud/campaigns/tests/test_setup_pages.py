@@ -136,6 +136,19 @@ def test_change_and_finish_a_campaign(world):
     assert client.get(reverse("campaigns:finish", args=[c.pk])).status_code == 405
 
 
+def test_a_finished_campaign_offers_no_roster_import_and_refuses_one(world):
+    finish_campaign(world.officer, world.campaign)
+    client = world.browser_client(world.officer)
+    url = reverse("campaigns:roster_import", args=[world.campaign.pk])
+    page = client.get(url).content.decode()
+    assert 'id="roster-import-closed"' in page and 'id="roster-import-form"' not in page
+    before = RosterEntry.objects.count()
+    upload = SimpleUploadedFile("roster.csv", csv_file(good_rows()), content_type="text/csv")
+    r = client.post(url, {"file": upload})
+    assert r.status_code == 400 and 'id="roster-import-closed"' in r.content.decode()
+    assert RosterEntry.objects.count() == before
+
+
 def test_a_roster_import_with_one_bad_row_shows_it_and_stores_the_rest(world):
     User.objects.create_user(username="site_gz01", password=PASSWORD, role="site_staff", organization=world.gd_bureau)
     rows = [*good_rows(), ["茂名市文化广场", "接访人员", GD, "赵六", "", "", "nosuchlogin"]]
