@@ -131,6 +131,44 @@ def make_world(*, starts_at: datetime | None = None) -> World:
     )
 
 
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    by_marker = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    return by_marker or "transactional_db" in fixtures or "live_server" in fixtures
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every transactional test starts from the migrated rows (`serialized_rollback`), and so
+    the test database keeps a copy of them to load back (see the fixture below)."""
+    for item in items:
+        if _is_transactional(item):
+            marker = item.get_closest_marker("django_db")
+            kwargs = {**(marker.kwargs if marker else {}), "transaction": True, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """A transactional test (a journey, a test of processes) ends by emptying every table, the
+    rows the data migrations wrote (regions, product lines, deadline rules, weights) included.
+    Django runs such tests last for that reason; xdist does not: it hands out whole files,
+    larger first, so a small file of ordinary tests may run after one on the same worker. Once
+    the test's fixtures are torn down (the emptying among them), the rows are loaded back, so
+    that no test depends on which file ran before it."""
+    yield
+    if not _is_transactional(item):
+        return
+    from django.db import connections
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        for connection in connections.all(initialized_only=True):
+            contents = getattr(connection, "_test_serialized_contents", None)
+            if contents:
+                connection.creation.deserialize_db_from_string(contents)
+
+
 @pytest.fixture
 def world(db) -> World:
     return make_world()
