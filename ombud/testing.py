@@ -157,7 +157,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     the test's fixtures are torn down (the emptying among them), the rows are loaded back, so
     that no test depends on which file ran before it."""
     yield
-    if not _is_transactional(item):
+    # After the last test the session's fixtures are gone too (the test database destroyed).
+    if nextitem is None or not _is_transactional(item):
         return
     from django.db import connections
     from pytest_django.plugin import blocking_manager_key
