@@ -17,13 +17,18 @@ is added, writes `value(v)` for each cell.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterable
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.worksheet.worksheet import Worksheet
+
+from ombud.errors import InvalidInput
 
 FORMULA_LEADS = frozenset("=+-@\t\r\n＝＋－＠")
 _KEPT = (bool, int, float, Decimal, datetime, date, time)
@@ -53,3 +58,32 @@ def put(cell: Cell, v: Any) -> Cell:
 def append(ws: Worksheet, values: Iterable[Any]) -> None:
     """Append a row to `ws`, each value written through `put`."""
     ws.append([put(Cell(ws), v) for v in values])
+
+
+# Reading: an uploaded workbook is untrusted. Both importers (the backlog, cases/imports/
+# reading.py; rosters, campaigns/rosterfile.py) check its container here before openpyxl sees it.
+
+
+class FileRejected(InvalidInput):
+    """The file as a whole cannot be read (not an .xlsx, too big, bad header, no rows)."""
+
+    code = "invalid_file"
+
+
+def check_workbook(data: bytes, *, max_uncompressed: int) -> None:
+    """Refuse what is not an .xlsx container, or one that inflates beyond `max_uncompressed`
+    bytes (a zip bomb), before openpyxl parses it. Raises FileRejected."""
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileRejected(_("This is an old Excel .xls file: open it in Excel or WPS and save it as .xlsx."))
+    if not data.startswith(b"PK\x03\x04"):
+        raise FileRejected(_("This is not an Excel workbook (.xlsx)."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            inflated = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise FileRejected(_("This is not an Excel workbook (.xlsx).")) from None
+    if "xl/workbook.xml" not in names:
+        raise FileRejected(_("This is not an Excel workbook (.xlsx)."))
+    if inflated > max_uncompressed:
+        raise FileRejected(_("The workbook is too large once uncompressed."))

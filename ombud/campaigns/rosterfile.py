@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,17 +21,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from ombud import spreadsheet
-from ombud.errors import InvalidInput
+from ombud.spreadsheet import FileRejected
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # an .xlsx is a zip: refuse a zip bomb
 MAX_ROWS = 10_000
-
-
-class FileRejected(InvalidInput):
-    """The file as a whole cannot be read (not an .xlsx or .csv, too big, bad header, no rows)."""
-
-    code = "invalid_file"
 
 
 @dataclass(frozen=True)
@@ -114,16 +107,7 @@ def read(data: bytes, filename: str = "") -> Sheet:
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise FileRejected(_("This is not an Excel workbook (.xlsx).")) from None
-    if "xl/workbook.xml" not in names:
-        raise FileRejected(_("This is not an Excel workbook (.xlsx)."))
-    if inflated > MAX_UNCOMPRESSED_BYTES:
-        raise FileRejected(_("The workbook is too large once uncompressed."))
+    spreadsheet.check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # an untrusted file: openpyxl and the XML parser raise many kinds

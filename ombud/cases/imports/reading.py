@@ -8,7 +8,6 @@ Any failure is a `FileRejected`: the file as a whole is not imported.
 from __future__ import annotations
 
 import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,18 +17,12 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from ombud.cases.imports.columns import COLUMNS, HEADER_NAMES, norm_header
-from ombud.errors import InvalidInput
+from ombud.spreadsheet import FileRejected, check_workbook
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # An .xlsx is a zip: refuse one that would inflate to more than this (a zip bomb).
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 20_000
-
-
-class FileRejected(InvalidInput):
-    """The file as a whole cannot be imported (not an .xlsx, too big, bad header, no rows)."""
-
-    code = "invalid_file"
 
 
 @dataclass(frozen=True)
@@ -48,20 +41,7 @@ def _check_container(data: bytes) -> None:
         raise FileRejected(_("The file is empty."))
     if len(data) > MAX_FILE_BYTES:
         raise FileRejected(_("The file is larger than %(mb)d MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileRejected(_("This is an old Excel .xls file: open it in Excel or WPS and save it as .xlsx."))
-    if not data.startswith(b"PK\x03\x04"):
-        raise FileRejected(_("This is not an Excel workbook (.xlsx)."))
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise FileRejected(_("This is not an Excel workbook (.xlsx).")) from None
-    if "xl/workbook.xml" not in names:
-        raise FileRejected(_("This is not an Excel workbook (.xlsx)."))
-    if inflated > MAX_UNCOMPRESSED_BYTES:
-        raise FileRejected(_("The workbook is too large once uncompressed."))
+    check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES)
 
 
 def read_sheet(data: bytes, *, max_rows: int = MAX_ROWS) -> Sheet:
