@@ -28,6 +28,7 @@ class KeyFingerprint(models.Model):
     retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = _("key fingerprints")
         constraints = [models.UniqueConstraint(fields=["kind", "fingerprint"], name="ombud_key_fingerprint_unique")]
         verbose_name = _("key fingerprint")
 

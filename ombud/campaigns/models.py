@@ -92,8 +92,13 @@ class SiteOrganization(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("participating organization")
+        verbose_name_plural = _("participating organizations")
         ordering = ["site_id", "organization_id"]
         constraints = [models.UniqueConstraint(fields=["site", "organization"], name="site_organization_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} · {self.organization_id}"
 
 
 class RosterEntry(models.Model):
@@ -122,6 +127,7 @@ class RosterEntry(models.Model):
 
     class Meta:
         ordering = ["site_id", "organization_id", "id"]
+        verbose_name = _("roster entry")
         verbose_name_plural = _("roster entries")
         constraints = [
             models.UniqueConstraint(fields=["site", "staff"], name="roster_unique"),
@@ -133,6 +139,9 @@ class RosterEntry(models.Model):
         ]
         # The attendance report filters a campaign's sites by duty and groups by city/company.
         indexes = [models.Index(fields=["site", "duty"], name="roster_site_duty")]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} · {self.staff_id} ({self.duty})"
 
 
 class Inspection(models.Model):

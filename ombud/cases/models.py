@@ -146,8 +146,13 @@ class CaseEvent(models.Model):
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["case", "created_at"], name="caseevent_case_time")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.type} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class RoutingRule(models.Model):
@@ -266,6 +271,7 @@ class Alert(models.Model):
     created_at = models.DateTimeField(_("raised at"))
 
     class Meta:
+        verbose_name_plural = _("deadline alerts")
         ordering = ["-created_at", "-id"]
         verbose_name = _("deadline alert")
         constraints = [models.UniqueConstraint(fields=["case", "kind", "due_at"], name="alert_once_per_deadline")]
@@ -372,6 +378,7 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = _("notifications")
         ordering = ["created_at", "id"]
         verbose_name = _("notification")
         indexes = [models.Index(fields=["status", "created_at"], name="notification_outbox")]
@@ -393,6 +400,8 @@ class TransitionKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("transition key")
+        verbose_name_plural = _("transition keys")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="transition_key_unique")]
 
@@ -417,6 +426,7 @@ class Attachment(models.Model):
     created_at = models.DateTimeField(_("uploaded at"))
 
     class Meta:
+        verbose_name_plural = _("attachments")
         ordering = ["created_at", "id"]
         verbose_name = _("attachment")
 

@@ -101,6 +101,8 @@ class Jurisdiction(models.Model):
     source = models.CharField(_("legal source"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("jurisdiction")
+        verbose_name_plural = _("jurisdictions")
         ordering = ["regulator_id", "region_id"]
         constraints = [models.UniqueConstraint(fields=["regulator", "region"], name="jurisdiction_unique")]
 
@@ -117,6 +119,8 @@ class Practitioner(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("practitioner")
+        verbose_name_plural = _("practitioners")
         ordering = ["employer_id", "name"]
         indexes = [models.Index(fields=["employer", "name"], name="practitioner_employer_name")]
 
@@ -141,6 +145,7 @@ class Staff(models.Model):
 
     class Meta:
         ordering = ["organization_id", "name"]
+        verbose_name = _("staff member")
         verbose_name_plural = _("staff")
 
     def __str__(self) -> str:
@@ -209,4 +214,13 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.user_id}: {self.digest[:8]}… ({self.expires_at:%Y-%m-%d %H:%M})"
+            if self.expires_at
+            else f"{self.user_id}: {self.digest[:8]}…"
+        )

@@ -23,6 +23,8 @@ class ProductLine(models.Model):
     source = models.CharField(_("source"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("product line")
+        verbose_name_plural = _("product lines")
         ordering = ["sort", "code"]
 
     def __str__(self) -> str:
@@ -139,5 +141,10 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.key[:8]}… → {self.visit_id}"

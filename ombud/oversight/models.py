@@ -50,6 +50,7 @@ class SpotCheck(models.Model):
     drawn_at = models.DateTimeField(_("drawn at"))
 
     class Meta:
+        verbose_name_plural = _("spot checks")
         ordering = ["-drawn_at", "-id"]
         verbose_name = _("spot check")
 
@@ -84,12 +85,16 @@ class SpotCheckItem(models.Model):
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = _("spot-check items")
         ordering = ["spot_check_id", "position"]
         verbose_name = _("spot-check item")
         constraints = [
             models.UniqueConstraint(fields=["spot_check", "case"], name="spotcheck_case_once"),
             models.UniqueConstraint(fields=["spot_check", "position"], name="spotcheck_position_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.spot_check_id} #{self.position} · {self.case_id}"
 
 
 class CallBack(models.Model):
@@ -116,9 +121,13 @@ class CallBack(models.Model):
     )
 
     class Meta:
+        verbose_name_plural = _("call-backs")
         ordering = ["created_at", "id"]
         verbose_name = _("call-back")
         indexes = [models.Index(fields=["status", "created_at"], name="callback_list")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.status}"
 
 
 class CallAttempt(models.Model):
@@ -136,8 +145,12 @@ class CallAttempt(models.Model):
     at = models.DateTimeField(_("at"))
 
     class Meta:
+        verbose_name_plural = _("call attempts")
         ordering = ["at", "id"]
         verbose_name = _("call attempt")
+
+    def __str__(self) -> str:
+        return f"{self.callback_id} · {self.result} · {self.at:%Y-%m-%d %H:%M}"
 
 
 class CompanyFigures(models.Model):
@@ -232,6 +245,7 @@ class TypicalCase(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = _("typical cases")
         ordering = ["-created_at", "-id"]
         verbose_name = _("typical case")
 

@@ -9,6 +9,7 @@ no address. Rows whose window has passed count as zero and are deleted by `limit
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AttemptCounter(models.Model):
@@ -18,6 +19,8 @@ class AttemptCounter(models.Model):
     expires_at = models.DateTimeField(db_index=True)  # the window's end
 
     class Meta:
+        verbose_name = _("attempt counter")
+        verbose_name_plural = _("attempt counters")
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="attempt_counter_once")]
 
     def __str__(self) -> str:

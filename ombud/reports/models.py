@@ -58,6 +58,7 @@ class PublishedReport(models.Model):
     )
 
     class Meta:
+        verbose_name_plural = _("published reports")
         ordering = ["-published_at", "-id"]
         verbose_name = _("published report")
         constraints = [
@@ -85,9 +86,13 @@ class ReportReaction(models.Model):
     updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
+        verbose_name_plural = _("reader reactions")
         ordering = ["created_at", "id"]
         verbose_name = _("reader reaction")
         constraints = [
             models.UniqueConstraint(fields=["report", "voter"], name="reaction_once_per_browser"),
             models.CheckConstraint(condition=models.Q(reaction__in=Reaction.values), name="reaction_known"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} · {self.reaction}"

@@ -179,3 +179,21 @@ def test_an_admin_edit_of_the_calendar_drops_the_cached_calendar(superuser_clien
     assert superuser_client.post("/admin/cases/calendarday/add/", form).status_code == 302
     assert not deadlines.calendar().is_working_day(date(2027, 1, 1))
     deadlines.forget_cached_calendar()
+
+
+def test_every_model_has_a_readable_str_and_chinese_names():
+    from django.apps import apps
+    from django.db import models
+    from django.utils import translation
+
+    unnamed, default_str = [], []
+    with translation.override("zh-hans"):
+        for model in apps.get_models():
+            if not model.__module__.startswith("ombud"):
+                continue
+            names = (str(model._meta.verbose_name), str(model._meta.verbose_name_plural))
+            unnamed.extend((model.__name__, name) for name in names if name.isascii() or name.endswith("s"))
+            if model.__str__ is models.Model.__str__:
+                default_str.append(model.__name__)
+    assert unnamed == []
+    assert default_str == []
