@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -181,7 +181,13 @@ def add_site(actor: User, campaign: Campaign, data: SiteInput, *, now: datetime 
         errors["campaign_id"] = _("The campaign has ended.")
     if errors or city is None:
         raise InvalidInput(_("The site was not added."), fields=errors)
-    site = Site.objects.create(campaign=campaign, city=city, name=name, address=address)
+    try:
+        with transaction.atomic():
+            site = Site.objects.create(campaign=campaign, city=city, name=name, address=address)
+    except IntegrityError:  # the same site sent twice at once (a double click): the other one won
+        raise InvalidInput(
+            _("The site was not added."), fields={"name": _("The campaign already has a site of this name.")}
+        ) from None
     audit(actor, "campaign.site_add", site, campaign_id=campaign.pk, city=city.code, name=scrub(name))
     return site
 

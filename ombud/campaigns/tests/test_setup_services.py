@@ -170,6 +170,24 @@ def test_shenzhen_adds_no_site_to_the_guangdong_campaign_even_in_shenzhen(world)
     assert not Site.objects.filter(city_id=SHENZHEN).exists()
 
 
+def test_the_same_site_sent_twice_at_once_is_added_once_and_the_second_is_a_field_error(world, monkeypatch):
+    create = Site.objects.create
+
+    def the_other_request_inserts_first(**fields):
+        create(**fields)  # the double click's twin passed the name check too, and committed first
+        return create(**fields)
+
+    monkeypatch.setattr(Site.objects, "create", the_other_request_inserts_first)
+    with pytest.raises(InvalidInput) as e:
+        services.add_site(world.officer, world.campaign, SiteInput(city_code="440600", name="佛山接待点"))
+    assert "name" in e.value.fields  # a field error, not a database error (a 500)
+    monkeypatch.undo()
+    # The twin's row was written inside this test's transaction and rolled back with the refused
+    # call; nothing of the refused call is left, and the database answers (the transaction goes on).
+    assert not AuditEntry.objects.filter(action="campaign.site_add").exists()
+    assert Site.objects.filter(campaign=world.campaign).count() == 2
+
+
 @pytest.mark.parametrize(
     ("data", "field"),
     [

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from ombud import charts
 from ombud.directory.access import REGULATOR_ROLES, page
 from ombud.errors import InvalidInput
 from ombud.http import AuthedRequest
@@ -58,7 +58,7 @@ def scorecard_page(request: AuthedRequest) -> HttpResponse:
         chart = {
             "companies": [r["company_name"] for r in data["rows"]],
             "scores": [float(r["score"]) for r in data["rows"]],
-            "label": _("Score"),
+            "label": charts.label("score"),
         }
     return render(
         request,
