@@ -158,6 +158,19 @@ OMBUD_TRACK_ADDRESS_LIMIT = env_int("OMBUD_TRACK_ADDRESS_LIMIT", 100)
 OMBUD_TRACK_ADDRESS_WINDOW_SECONDS = env_int("OMBUD_TRACK_ADDRESS_WINDOW_SECONDS", 600)
 OMBUD_POLL_ADDRESS_LIMIT = env_int("OMBUD_POLL_ADDRESS_LIMIT", 30)
 OMBUD_POLL_WINDOW_SECONDS = env_int("OMBUD_POLL_WINDOW_SECONDS", 3600)
+# The consumers' side (docs/portal.md): the address printed on receipts, in SMS and in the QR
+# code (the site's public origin, no trailing slash), and the regulator's hotline.
+OMBUD_PUBLIC_URL = env_str("OMBUD_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+OMBUD_HOTLINE = env_str("OMBUD_HOTLINE", "12378")
+# One-time SMS codes (portal/verification.py): how long a code lives, how many wrong tries it
+# takes, how long before another may be sent to the same number, and how many codes a number and
+# an address may be sent per hour.
+OMBUD_OTP_TTL_SECONDS = env_int("OMBUD_OTP_TTL_SECONDS", 600)
+OMBUD_OTP_MAX_ATTEMPTS = env_int("OMBUD_OTP_MAX_ATTEMPTS", 5)
+OMBUD_OTP_RESEND_SECONDS = env_int("OMBUD_OTP_RESEND_SECONDS", 60)
+OMBUD_OTP_PHONE_LIMIT = env_int("OMBUD_OTP_PHONE_LIMIT", 5)
+OMBUD_OTP_ADDRESS_LIMIT = env_int("OMBUD_OTP_ADDRESS_LIMIT", 30)
+OMBUD_OTP_WINDOW_SECONDS = env_int("OMBUD_OTP_WINDOW_SECONDS", 3600)
 # Reverse proxies whose X-Forwarded-For these limits may read (addresses or networks).
 OMBUD_TRUSTED_PROXIES = env_list("OMBUD_TRUSTED_PROXIES", [])
 

@@ -136,6 +136,8 @@ class CaseEvent(models.Model):
         NOTIFICATION_RESENT = "notification_resent", _("notification handed over again")
         ATTACHED = "attached", _("evidence attached")
         IMPORTED = "imported", _("imported from the backlog")
+        SUPPLEMENTED = "supplemented", _("information supplemented by the consumer")
+        RATED = "rated", _("outcome rated by the consumer")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=32, choices=Type.choices)
@@ -457,3 +459,28 @@ class ReplyTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Rating(models.Model):
+    """The consumer's rating of the outcome once told of the decision (the case page): solved
+    or not, and satisfaction 1–5. One per case; a rating after a later decision (a review)
+    replaces it. Feeds the three rates (三率) beside the call-backs."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="rating")
+    solved = models.BooleanField(_("solved"))
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"))
+    comment = EncryptedTextField(_("comment"), blank=True)
+    decided_at = models.DateTimeField(_("decision rated"))  # the case's decided_at when rated
+    rated_at = models.DateTimeField(_("rated at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("consumer rating")
+        verbose_name_plural = _("consumer ratings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__gte=1, satisfaction__lte=5), name="rating_satisfaction_1_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.tracking_no} · {self.satisfaction}/5"

@@ -46,6 +46,9 @@ class Message:
     subject: str
     body: str
     attempt: int = 1
+    # A message that is not an outbox row (a one-time code, portal/verification.py) names its
+    # own idempotency id.
+    key: str = ""
 
     @property
     def masked_address(self) -> str:
@@ -54,7 +57,7 @@ class Message:
     @property
     def idempotency_id(self) -> str:
         """Stable for the outbox row, whatever the attempt: the receiver's key to drop repeats."""
-        return f"ombud-notification-{self.id}"
+        return self.key or f"ombud-notification-{self.id}"
 
 
 def message_id_header(message: Message) -> str:
