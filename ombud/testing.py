@@ -222,6 +222,16 @@ def browser_page(live_server):
     Journeys are transactional tests (a live server); keep them in files of their own: a
     transactional test empties the database when it ends, and xdist schedules whole files.
     """
+    yield from _browser(viewport={"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def phone_page(live_server):
+    """`browser_page` on a phone: 390 × 844 CSS pixels, touch, a phone's pixel ratio."""
+    yield from _browser(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=3)
+
+
+def _browser(**context_options):
     # The sync Playwright API runs an event loop in this thread; Django's ORM calls made by the
     # test itself are still synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -233,9 +243,7 @@ def browser_page(live_server):
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(
-            locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
-        )
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context_options)
         page = context.new_page()
         errors: list[str] = []
         watch(page, errors)
@@ -248,3 +256,32 @@ def browser_page(live_server):
         from django.db import connections
 
         connections.close_all()
+
+
+AXE = Path(__file__).parent / "tests" / "vendor" / "axe-core" / "axe.min.js"  # tests only, never served
+
+
+def accessibility_violations(page, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """What axe-core (vendored, ombud/tests/vendor) finds on the page as it is now against the
+    WCAG 2.0/2.1 A and AA rules, of the given impacts: one line per violation and element. Run
+    through the DevTools protocol (`page.evaluate`), so the page's CSP does not block it."""
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    result = page.evaluate(
+        """async () => {
+            const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+            const r = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                           nodes: v.nodes.map(n => n.target.join(" "))}));
+        }"""
+    )
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at {node}"
+        for v in result
+        if v["impact"] in impacts
+        for node in v["nodes"]
+    ]
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than its viewport (0: no sideways scrolling)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
