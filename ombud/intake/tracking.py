@@ -27,3 +27,12 @@ def new_secret_code() -> str:
 def format_tracking_no(tracking_no: str) -> str:
     """2403241234567890 → 240324 1234 5678 90, as printed on the receipt."""
     return " ".join([tracking_no[:6], tracking_no[6:10], tracking_no[10:14], tracking_no[14:]]).strip()
+
+
+def tracking_url(tracking_no: str) -> str:
+    """The public address where a consumer follows a visit: printed on the receipt, encoded in
+    its QR code and sent by SMS. It carries the number, never the secret code (asked on the
+    page)."""
+    from django.conf import settings
+
+    return f"{settings.OMBUD_PUBLIC_URL}/track/?no={tracking_no}"
