@@ -89,7 +89,9 @@ def test_overdue_is_decided_when_the_text_is_rendered(world):
 def test_no_consumer_text_promises_a_past_date(world, code):
     case = new_case(world)
     context = notify.case_context(case, now=case.due_at + timedelta(days=1))
-    text = notify.render(MessageTemplate.objects.get(code=code).body, {**context, "level": "complex", "reason": "需调取病历"})
+    text = notify.render(
+        MessageTemplate.objects.get(code=code).body, {**context, "level": "complex", "reason": "需调取病历"}
+    )
     assert f"将于{day(case.due_date)}前" not in text
     assert "届满" in text and "12378" in text
 
@@ -127,7 +129,9 @@ def test_the_review_decision_sms_is_short_too(world, settings):
     take_action(h, case.pk, "decide", {"decision": "partly_upheld", "reply": "同意部分赔付。", "amount_paid": "100"})
     take_action(h, case.pk, "notify")
     take_action(h, case.pk, "request_review", {"reason": "金额不足"})
-    take_action(h, case.pk, "decide_review", {"decision": "partly_upheld", "reply": "维持。", "amount_paid": "999999.99"})
+    take_action(
+        h, case.pk, "decide_review", {"decision": "partly_upheld", "reply": "维持。", "amount_paid": "999999.99"}
+    )
     text = last_text(case, "consumer.review_decided")
     assert len(text) <= SMS_LIMIT and tracking_url(case.tracking_no) in text and "维持。" not in text
 

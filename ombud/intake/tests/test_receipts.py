@@ -66,7 +66,9 @@ def test_a_consultation_receipt_promises_no_decision(world):
     assert tracking_url(v.tracking_no) in html and "rate the outcome" not in html
 
 
-@pytest.mark.parametrize(("query", "paper"), [("", "a4"), ("?paper=a4", "a4"), ("?paper=80mm", "80mm"), ("?paper=x", "a4")])
+@pytest.mark.parametrize(
+    ("query", "paper"), [("", "a4"), ("?paper=a4", "a4"), ("?paper=80mm", "80mm"), ("?paper=x", "a4")]
+)
 def test_the_receipt_prints_on_a4_or_an_80mm_roll(world, query, paper):
     v = a_visit(world)
     response = world.browser_client(world.staff_mm).get(reverse("intake:receipt", args=[v.pk]) + query)

@@ -32,7 +32,10 @@ def test_the_home_links_every_offer_and_public_page(client):
     assert "/consultations/" in html
     assert "File a complaint" in html and "Coming later" in html
     # The director's reception day is not built yet: said plainly, with no link.
-    assert 'id="home-reception-day"' in html and "<a" not in html.split('id="home-reception-day"')[1].split("</article>")[0]
+    assert (
+        'id="home-reception-day"' in html
+        and "<a" not in html.split('id="home-reception-day"')[1].split("</article>")[0]
+    )
 
 
 def test_the_public_home_shows_no_staff_navigation(client, world):
