@@ -1,16 +1,20 @@
-"""Project-level views: the landing redirect and the API's JSON 404."""
+"""Project-level views: the landing page (staff to their work, the public to its home) and the
+API's JSON 404."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
-from ombud.directory.access import page
+from ombud.portal.home.views import public_home
 
 
-@page()
 def home(request: HttpRequest) -> HttpResponse:
-    if request.user.effective_role == "site_staff":
+    """Staff land on their work; a visitor, or an account without a role, on the public home."""
+    user = request.user
+    if not user.is_authenticated or not (user.role or user.is_superuser):
+        return public_home(request)
+    if user.effective_role == "site_staff":
         return redirect("intake:new")
-    if request.user.is_company_user:
+    if user.is_company_user:
         # A company's handlers and executives work from their queue of cases.
         return redirect("cases:queue")
     return redirect("reports:campaigns")

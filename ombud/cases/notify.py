@@ -46,6 +46,7 @@ from ombud.cases.models import Alert, Case, CaseEvent, MessageTemplate, Notifica
 from ombud.cases.notify_backends import Message, backend_for, mask_address
 from ombud.directory.models import Jurisdiction, User
 from ombud.intake.models import Visit
+from ombud.intake.tracking import tracking_url
 from ombud.logfilters import scrub
 from ombud.personal_data import MOBILE_RE, normalise_phone
 
@@ -118,13 +119,20 @@ def _bureau_name(city_id: str | None) -> str:
     return best[0].regulator.name if best else ""
 
 
-def case_context(case: Case, event: CaseEvent | None = None) -> dict[str, Any]:
+def case_context(case: Case, event: CaseEvent | None = None, *, now: datetime | None = None) -> dict[str, Any]:
     """What a template may use: the case's public fields only — never the consumer's name,
-    phone or ID number. Values that cost a query are callables, evaluated only if used."""
+    phone or ID number. Values that cost a query are callables, evaluated only if used.
+    `overdue` is decided when the text is rendered (`now`): a message must not promise a date
+    that has already passed."""
     data = event.data if event is not None else {}
     by_regulator = case.handled_by == Visit.HandledBy.REGULATOR
+    now = now or timezone.now()
     return {
         "tracking_no": case.tracking_no,
+        # The consumer's page for this case: the number only, never the secret code.
+        "tracking_url": tracking_url(case.tracking_no),
+        "hotline": settings.OMBUD_HOTLINE,
+        "overdue": case.due_at is not None and case.due_at < now,
         "company": lambda: case.company.name,  # the company complained about (branch)
         "company_root": lambda: case.company_root.name,  # its head office
         "handler": lambda: _bureau_name(case.city_id) if by_regulator else case.company.name,
@@ -234,7 +242,8 @@ def case_milestone(case: Case, event: CaseEvent, *, now: datetime | None = None)
     phone = consumer_mobile(case)
     if not phone:
         return []
-    return queue(case, code, [Recipient(Notification.Channel.SMS, phone)], context=case_context(case, event), now=now)
+    context = case_context(case, event, now=now)
+    return queue(case, code, [Recipient(Notification.Channel.SMS, phone)], context=context, now=now)
 
 
 # ---- delivering ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -198,8 +199,18 @@ def _extend(case: Case, fields: dict, now: datetime) -> dict:
     return {"level": level, "reason": fields["reason"].strip(), "due_date": due.date.isoformat()}
 
 
+# A reply template's blank for the handler to fill (［金额］, ［日期］: cases.models.ReplyTemplate).
+TEMPLATE_BLANK = re.compile(r"［[^］]*］")
+
+
 def _decide(case: Case, fields: dict, now: datetime) -> dict:
     errors = _require(fields, "decision", "reply")
+    blank = TEMPLATE_BLANK.search(str(fields.get("reply") or ""))
+    if blank:
+        # The consumer would receive "［金额］元": the page asks too, but the rule is here.
+        errors["reply"] = _("The reply still has the template's blank %(blank)s: fill it in first.") % {
+            "blank": blank.group(0)
+        }
     if fields.get("decision") and fields["decision"] not in Case.Decision.values:
         errors["decision"] = _("Use upheld, partly_upheld or not_upheld.")
     amount = None

@@ -15,7 +15,7 @@ from ombud.campaigns.queries import sites_for_intake
 from ombud.directory.access import page
 from ombud.errors import Conflict, Forbidden, InvalidInput
 from ombud.http import AuthedRequest
-from ombud.intake import queries
+from ombud.intake import queries, receipts
 from ombud.intake.forms import VisitFilterForm, VisitForm, new_token
 from ombud.intake.services import record_visit
 from ombud.intake.tracking import format_tracking_no
@@ -86,7 +86,11 @@ def new_visit(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def receipt(request: AuthedRequest, visit_id: int) -> HttpResponse:
     visit = queries.access_visit(request.user, visit_id)
-    context = {"visit": visit, "tracking_no": format_tracking_no(visit.tracking_no)}
+    context = {
+        "visit": visit,
+        **receipts.receipt_context(visit.tracking_no, visit.secret_code),
+        "paper": receipts.paper(request.GET.get("paper")),
+    }
     return render(request, "intake/receipt.html", context)
 
 

@@ -602,8 +602,13 @@ EXPECT: dict[str, Rule] = {
     "* /api/v1/docs": Rule(ok=EVERYONE),
     "* /api/v1/": Rule(ok=frozenset()),  # the API root: 404 for everyone
     "* ^api/": Rule(ok=frozenset()),  # anything else under /api/: 404
+    # ---- pages: the public home (issue 10, portal home) ----
+    # Staff are sent to their start page; a visitor or an account without a role gets the
+    # public home (GET only: other methods are a 405 for them).
+    "GET /": Rule(ok=EVERYONE),
+    "* /": Rule(ok=SIGNED_IN - {"nobody"}, maybe={"nobody", ANON}),
+    "GET /r/": Rule(ok=EVERYONE),  # the public list of published reports
     # ---- pages: shared ----
-    "* /": Rule(ok=SIGNED_IN),  # home: a redirect to the right start page (or to the login)
     "GET /accounts/login/": Rule(ok=EVERYONE),
     "* /accounts/login/": Rule(maybe=EVERYONE),  # other methods: 405, or a signed-in user sent home
     "* /accounts/logout/": Rule(maybe=EVERYONE),  # signs out (rolled back) and goes to the login page

@@ -41,7 +41,9 @@ def roster_csv() -> bytes:
 
 
 def sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/")
+    page.goto(base + "/")  # the public home: staff sign in from its top bar
+    page.locator("a.staff-login").click()
+    page.wait_for_url(base + reverse("login"))
     page.locator("#id_username").type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from ombud.cases import notify_backends
 from ombud.cases.models import Case, CaseEvent, Notification
 from ombud.cases.services import ComplaintInput, register_complaint, take_action
-from ombud.intake.tracking import format_tracking_no
+from ombud.intake.tracking import format_tracking_no, tracking_url
 from ombud.testing import MAOMING, PASSWORD, SHOTS, make_world
 
 PHONE = "13812345678"
@@ -101,8 +101,9 @@ def test_handler_decides_the_most_urgent_case_and_the_consumer_sms_is_on_the_tim
     dialogs: list[str] = []
 
     # Sign in by typing; a company handler lands on its queue.
-    page.goto(base + "/")
-    assert page.url.startswith(base + reverse("login"))
+    page.goto(base + "/")  # the public home: staff sign in from its top bar
+    page.locator("a.staff-login").click()
+    page.wait_for_url(base + reverse("login"))
     page.locator("#id_username").type("handler_a")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -149,7 +150,7 @@ def test_handler_decides_the_most_urgent_case_and_the_consumer_sms_is_on_the_tim
     assert format_tracking_no(overdue.tracking_no) in drafted and "［金额］" in drafted
     expect(reply).to_be_focused()
 
-    # Submitting the template's blanks asks first; saying no records nothing.
+    # Submitting the template's blanks is stopped on the page (the service refuses it too).
     def refuse(dialog):
         dialogs.append(dialog.message)
         dialog.dismiss()
@@ -182,7 +183,9 @@ def test_handler_decides_the_most_urgent_case_and_the_consumer_sms_is_on_the_tim
     assert decided.decided_in_time is False  # it was overdue
     # The consumer's SMS is in the outbox, committed with the decision, not sent yet.
     sms = Notification.objects.get(case=decided, template_id="consumer.decided")
-    assert sms.status == Notification.Status.PENDING and REPLY in sms.body
+    # Short, with the tracking address: the letter itself is on the consumer's case page.
+    assert sms.status == Notification.Status.PENDING and REPLY not in sms.body
+    assert tracking_url(decided.tracking_no) in sms.body
     assert not decided.events.filter(type=CaseEvent.Type.NOTIFIED, data__template="consumer.decided").exists()
 
     # The worker delivers it; the timeline shows what was sent, the number masked.
@@ -190,13 +193,15 @@ def test_handler_decides_the_most_urgent_case_and_the_consumer_sms_is_on_the_tim
     sms.refresh_from_db()
     assert sms.status == Notification.Status.SENT
     sent = [m for m in sms_outbox if m.id == sms.pk]
-    assert len(sent) == 1 and sent[0].address == PHONE and REPLY in sent[0].body
+    assert len(sent) == 1 and sent[0].address == PHONE and sent[0].body == sms.body
     page.reload()
-    notified = page.locator("#timeline li.timeline-entry[data-event-type=notified]").filter(has_text=REPLY)
+    notified = page.locator("#timeline li.timeline-entry[data-event-type=notified]").filter(
+        has_text=tracking_url(decided.tracking_no)
+    )
     expect(notified).to_have_count(1)
     assert notified.locator('[data-key="to"] dd').inner_text() == MASKED_PHONE
     message = notified.locator(".timeline-message").inner_text()
-    assert message.startswith("【保险消费者权益保护】") and REPLY in message
+    assert message.startswith("【保险消费者权益保护】") and tracking_url(decided.tracking_no) in message
     assert format_tracking_no(decided.tracking_no).replace(" ", "") in message.replace(" ", "")
     assert PHONE not in page.content()
     # Newest last: the notice comes after the decision on the timeline.

@@ -22,6 +22,7 @@ from ombud.cases.services import ComplaintInput, register_complaint, take_action
 from ombud.cases.tasks import deliver_notification
 from ombud.directory.models import Organization, User
 from ombud.errors import InvalidInput
+from ombud.intake.tracking import tracking_url
 from ombud.testing import MAOMING
 
 pytestmark = pytest.mark.django_db
@@ -77,11 +78,12 @@ def test_every_consumer_milestone_queues_its_text(world, mediator):
     no, due = case.tracking_no, case.due_date
     day = f"{due.year}年{due.month}月{due.day}日"
     company = "中国人寿保险股份有限公司茂名分公司"
+    url = tracking_url(no)
     assert texts(case) == [
         (
             "consumer.received",
             f"【保险消费者权益保护】您的投诉已收到，编号{no}。{company}将于{day}前作出处理决定并告知您。"
-            "如有疑问，可拨打12378银行保险消费者投诉维权热线。",
+            f"如有疑问，可拨打12378热线。查询进度：{url}",
         )
     ]
     h = world.handler_a
@@ -103,16 +105,14 @@ def test_every_consumer_milestone_queues_its_text(world, mediator):
     take_action(h, case.pk, "close")
     sign = "【保险消费者权益保护】"
     assert texts(case)[1:] == [
-        ("consumer.accepted", f"{sign}您的投诉（编号{no}）已受理，{company}将于{day}前作出处理决定并告知您。"),
+        ("consumer.accepted", f"{sign}您的投诉（编号{no}）已受理。{company}将于{day}前作出处理决定并告知您。"),
         (
             "consumer.extended",
             f"{sign}您的投诉（编号{no}）因情况复杂，处理期限延长至{longer}。延长理由：需调取医院病历。",
         ),
         (
             "consumer.decided",
-            f"{sign}您的投诉（编号{no}）已有处理决定：部分支持您的诉求，赔付金额12000.50元。同意赔付住院费用。"
-            f"如对处理决定有异议，可自收到本决定之日起30日内向{company}的上一级机构书面申请核查，"
-            "也可申请调解，或依法申请仲裁、提起诉讼。",
+            f"{sign}您的投诉{no}已有处理决定：部分支持您的诉求，赔付金额12000.50元。决定书见{url}，如有异议可在30日内申请核查。",
         ),
         (
             "consumer.review_requested",
@@ -120,7 +120,7 @@ def test_every_consumer_milestone_queues_its_text(world, mediator):
         ),
         (
             "consumer.review_decided",
-            f"{sign}您的投诉（编号{no}）核查已有结果：不支持您的诉求。维持原决定。如仍有异议，可申请调解，或依法申请仲裁、提起诉讼。",
+            f"{sign}您的投诉{no}核查已有结果：不支持您的诉求。核查决定见{url}，仍有异议可申请调解、仲裁或诉讼。",
         ),
         (
             "consumer.mediation",
@@ -128,9 +128,7 @@ def test_every_consumer_milestone_queues_its_text(world, mediator):
         ),
         (
             "consumer.decided",
-            f"{sign}您的投诉（编号{no}）已有处理决定：支持您的诉求，赔付金额30000.00元。调解成功，全额赔付。"
-            f"如对处理决定有异议，可自收到本决定之日起30日内向{company}的上一级机构书面申请核查，"
-            "也可申请调解，或依法申请仲裁、提起诉讼。",
+            f"{sign}您的投诉{no}已有处理决定：支持您的诉求，赔付金额30000.00元。决定书见{url}，如有异议可在30日内申请核查。",
         ),
         ("consumer.closed", f"{sign}您的投诉（编号{no}）已办结，感谢您的理解与支持。"),
     ]
@@ -154,7 +152,8 @@ def test_the_regulator_handling_a_case_is_named_and_no_company_review_is_offered
     take_action(world.officer, case.pk, "accept")
     take_action(world.officer, case.pk, "decide", {"decision": "upheld", "reply": "已责令整改。"})
     body = texts(case)[-1][1]
-    assert "已责令整改。如有异议，可拨打12378" in body and "上一级机构" not in body
+    assert body.endswith("，如有疑问请拨打12378。") and "申请核查" not in body
+    assert "已责令整改" not in body  # the letter is on the case page, not in the SMS
 
 
 @pytest.mark.parametrize("phone", ["", "020-83331234"])

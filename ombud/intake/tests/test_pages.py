@@ -291,11 +291,11 @@ def test_receipt_shows_what_the_consumer_keeps(world):
     assert world.company_a_maoming.name in html and world.site_mm.name in html
     local = timezone.localtime(v.received_at).strftime("%Y-%m-%d %H:%M")
     assert local in html and "北京时间" in html
-    assert "请妥善保存" in html
     # The next visit is one Enter away: a focused link back to the form for the same site.
     assert re.search(rf'href="{NEW}\?site={world.site_mm.pk}" autofocus', html)
     html = english(c).get(reverse("intake:receipt", args=[v.pk])).content.decode()
     assert "Visit receipt" in html and "Secret code" in html and "Time-limited" in html
+    assert "Keep this receipt" in html
 
 
 def test_company_b_cannot_open_company_a_s_receipt(world):

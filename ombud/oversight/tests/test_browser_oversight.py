@@ -100,8 +100,9 @@ def test_officer_draws_a_sample_records_findings_and_publishes_the_report_the_pu
     base = live_server.url
 
     # Sign in by typing.
-    page.goto(base + "/")
-    assert page.url.startswith(base + reverse("login"))
+    page.goto(base + "/")  # the public home: staff sign in from its top bar
+    page.locator("a.staff-login").click()
+    page.wait_for_url(base + reverse("login"))
     page.locator("#id_username").type("officer")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

@@ -36,6 +36,11 @@ def public_report(public_id: str) -> PublishedReport:
     return report
 
 
+def public_reports(limit: int = 50) -> list[PublishedReport]:
+    """The latest published, not withdrawn reports (newest first), for the public list."""
+    return list(PublishedReport.objects.filter(withdrawn_at__isnull=True).defer("snapshot")[:limit])
+
+
 def reaction_counts(report: PublishedReport) -> list[dict]:
     """Every reaction with its label and count (zeros included), in a fixed order: one query."""
     counts = dict(

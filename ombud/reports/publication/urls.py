@@ -10,6 +10,7 @@ urlpatterns = [
     path("reports/publish/", views.publish_page, name="publish"),
     path("reports/published/", views.published_list, name="published"),
     path("reports/published/<str:public_id>/withdraw/", views.withdraw_view, name="withdraw"),
+    path("r/", views.public_list, name="public-list"),
     path("r/<str:public_id>/", views.public_page, name="public"),
     path("r/<str:public_id>/react/", views.react_view, name="react"),
     path("r/<str:public_id>/report.docx", views.public_docx, name="docx"),

@@ -146,6 +146,12 @@ def _render_public(
 
 
 @require_GET
+def public_list(request: HttpRequest) -> HttpResponse:
+    """The reports the public may read, newest first (no login)."""
+    return render(request, "reports/publication/public_list.html", {"reports": queries.public_reports()})
+
+
+@require_GET
 def public_page(request: HttpRequest, public_id: str) -> HttpResponse:
     return _render_public(request, _public_or_404(public_id))
 

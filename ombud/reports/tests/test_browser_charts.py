@@ -60,7 +60,9 @@ def test_every_chart_draws_in_the_stylesheet_s_colours_with_the_server_s_words(l
     page, errors = browser_page
     base = live_server.url
 
-    page.goto(base + "/")
+    page.goto(base + "/")  # the public home: staff sign in from its top bar
+    page.locator("a.staff-login").click()
+    page.wait_for_url(base + reverse("login"))
     page.locator("#id_username").type("officer")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

@@ -5,7 +5,8 @@
  *   and picks the template's decision; it asks before replacing text already typed.
  * - Ctrl+Enter (Cmd+Enter) in an action form's text area submits that form.
  * - A file over the limit is flagged before it is sent (the server checks again).
- * - A reply that still holds a template's blanks (［…］) asks before it is recorded.
+ * - A reply that still holds a template's blanks (［…］) is stopped before it is sent (the
+ *   service refuses it too: cases.services._decide); this only saves a round trip.
  * - A form being sent cannot be sent twice.
  * No inline script anywhere (CSP script-src 'self'); everything is wired here.
  */
@@ -95,11 +96,13 @@
         event.preventDefault();
         return;
       }
-      // A template's blanks (［金额］) left in the reply are almost always a slip.
-      var blanks = form.getAttribute("data-blanks-confirm");
+      // A template's blanks (［金额］) left in the reply: the service would refuse it.
+      var blanks = form.getAttribute("data-blanks-alert");
       var reply = blanks && form.querySelector("textarea");
-      if (reply && /［[^］]*］/.test(reply.value) && !window.confirm(blanks)) {
+      if (reply && /［[^］]*］/.test(reply.value)) {
         event.preventDefault();
+        window.alert(blanks);
+        reply.focus();
         return;
       }
       form.setAttribute("data-sending", "1");
