@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import dateformat, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -65,9 +66,14 @@ def visits_for_phone(phone: str) -> QuerySet[Visit]:
 # ---- plain words --------------------------------------------------------------------------------
 
 
+WEEKDAYS_ZH = "一二三四五六日"
+
+
 def date_in_words(day: date) -> str:
-    """「2026年12月21日（星期一）」 / "Monday, 21 December 2026"."""
-    return dateformat.format(day, _("l, j F Y"))
+    """「2026年12月21日（星期一）」 in Chinese, "Monday, 21 December 2026" in English."""
+    if (get_language() or "").startswith("zh"):
+        return f"{day.year}年{day.month}月{day.day}日（星期{WEEKDAYS_ZH[day.weekday()]}）"
+    return dateformat.format(day, "l, j F Y")
 
 
 # The status of a case as the consumer reads it; %(handler)s is the company or the regulator.

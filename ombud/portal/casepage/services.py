@@ -35,9 +35,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ombud.cases import lifecycle
 from ombud.cases.attachments import Upload
 from ombud.cases.services import take_consumer_action
-from ombud.errors import Conflict, NotFound
+from ombud.errors import Conflict, InvalidInput, NotFound
 from ombud.intake.models import Visit
 from ombud.personal_data import blind_index, normalise_phone
 from ombud.portal import limits, verification
@@ -137,6 +138,8 @@ def act(visit: Visit, action: str, fields: dict[str, Any], *, upload: Upload | N
     """The consumer's action on the case of a visit they proved (`look_up` or `proven_visit`):
     `cases.services.take_consumer_action`; a visit without a case (a consultation, a
     suggestion) has no action (409). Returns the visit read again."""
+    if lifecycle.consumer_transition(action) is None:
+        raise InvalidInput(_("Unknown action."), fields={"action": ", ".join(lifecycle.CONSUMER_ACTIONS)})
     case = getattr(visit, "case", None)
     if case is None:
         raise Conflict(_("This cannot be done on your case now."), fields={"action": "—"}, code="action_not_open")
