@@ -281,12 +281,12 @@ def rating_answers(cases: QuerySet[Case]) -> dict[int, Answers]:
         .values("case__company_root_id")
         .annotate(
             n=Count("pk"),
-            solved=Count("pk", filter=Q(solved=True)),
-            satisfied=Count("pk", filter=Q(satisfaction__gte=SATISFIED_FROM)),
+            n_solved=Count("pk", filter=Q(solved=True)),
+            n_satisfied=Count("pk", filter=Q(satisfaction__gte=SATISFIED_FROM)),
         )
     )
     return {
-        r["case__company_root_id"]: Answers(r["n"], r["solved"], r["n"], r["satisfied"], r["n"]) for r in rows
+        r["case__company_root_id"]: Answers(r["n"], r["n_solved"], r["n"], r["n_satisfied"], r["n"]) for r in rows
     }
 
 

@@ -231,13 +231,16 @@ def callback_answers(cases: QuerySet[Case]) -> dict[int, Answers]:
         .values("case__company_root_id")
         .annotate(
             n=Count("pk"),
-            solved=Count("pk", filter=Q(solved=True)),
-            solved_of=Count("pk", filter=Q(solved__isnull=False)),
-            satisfied=Count("pk", filter=Q(satisfaction__gte=SATISFIED_FROM)),
-            satisfaction_of=Count("pk", filter=Q(satisfaction__isnull=False)),
+            n_solved=Count("pk", filter=Q(solved=True)),
+            n_solved_of=Count("pk", filter=Q(solved__isnull=False)),
+            n_satisfied=Count("pk", filter=Q(satisfaction__gte=SATISFIED_FROM)),
+            n_satisfaction_of=Count("pk", filter=Q(satisfaction__isnull=False)),
         )
     )
+    # (n_*: an annotation named like a field, "solved", would shadow it inside the filters)
     return {
-        r["case__company_root_id"]: Answers(r["n"], r["solved"], r["solved_of"], r["satisfied"], r["satisfaction_of"])
+        r["case__company_root_id"]: Answers(
+            r["n"], r["n_solved"], r["n_solved_of"], r["n_satisfied"], r["n_satisfaction_of"]
+        )
         for r in rows
     }
