@@ -129,6 +129,7 @@ def _register_routers() -> None:
     from ombud.oversight.evaluation.api import router as evaluation
     from ombud.oversight.spotchecks.api import router as spotchecks
     from ombud.oversight.typical.api import router as typical
+    from ombud.portal.casepage.api import router as casepage
     from ombud.reports.publication.api import router as publication
     from ombud.reports.statistics.api import router as reports
 
@@ -142,6 +143,7 @@ def _register_routers() -> None:
     api.add_router("", typical)
     api.add_router("", evaluation)
     api.add_router("", publication)
+    api.add_router("", casepage)
 
 
 _register_routers()

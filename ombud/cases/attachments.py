@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from datetime import datetime
 from typing import Protocol
 
 import filetype
@@ -117,6 +118,15 @@ def add_attachment(actor: User, case_id: int, upload: Upload | None) -> Attachme
     case = access_case(actor, case_id, for_update=True)
     if not _may_attach(actor, case):
         raise Forbidden(_("Only the handler of this case and the regulator may attach evidence."))
+    now = timezone.now()
+    attachment = store_attachment(case, upload, uploaded_by=actor, now=now)
+    events.case_attached_event(case, actor, now, attachment_id=attachment.pk, filename=attachment.filename)
+    return attachment
+
+
+def check_upload(case: Case, upload: Upload | None) -> tuple[bytes, str]:
+    """The bytes and type of an upload that may be attached to `case` (size, type from the
+    bytes, the per-case count), or InvalidInput on the field `file`. Writes nothing."""
     if upload is None:
         raise InvalidInput(_("Choose a file to attach."), fields={"file": _("no file was sent")})
     if upload.size is not None and upload.size > MAX_BYTES:
@@ -144,20 +154,27 @@ def add_attachment(actor: User, case_id: int, upload: Upload | None) -> Attachme
             _("A case holds at most %(n)d attachments.") % {"n": MAX_PER_CASE},
             fields={"file": _("at most %(n)d attachments per case") % {"n": MAX_PER_CASE}},
         )
+    return content, mime
+
+
+def store_attachment(
+    case: Case, upload: Upload | None, *, uploaded_by: User | None, now: datetime, checked: tuple[bytes, str] | None = None
+) -> Attachment:
+    """Check (unless `checked` by `check_upload` already), encrypt and store one file on a case
+    the caller has locked, in the caller's transaction; no timeline event (the caller writes
+    its own: ATTACHED for staff, SUPPLEMENTED for the consumer, whose `uploaded_by` is None)."""
+    content, mime = checked or check_upload(case, upload)
     extension, aliases = ALLOWED_TYPES[mime]
-    now = timezone.now()
-    attachment = Attachment.objects.create(
+    return Attachment.objects.create(
         case=case,
-        filename=safe_filename(upload.name, extension, aliases),
+        filename=safe_filename(getattr(upload, "name", None), extension, aliases),
         content_type=mime,
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         content=encrypt_bytes(content),
-        uploaded_by=actor,
+        uploaded_by=uploaded_by,
         created_at=now,
     )
-    events.case_attached_event(case, actor, now, attachment_id=attachment.pk, filename=attachment.filename)
-    return attachment
 
 
 def attachments_of(actor: User, case_id: int) -> list[Attachment]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ombud.cases.models import Case
+from ombud.cases.models import Case, Rating
 from ombud.directory.access import scope_for
 from ombud.directory.models import User
 from ombud.errors import InvalidInput, NotFound
@@ -217,3 +219,133 @@ def reply_templates_for(user: User) -> QuerySet:
     return ReplyTemplate.objects.filter(is_active=True).filter(
         Q(organization__isnull=True) | Q(organization_id__in=sorted(orgs))
     )
+
+
+# ---- the three rates (三率): response, resolution, satisfaction -----------------------------------
+#
+# The one definition the case statistics (reports/statistics) and the company evaluation
+# (oversight/evaluation) show per company (docs/statistics.md "The three rates"):
+#
+#   response rate     = cases answered within their deadline / cases that had to be answered by now
+#                       answered within the deadline: resolved on site, or (last) decided with
+#                       decided_in_time; had to be answered: those, cases decided late, and open
+#                       cases past their due date undecided. Not accepted and withdrawn before a
+#                       decision: not counted.
+#   resolution rate   = answers "solved" / answers to "was it solved?"
+#   satisfaction rate = answers with satisfaction >= 4 (of 1–5) / answers giving a satisfaction
+#
+# The answers are the consumers' own ratings on the case page (cases.Rating, one per case) and,
+# beside them, the reached call-backs (oversight.CallBack), which the oversight app registers as
+# an answer source (cases never imports oversight). Each answer counts once: a case with a
+# rating and a call-back counts in both. Rates are per cent with one decimal, None when nothing
+# is counted.
+
+SATISFIED_FROM = 4
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What consumers answered about one company's cases, from one source."""
+
+    answers: int = 0
+    solved: int = 0
+    solved_of: int = 0
+    satisfied: int = 0
+    satisfaction_of: int = 0
+
+    def __add__(self, other: Answers) -> Answers:
+        return Answers(
+            self.answers + other.answers,
+            self.solved + other.solved,
+            self.solved_of + other.solved_of,
+            self.satisfied + other.satisfied,
+            self.satisfaction_of + other.satisfaction_of,
+        )
+
+
+AnswerSource = Callable[[QuerySet[Case]], dict[int, Answers]]
+# source name → answers per head office (company_root) for the cases given; "ratings" is here,
+# "callbacks" is registered by the oversight app (OversightConfig.ready).
+ANSWER_SOURCES: dict[str, AnswerSource] = {}
+
+
+def register_answer_source(name: str, source: AnswerSource) -> None:
+    ANSWER_SOURCES[name] = source
+
+
+def rating_answers(cases: QuerySet[Case]) -> dict[int, Answers]:
+    """The consumers' ratings of `cases`, per head office: one GROUP BY."""
+    rows = (
+        Rating.objects.filter(case__in=cases.values("pk"))
+        .order_by()
+        .values("case__company_root_id")
+        .annotate(
+            n=Count("pk"),
+            n_solved=Count("pk", filter=Q(solved=True)),
+            n_satisfied=Count("pk", filter=Q(satisfaction__gte=SATISFIED_FROM)),
+        )
+    )
+    return {
+        r["case__company_root_id"]: Answers(r["n"], r["n_solved"], r["n"], r["n_satisfied"], r["n"]) for r in rows
+    }
+
+
+register_answer_source("ratings", rating_answers)
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _rates(responded: int, due: int, by_source: dict[str, Answers]) -> dict[str, Any]:
+    total = sum(by_source.values(), Answers())
+    return {
+        "responded": responded,
+        "due": due,
+        "response_rate": _pct(responded, due),
+        "ratings_answers": 0,
+        "callbacks_answers": 0,
+        **{f"{name}_answers": a.answers for name, a in by_source.items()},
+        "solved": total.solved,
+        "solved_of": total.solved_of,
+        "resolution_rate": _pct(total.solved, total.solved_of),
+        "satisfied": total.satisfied,
+        "satisfaction_of": total.satisfaction_of,
+        "satisfaction_rate": _pct(total.satisfied, total.satisfaction_of),
+    }
+
+
+RATE_KEYS = ("response_rate", "resolution_rate", "satisfaction_rate")
+
+
+def three_rates(cases: QuerySet[Case], *, now: datetime | None = None) -> dict[int | None, dict[str, Any]]:
+    """The three rates of `cases` (already scoped and filtered by the caller) per head office,
+    and under the key None for all of them together: one GROUP BY for the response rate, one
+    per answer source."""
+    from ombud.cases.lifecycle import OPEN
+
+    now = now or timezone.now()
+    in_time = Q(resolved_on_site=True) | Q(decided_at__isnull=False, decided_in_time=True)
+    due = (
+        Q(resolved_on_site=True)
+        | Q(decided_at__isnull=False)
+        | Q(status__in=sorted(OPEN), decided_at__isnull=True, due_at__lt=now)
+    )
+    response = {
+        r["company_root_id"]: (r["responded"], r["due"])
+        for r in cases.order_by()
+        .values("company_root_id")
+        .annotate(responded=Count("pk", filter=in_time), due=Count("pk", filter=due))
+    }
+    answers = {name: source(cases) for name, source in ANSWER_SOURCES.items()}
+    companies = set(response) | {c for per in answers.values() for c in per}
+    out: dict[int | None, dict[str, Any]] = {}
+    for company in companies:
+        responded, owed = response.get(company, (0, 0))
+        out[company] = _rates(responded, owed, {n: per.get(company, Answers()) for n, per in answers.items()})
+    out[None] = _rates(
+        sum(r for r, _d in response.values()),
+        sum(d for _r, d in response.values()),
+        {n: sum(per.values(), Answers()) for n, per in answers.items()},
+    )
+    return out

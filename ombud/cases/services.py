@@ -15,12 +15,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ombud.cases import deadlines, events, lifecycle, notify, routing
-from ombud.cases.models import Case, CaseEvent, Nature, TransitionKey
+from ombud.cases import attachments, deadlines, events, lifecycle, notify, routing
+from ombud.cases.models import Case, CaseEvent, DeadlineRule, Nature, Rating, TransitionKey
 from ombud.cases.queries import access_case
 from ombud.directory.access import bureau_holding, is_company_user, is_regulator, scope_for
 from ombud.directory.models import Organization, Region, User
-from ombud.errors import Conflict, Forbidden, InvalidInput
+from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ombud.intake.models import Visit
 from ombud.intake.services import CaseOpening, VisitInput, record_visit
 from ombud.timebounds import occurred_error
@@ -472,6 +472,209 @@ def _take_action(
     event = events.case_transition_event(case, event_type, actor, now, **data)
     notify.case_milestone(case, event)  # SMS to the consumer, sent after commit
     return case, event
+
+
+# ---- the consumer's own actions (the public case page, portal/casepage/) ------------------------
+
+SUPPLEMENT_RESTART_RULE = "complaint.supplement_restart"
+TEXT_MAX = 5000
+REASON_MAX = 2000
+# Statuses in which a supplement restarts the decision period (in review, the review's own
+# period runs on: the new facts are for the reviewer).
+_DECISION_PENDING = frozenset({Case.Status.RECEIVED, Case.Status.IN_PROGRESS})
+
+
+def _text(fields: dict[str, Any], name: str, *, required: bool, limit: int, errors: dict[str, str]) -> str:
+    value = fields.get(name)
+    if value is None or value == "":
+        if required:
+            errors[name] = _("This field is required for this action.")
+        return ""
+    if not isinstance(value, str):
+        errors[name] = _("Give text.")
+        return ""
+    value = value.strip()
+    if required and not value:
+        errors[name] = _("This field is required for this action.")
+    elif len(value) > limit:
+        errors[name] = _("At most %(n)d characters.") % {"n": limit}
+    return value
+
+
+def rating_open(case: Case) -> bool:
+    """Whether the consumer may rate now: the latest decision is notified and not yet rated."""
+    if case.decided_at is None or case.informed_at is None or case.informed_at < case.decided_at:
+        return False
+    rating = Rating.objects.filter(case=case).values_list("decided_at", flat=True).first()
+    return rating is None or rating != case.decided_at
+
+
+def _review_window_open(case: Case, now: datetime) -> bool:
+    return now <= deadlines.due_for("complaint.review_apply", case.informed_at or now).at
+
+
+def consumer_actions(case: Case, *, now: datetime | None = None) -> list[str]:
+    """The actions the consumer may take on `case` now, in the order the case page offers
+    them: allowed from its status and, for a review, inside its 30-day window; for a rating,
+    once the latest decision is notified and not rated yet. `take_consumer_action` checks the
+    same."""
+    now = now or timezone.now()
+    out = []
+    for action in lifecycle.CONSUMER_ACTIONS:
+        transition = lifecycle.consumer_transition(action)
+        if transition is None or case.status not in transition.sources:
+            continue
+        if action == "request_review" and not _review_window_open(case, now):
+            continue
+        if action == "rate" and not rating_open(case):
+            continue
+        out.append(action)
+    return out
+
+
+def _not_open(case: Case, action: str) -> Conflict:
+    return Conflict(
+        _("This cannot be done on your case now."),
+        fields={"action": _("open now: %s") % (", ".join(consumer_actions(case)) or "—")},
+        code="action_not_open",
+    )
+
+
+def _consumer_supplement(case: Case, fields: dict, now: datetime, upload: Any) -> Callable[[], dict]:
+    errors: dict[str, str] = {}
+    text = _text(fields, "text", required=False, limit=TEXT_MAX, errors=errors)
+    checked = None
+    if upload is not None:
+        try:
+            checked = attachments.check_upload(case, upload)
+        except InvalidInput as e:
+            errors.update(e.fields)
+    if not text and upload is None and "text" not in errors:
+        errors["text"] = _("Write what you want to add, or choose a file.")
+    if errors:
+        raise InvalidInput(_("Nothing was added to your case."), fields=errors)
+
+    def apply() -> dict:
+        data: dict[str, Any] = {"text": text}
+        if upload is not None:
+            att = attachments.store_attachment(case, upload, uploaded_by=None, now=now, checked=checked)
+            data.update(attachment_id=att.pk, filename=att.filename)
+        rule = DeadlineRule.objects.filter(code=SUPPLEMENT_RESTART_RULE, is_active=True).first()
+        data["restarted"] = False
+        if rule is not None and case.status in _DECISION_PENDING:
+            due = deadlines.due_for(rule, now)
+            if case.due_at is None or due.at > case.due_at:
+                case.due_date, case.due_at, case.due_provisional = due.date, due.at, due.provisional
+                data.update(restarted=True, due_date=due.date.isoformat())
+        return data
+
+    return apply
+
+
+def _consumer_review(case: Case, fields: dict, now: datetime, upload: Any) -> Callable[[], dict]:
+    errors: dict[str, str] = {}
+    reason = _text(fields, "reason", required=True, limit=REASON_MAX, errors=errors)
+    if errors:
+        raise InvalidInput(_("Say why you ask for a review."), fields=errors)
+    return lambda: _request_review(case, {"reason": reason}, now)
+
+
+def _consumer_withdraw(case: Case, fields: dict, now: datetime, upload: Any) -> Callable[[], dict]:
+    errors: dict[str, str] = {}
+    reason = _text(fields, "reason", required=False, limit=REASON_MAX, errors=errors)
+    if errors:
+        raise InvalidInput(_("The complaint was not withdrawn."), fields=errors)
+    return lambda: _withdraw(case, {"reason": reason}, now)
+
+
+def _consumer_rate(case: Case, fields: dict, now: datetime, upload: Any) -> Callable[[], dict]:
+    errors: dict[str, str] = {}
+    solved = fields.get("solved")
+    if isinstance(solved, str) and solved.lower() in ("true", "yes", "1", "false", "no", "0"):
+        solved = solved.lower() in ("true", "yes", "1")
+    if not isinstance(solved, bool):
+        errors["solved"] = _("Say whether your problem was solved: yes or no.")
+    satisfaction = fields.get("satisfaction")
+    if isinstance(satisfaction, str) and satisfaction.strip().isdigit():
+        satisfaction = int(satisfaction.strip())
+    if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
+        errors["satisfaction"] = _("Choose how satisfied you are, from 1 to 5.")
+    comment = _text(fields, "comment", required=False, limit=REASON_MAX, errors=errors)
+    if errors:
+        raise InvalidInput(_("Your rating was not recorded."), fields=errors)
+    if not rating_open(case):
+        raise Conflict(
+            _("This decision is already rated; you can rate again after a new decision."),
+            fields={"action": _("already rated")},
+            code="already_rated",
+        )
+
+    def apply() -> dict:
+        assert case.decided_at is not None
+        Rating.objects.update_or_create(
+            case=case,
+            defaults={
+                "solved": solved,
+                "satisfaction": satisfaction,
+                "comment": comment,
+                "decided_at": case.decided_at,
+                "rated_at": now,
+            },
+        )
+        return {"solved": solved, "satisfaction": satisfaction}
+
+    return apply
+
+
+_CONSUMER_APPLY: dict[str, tuple[Callable[..., Callable[[], dict]], str]] = {
+    "supplement": (_consumer_supplement, CaseEvent.Type.SUPPLEMENTED),
+    "request_review": (_consumer_review, CaseEvent.Type.REVIEW_REQUESTED),
+    "withdraw": (_consumer_withdraw, CaseEvent.Type.WITHDRAWN),
+    "rate": (_consumer_rate, CaseEvent.Type.RATED),
+}
+
+
+@transaction.atomic
+def take_consumer_action(
+    case_id: int, action: str, fields: dict | None = None, *, upload: Any = None, now: datetime | None = None
+) -> Case:
+    """The consumer's own action on their case: supplement, request_review, withdraw or rate.
+
+    The caller has proven the consumer (the portal checks the tracking number and secret code,
+    or an SMS code to the phone on the case); cases never knows how. Checks, in order: a known
+    action (400, field `action`), the case exists (404), the action is open now — its status,
+    the review window, a notified decision not yet rated — (409 `action_not_open`,
+    `review_window_closed`, `already_rated`), and every field (400 naming each); only then
+    writes, in one transaction: the change, one timeline event (actor None, data
+    `{"by": "consumer", …}`) and the consumer's SMS where the milestone has one.
+    """
+    fields = fields or {}
+    now = now or timezone.now()
+    transition = lifecycle.consumer_transition(action)
+    if transition is None:
+        raise InvalidInput(_("Unknown action."), fields={"action": ", ".join(lifecycle.CONSUMER_ACTIONS)})
+    list(Case.objects.select_for_update().filter(pk=case_id).values_list("pk", flat=True))
+    case = Case.objects.select_related("visit", "company", "company_root").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound(_("No such case."))
+    if case.status not in transition.sources:
+        raise _not_open(case, action)
+    if action == "request_review" and not _review_window_open(case, now):
+        window = deadlines.due_for("complaint.review_apply", case.informed_at or now)
+        raise Conflict(
+            _("The 30-day window for a review closed on %(date)s.") % {"date": window.date.isoformat()},
+            fields={"action": _("the review window has closed")},
+            code="review_window_closed",
+        )
+    check, event_type = _CONSUMER_APPLY[action]
+    apply = check(case, fields, now, upload)  # validates every field; writes nothing
+    data = apply()
+    if transition.target:
+        case.status = transition.target
+    case.save()
+    event = events.case_transition_event(case, event_type, None, now, by="consumer", **data)
+    notify.case_milestone(case, event)  # SMS to the consumer, sent after commit
+    return case
 
 
 # ---- complaints that arrive without a visit to a site ---------------------------------------------

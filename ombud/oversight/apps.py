@@ -6,3 +6,10 @@ class OversightConfig(AppConfig):
     name = "ombud.oversight"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("Oversight")
+
+    def ready(self) -> None:
+        from ombud.cases.queries import register_answer_source
+        from ombud.oversight.callbacks.queries import callback_answers
+
+        # The call-backs answer the three rates beside the consumers' ratings (cases/queries.py).
+        register_answer_source("callbacks", callback_answers)

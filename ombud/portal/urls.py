@@ -2,11 +2,8 @@
 
 from django.urls import include, path
 
-from ombud.portal import views
-
 app_name = "portal"
 urlpatterns = [
-    path("track/", views.track, name="track"),
     path("", include("ombud.portal.home.urls")),
     path("", include("ombud.portal.filing.urls")),
     path("", include("ombud.portal.casepage.urls")),

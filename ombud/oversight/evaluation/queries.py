@@ -15,7 +15,9 @@ seeded by migration 0002 with the CIRC 2013 points where known):
     spotcheck_pass     spot-check items handled properly / checked             higher is better
     satisfaction       mean call-back satisfaction (1–5) of reached consumers  higher is better
 
-How the values become a score and a rank is the scoring rule (`scoring.py`).
+How the values become a score and a rank is the scoring rule (`scoring.py`). Beside the score,
+each row carries the three rates (三率: response, resolution, satisfaction; consumer ratings
+and call-backs), `cases.queries.three_rates`, shown but not weighted.
 
 The evaluated companies are the head offices with complaints in the caller's scope in the
 period, plus those with imported figures for the period. Each figure is one SQL aggregate
@@ -35,7 +37,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ombud.cases.models import Case, CaseEvent
-from ombud.cases.queries import cases_for
+from ombud.cases.queries import cases_for, three_rates
 from ombud.directory.access import require_regulator, sees_everything
 from ombud.directory.models import Organization, User
 from ombud.errors import InvalidInput
@@ -91,6 +93,7 @@ class Scorecard:
                     "company_name": r.company_name,
                     "complaints": r.complaints,
                     "score": str(r.score),
+                    "rates": r.rates,
                     "metrics": {
                         code: {
                             "value": _str(m.value),
@@ -209,6 +212,13 @@ def _satisfaction(scoped: QuerySet[Case], period: Period) -> dict[int, Decimal]:
     return {r["case__company_root"]: Decimal(str(r["mean"])).quantize(FOUR_PLACES, ROUND_HALF_UP) for r in rows}
 
 
+def rates_none() -> dict[str, Any]:
+    """The three rates of a company without cases in the period (imported figures only)."""
+    return {k: None for k in ("response_rate", "resolution_rate", "satisfaction_rate")} | {
+        k: 0 for k in ("responded", "due", "solved", "solved_of", "satisfied", "satisfaction_of")
+    } | {"ratings_answers": 0, "callbacks_answers": 0}
+
+
 def scorecard(user: User, period: Period) -> Scorecard:
     require_regulator(user)
     weights = list(EvaluationWeight.objects.all())
@@ -220,6 +230,7 @@ def scorecard(user: User, period: Period) -> Scorecard:
     previous_figures = _figures(user, before_period) if before_period else {}
     checks = _spot_checks(user, period)
     satisfaction = _satisfaction(scoped, period)
+    rates = three_rates(_in_period(scoped, period))
 
     company_ids = set(cases) | set(figures)
     names = dict(Organization.objects.filter(pk__in=company_ids).values_list("pk", "name"))
@@ -250,6 +261,7 @@ def scorecard(user: User, period: Period) -> Scorecard:
                 company_name=names.get(company_id, ""),
                 complaints=c["complaints"],
                 metrics={w.metric: MetricScore(values.get(w.metric)) for w in weights},
+                rates=rates.get(company_id) or rates_none(),
             )
         )
     score(rows, weights)

@@ -31,6 +31,8 @@ class CompanyScore:
     company_name: str
     complaints: int
     metrics: dict[str, MetricScore] = field(default_factory=dict)
+    # The three rates (三率) beside the score, not weighted into it (cases.queries.three_rates).
+    rates: dict = field(default_factory=dict)
     score: Decimal = Decimal(0)
     rank: int = 0
 

@@ -70,9 +70,27 @@ class CaseStats(Schema):
     mediations: int
 
 
+class ThreeRates(Schema):
+    """The three rates (三率, docs/statistics.md): per cent with one decimal, None when nothing
+    is counted; with the counts they divide."""
+
+    response_rate: float | None
+    responded: int
+    due: int
+    resolution_rate: float | None
+    solved: int
+    solved_of: int
+    satisfaction_rate: float | None
+    satisfied: int
+    satisfaction_of: int
+    ratings_answers: int
+    callbacks_answers: int
+
+
 class CompanyCaseStats(CaseStats):
     company_id: int
     company_name: str
+    rates: ThreeRates
 
 
 class CityCaseStats(CaseStats):
@@ -85,6 +103,7 @@ class CaseStatistics(Schema):
     until: date | None
     campaign_id: int | None
     totals: CaseStats
+    rates: ThreeRates
     companies: list[CompanyCaseStats]
     cities: list[CityCaseStats]
 
@@ -98,6 +117,8 @@ class CaseStatisticsQuery(Schema):
 @router.get("/reports/cases", response=CaseStatistics)
 def case_report(request: ApiRequest, q: Query[CaseStatisticsQuery]) -> dict:
     """Cases per head office and per city: opened, open, overdue, decided (within the deadline:
-    count and %), median days to decision, reviews and mediations; cases opened in
+    count and %), median days to decision, reviews and mediations, and per head office and in
+    total the three rates (response, resolution, satisfaction: consumer ratings and call-backs);
+    cases opened in
     [since, until] (Beijing dates, inclusive) that the caller may see."""
     return case_statistics(request.user, since=q.since, until=q.until, campaign_id=q.campaign_id)

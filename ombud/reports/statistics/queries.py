@@ -31,7 +31,7 @@ from ombud.campaigns.models import Campaign, RosterEntry, Site, SiteOrganization
 from ombud.campaigns.queries import access_campaign
 from ombud.cases import lifecycle
 from ombud.cases.models import Case, CaseEvent
-from ombud.cases.queries import cases_for
+from ombud.cases.queries import cases_for, three_rates
 from ombud.directory.access import Scope, scope_for
 from ombud.directory.models import Organization, Staff, User
 from ombud.errors import InvalidInput
@@ -309,10 +309,13 @@ def case_statistics(
     """Cases the user may see, opened in [since, until] (Beijing dates, both included) and, if
     given, born at a campaign: per head office, per city and in total — opened, open, overdue
     (open and past due now), decided, decided within the deadline (count and %), median days
-    from opening to decision, and the cases that went to review or mediation.
+    from opening to decision, and the cases that went to review or mediation; per head office
+    and in total, the three rates (三率, `cases.queries.three_rates`: consumer ratings beside
+    the call-backs).
 
     A fixed number of queries whatever the data: totals, companies, cities (one GROUP BY each),
-    plus one for the medians on databases without percentile_cont, plus the campaign check.
+    plus one for the medians on databases without percentile_cont, plus the campaign check,
+    plus the three rates (one GROUP BY for the response rate, one per answer source).
     """
     if since and until and since > until:
         raise InvalidInput(_("The period starts after it ends."), fields={"since": _("after until")})
@@ -341,17 +344,20 @@ def case_statistics(
         city_medians = {r["city_id"]: r["median_seconds"] for r in cities}
     else:
         median_all, company_medians, city_medians = _medians(qs)
+    rates = three_rates(qs, now=now)
     return {
         "since": since,
         "until": until,
         "campaign_id": campaign_id,
         "totals": _finish(totals, median_all),
+        "rates": rates[None],
         "companies": [
             {
                 "company_id": r["company_root_id"],
                 "company_name": r["company_root__name"],
                 "company_short_name": r["company_root__short_name"] or r["company_root__name"],
                 **_finish(r, company_medians.get(r["company_root_id"])),
+                "rates": rates[r["company_root_id"]],
             }
             for r in companies
         ],

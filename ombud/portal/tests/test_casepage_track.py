@@ -8,7 +8,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.utils import timezone
 
-from ombud.portal import limits, services
+from ombud.portal import limits
+from ombud.portal.casepage import services
 from ombud.portal.models import AttemptCounter
 from ombud.testing import complaint
 
