@@ -93,7 +93,7 @@ def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "", b
     return case
 
 
-def _open_case(visit: Visit, actor: User, nature: str, bureau_id: int | None) -> int:
+def _open_case(visit: Visit, actor: User | None, nature: str, bureau_id: int | None) -> int:
     return open_case_for_visit(visit, actor, nature=nature, bureau_id=bureau_id).pk
 
 
