@@ -12,7 +12,7 @@ a worker died mid-hand-over).
 | `email`   | `EmailBackend`      | Django's mail (SMTP settings, locmem in tests); `Message-ID` from the id |
 | `gateway` | `SmsGatewayBackend` | HTTP POST of JSON to an SMS gateway, `Idempotency-Key` header and field |
 | `memory`  | `MemoryBackend`     | appends to `notify_backends.outbox` (tests); `delivered()` dedupes on the id |
-| `file`    | `FileBackend`       | appends a JSON line to `$OMBUD_DATA_DIR/sms-outbox.jsonl` (development, demo: `/dev/sms/` shows the last ones) |
+| `file`    | `FileBackend`       | a JSON line to `$OMBUD_DATA_DIR/sms-outbox.jsonl` (development, demo: `/dev/sms/`) |
 
 `OMBUD_SMS_BACKEND` and `OMBUD_EMAIL_BACKEND` take an alias or a dotted path to a class.
 """

@@ -10,7 +10,8 @@ number and `OMBUD_OTP_ADDRESS_LIMIT` per address are sent per `OMBUD_OTP_WINDOW_
 older ones of that number and purpose.
 
 `verify(phone, purpose, code)` checks a code, counting a wrong one at once (call it in
-autocommit, outside the caller's transaction, so a rollback does not give the try back), and returns the challenge; `consume(challenge)`
+autocommit, outside the caller's transaction, so a rollback does not give the try back), and
+returns the challenge; `consume(challenge)`
 marks it used inside the caller's transaction, so that one code files one thing (of two
 requests racing with the same code, one wins) and a filing that fails leaves the code usable.
 

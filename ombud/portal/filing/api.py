@@ -114,7 +114,8 @@ def companies(request: HttpRequest, q: str = "") -> list[dict]:
         raise InvalidInput(_("Type at least one character."), fields={"q": _("at least 1 character")})
     if len(text) > queries.QUERY_MAX:
         raise InvalidInput(
-            _("At most %d characters.") % queries.QUERY_MAX, fields={"q": _("at most %d characters") % queries.QUERY_MAX}
+            _("At most %d characters.") % queries.QUERY_MAX,
+            fields={"q": _("at most %d characters") % queries.QUERY_MAX},
         )
     address = limits.client_address(request)
     per_address = search_limit()

@@ -48,16 +48,15 @@ def _digits(text: str) -> str:
 
 
 def complaint(world, **extra) -> FilingInput:
-    data = dict(
-        kind="complaint",
-        name="王小明",
-        summary="理赔超过三十日仍未赔付。",
-        request="按合同赔付医疗费用。",
-        city_code=MAOMING,
-        company_id=world.company_a_maoming.pk,
-        product_line="",
-        consent=True,
-    )
+    data = {
+        "kind": "complaint",
+        "name": "王小明",
+        "summary": "理赔超过三十日仍未赔付。",
+        "request": "按合同赔付医疗费用。",
+        "city_code": MAOMING,
+        "company_id": world.company_a_maoming.pk,
+        "consent": True,
+    }
     data.update(extra)
     return FilingInput(**data)
 
@@ -156,7 +155,9 @@ def test_agent_with_authorisation_and_group_of_five(world):
 
 def test_honeypot_is_refused_quietly(world):
     before = rows()
-    filed = file_online(complaint(world, honeypot="http://spam"), phone_proof=PhoneProof.from_session(PHONE), address=ADDRESS)
+    filed = file_online(
+        complaint(world, honeypot="http://spam"), phone_proof=PhoneProof.from_session(PHONE), address=ADDRESS
+    )
     assert filed.quiet and filed.tracking_no == "" and rows() == before
 
 
