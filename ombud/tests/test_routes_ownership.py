@@ -361,7 +361,6 @@ class Rule:
     in_body: bool = False  # the object is named in the body: "unknown site" (400) is a refusal too
 
 
-
 # ---- portal: filing (issue 10) — helpers of its EXPECT block ----
 _filing_phones = iter(range(10**6))
 
