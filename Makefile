@@ -21,10 +21,12 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# The demo's text messages go to $OMBUD_DATA_DIR/sms-outbox.jsonl, read on /dev/sms/ (the
+# one-time codes a newcomer needs); set OMBUD_SMS_BACKEND to send them for real.
 run: install
 	$(BIN)/ombud migrate --noinput
 	$(BIN)/ombud demo --if-empty
-	$(BIN)/ombud serve --port $(PORT)
+	OMBUD_SMS_BACKEND=$${OMBUD_SMS_BACKEND:-file} $(BIN)/ombud serve --port $(PORT)
 
 # Chromium (Debian's) drives the browser journeys; fonts-noto-cjk renders Chinese; gettext
 # compiles translations. Installed when missing and we may (root); otherwise we say what to do.

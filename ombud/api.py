@@ -61,7 +61,11 @@ def error_response(
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    retry_after = getattr(exc, "retry_after", None)  # a limit reached (portal/limits.py): 429
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)
@@ -130,6 +134,7 @@ def _register_routers() -> None:
     from ombud.oversight.spotchecks.api import router as spotchecks
     from ombud.oversight.typical.api import router as typical
     from ombud.portal.casepage.api import router as casepage
+    from ombud.portal.filing.api import router as filing
     from ombud.reports.publication.api import router as publication
     from ombud.reports.statistics.api import router as reports
 
@@ -144,6 +149,7 @@ def _register_routers() -> None:
     api.add_router("", evaluation)
     api.add_router("", publication)
     api.add_router("", casepage)
+    api.add_router("", filing)
 
 
 _register_routers()

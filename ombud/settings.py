@@ -171,6 +171,17 @@ OMBUD_OTP_RESEND_SECONDS = env_int("OMBUD_OTP_RESEND_SECONDS", 60)
 OMBUD_OTP_PHONE_LIMIT = env_int("OMBUD_OTP_PHONE_LIMIT", 5)
 OMBUD_OTP_ADDRESS_LIMIT = env_int("OMBUD_OTP_ADDRESS_LIMIT", 30)
 OMBUD_OTP_WINDOW_SECONDS = env_int("OMBUD_OTP_WINDOW_SECONDS", 3600)
+# Online filings (portal/filing/): at most OMBUD_FILING_PHONE_LIMIT per verified phone per
+# OMBUD_FILING_PHONE_WINDOW_SECONDS (a day), and OMBUD_FILING_ADDRESS_LIMIT per address (an
+# IPv4 address or IPv6 /64, portal/limits.py) per OMBUD_FILING_ADDRESS_WINDOW_SECONDS (an hour).
+# Over a limit: 429 with Retry-After. The address limit is generous: a family or an office
+# behind one NAT address files together.
+OMBUD_FILING_PHONE_LIMIT = env_int("OMBUD_FILING_PHONE_LIMIT", 5)
+OMBUD_FILING_PHONE_WINDOW_SECONDS = env_int("OMBUD_FILING_PHONE_WINDOW_SECONDS", 86400)
+OMBUD_FILING_ADDRESS_LIMIT = env_int("OMBUD_FILING_ADDRESS_LIMIT", 20)
+OMBUD_FILING_ADDRESS_WINDOW_SECONDS = env_int("OMBUD_FILING_ADDRESS_WINDOW_SECONDS", 3600)
+# The company search of the public API (GET /api/v1/public/companies): requests per address per minute.
+OMBUD_COMPANY_SEARCH_LIMIT = env_int("OMBUD_COMPANY_SEARCH_LIMIT", 120)
 # Reverse proxies whose X-Forwarded-For these limits may read (addresses or networks).
 OMBUD_TRUSTED_PROXIES = env_list("OMBUD_TRUSTED_PROXIES", [])
 
@@ -216,7 +227,8 @@ if API_TOKEN_TTL_HOURS < 1:
 
 # Notifications and the deadline worker (docs/notifications.md). Message texts and the reminder
 # lead time are data (MessageTemplate, DeadlineRule "alert.reminder"), not settings.
-OMBUD_SMS_BACKEND = env_str("OMBUD_SMS_BACKEND", "console")  # console | gateway | memory | dotted path
+# console | file | gateway | memory | dotted path (console and file show one-time codes: development only)
+OMBUD_SMS_BACKEND = env_str("OMBUD_SMS_BACKEND", "console")
 OMBUD_SMS_GATEWAY_URL = env_str("OMBUD_SMS_GATEWAY_URL", "")
 OMBUD_SMS_GATEWAY_KEY = env_str("OMBUD_SMS_GATEWAY_KEY", "")
 OMBUD_EMAIL_BACKEND = env_str("OMBUD_EMAIL_BACKEND", "console")  # console | email | memory | dotted path

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -112,69 +113,90 @@ def _may_attach(actor: User, case: Case) -> bool:
     return bool(parties(actor, case))
 
 
+@dataclass(frozen=True)
+class CheckedFile:
+    """An upload that passed every rule (`check_upload`), ready to be stored."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def check_upload(upload: Upload | None, field: str = "file") -> CheckedFile:
+    """Apply the rules to one upload without writing anything: size, emptiness, type from the
+    bytes, a safe name. InvalidInput names `field`."""
+    mb = MAX_BYTES // (1024 * 1024)
+    if upload is None:
+        raise InvalidInput(_("Choose a file to attach."), fields={field: _("no file was sent")})
+    if upload.size is not None and upload.size > MAX_BYTES:
+        raise InvalidInput(
+            _("The file is too large: at most %(mb)d MB.") % {"mb": mb},
+            fields={field: _("at most %(mb)d MB") % {"mb": mb}},
+        )
+    content = upload.read(MAX_BYTES + 1)
+    if len(content) > MAX_BYTES:
+        raise InvalidInput(
+            _("The file is too large: at most %(mb)d MB.") % {"mb": mb},
+            fields={field: _("at most %(mb)d MB") % {"mb": mb}},
+        )
+    if not content:
+        raise InvalidInput(_("The file is empty."), fields={field: _("the file is empty")})
+    kind = filetype.guess(content)
+    mime = kind.mime if kind is not None else ""
+    if mime not in ALLOWED_TYPES:
+        raise InvalidInput(
+            _("This type of file cannot be attached: use %(types)s.") % {"types": ALLOWED_LABEL},
+            fields={field: _("only %(types)s files") % {"types": ALLOWED_LABEL}},
+        )
+    extension, aliases = ALLOWED_TYPES[mime]
+    return CheckedFile(filename=safe_filename(upload.name, extension, aliases), content_type=mime, content=content)
+
+
+def store_attachment(
+    case: Case, checked: CheckedFile, *, uploaded_by: User | None, now: datetime, field: str = "file"
+) -> Attachment:
+    """Encrypt and store one checked file on a case the caller has locked, in the caller's
+    transaction, within the per-case count; no timeline event (the caller writes its own:
+    ATTACHED for staff, SUPPLEMENTED for the consumer, whose `uploaded_by` is None)."""
+    if Attachment.objects.filter(case=case).count() >= MAX_PER_CASE:
+        raise InvalidInput(
+            _("A case holds at most %(n)d attachments.") % {"n": MAX_PER_CASE},
+            fields={field: _("at most %(n)d attachments per case") % {"n": MAX_PER_CASE}},
+        )
+    return Attachment.objects.create(
+        case=case,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=len(checked.content),
+        sha256=hashlib.sha256(checked.content).hexdigest(),
+        content=encrypt_bytes(checked.content),
+        uploaded_by=uploaded_by,
+        created_at=now,
+    )
+
+
+def _store(case: Case, checked: CheckedFile, actor: User | None, field: str = "file") -> Attachment:
+    now = timezone.now()
+    attachment = store_attachment(case, checked, uploaded_by=actor, now=now, field=field)
+    events.case_attached_event(case, actor, now, attachment_id=attachment.pk, filename=attachment.filename)
+    return attachment
+
+
 @transaction.atomic
 def add_attachment(actor: User, case_id: int, upload: Upload | None) -> Attachment:
     """Check, encrypt and store one uploaded file, and write its timeline event."""
     case = access_case(actor, case_id, for_update=True)
     if not _may_attach(actor, case):
         raise Forbidden(_("Only the handler of this case and the regulator may attach evidence."))
-    now = timezone.now()
-    attachment = store_attachment(case, upload, uploaded_by=actor, now=now)
-    events.case_attached_event(case, actor, now, attachment_id=attachment.pk, filename=attachment.filename)
-    return attachment
+    return _store(case, check_upload(upload), actor)
 
 
-def check_upload(case: Case, upload: Upload | None) -> tuple[bytes, str]:
-    """The bytes and type of an upload that may be attached to `case` (size, type from the
-    bytes, the per-case count), or InvalidInput on the field `file`. Writes nothing."""
-    if upload is None:
-        raise InvalidInput(_("Choose a file to attach."), fields={"file": _("no file was sent")})
-    if upload.size is not None and upload.size > MAX_BYTES:
-        raise InvalidInput(
-            _("The file is too large: at most %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)},
-            fields={"file": _("at most %(mb)d MB") % {"mb": MAX_BYTES // (1024 * 1024)}},
-        )
-    content = upload.read(MAX_BYTES + 1)
-    if len(content) > MAX_BYTES:
-        raise InvalidInput(
-            _("The file is too large: at most %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)},
-            fields={"file": _("at most %(mb)d MB") % {"mb": MAX_BYTES // (1024 * 1024)}},
-        )
-    if not content:
-        raise InvalidInput(_("The file is empty."), fields={"file": _("the file is empty")})
-    kind = filetype.guess(content)
-    mime = kind.mime if kind is not None else ""
-    if mime not in ALLOWED_TYPES:
-        raise InvalidInput(
-            _("This type of file cannot be attached: use %(types)s.") % {"types": ALLOWED_LABEL},
-            fields={"file": _("only %(types)s files") % {"types": ALLOWED_LABEL}},
-        )
-    if Attachment.objects.filter(case=case).count() >= MAX_PER_CASE:
-        raise InvalidInput(
-            _("A case holds at most %(n)d attachments.") % {"n": MAX_PER_CASE},
-            fields={"file": _("at most %(n)d attachments per case") % {"n": MAX_PER_CASE}},
-        )
-    return content, mime
-
-
-def store_attachment(
-    case: Case, upload: Upload | None, *, uploaded_by: User | None, now: datetime, checked: tuple[bytes, str] | None = None
-) -> Attachment:
-    """Check (unless `checked` by `check_upload` already), encrypt and store one file on a case
-    the caller has locked, in the caller's transaction; no timeline event (the caller writes
-    its own: ATTACHED for staff, SUPPLEMENTED for the consumer, whose `uploaded_by` is None)."""
-    content, mime = checked or check_upload(case, upload)
-    extension, aliases = ALLOWED_TYPES[mime]
-    return Attachment.objects.create(
-        case=case,
-        filename=safe_filename(getattr(upload, "name", None), extension, aliases),
-        content_type=mime,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        content=encrypt_bytes(content),
-        uploaded_by=uploaded_by,
-        created_at=now,
-    )
+def add_consumer_attachment(case: Case, checked: CheckedFile, field: str = "file") -> Attachment:
+    """The consumer's own evidence (portal/), inside the caller's transaction: no account, so
+    no uploader and an event without actor. The caller has proved the consumer's right to the
+    case (the verified phone that just filed it, or the tracking number and its code)."""
+    assert transaction.get_connection().in_atomic_block, "call inside the caller's transaction"
+    return _store(case, checked, None, field)
 
 
 def attachments_of(actor: User, case_id: int) -> list[Attachment]:

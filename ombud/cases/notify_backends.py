@@ -12,6 +12,7 @@ a worker died mid-hand-over).
 | `email`   | `EmailBackend`      | Django's mail (SMTP settings, locmem in tests); `Message-ID` from the id |
 | `gateway` | `SmsGatewayBackend` | HTTP POST of JSON to an SMS gateway, `Idempotency-Key` header and field |
 | `memory`  | `MemoryBackend`     | appends to `notify_backends.outbox` (tests); `delivered()` dedupes on the id |
+| `file`    | `FileBackend`       | a JSON line to `$OMBUD_DATA_DIR/sms-outbox.jsonl` (development, demo: `/dev/sms/`) |
 
 `OMBUD_SMS_BACKEND` and `OMBUD_EMAIL_BACKEND` take an alias or a dotted path to a class.
 """
@@ -23,6 +24,8 @@ import logging
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
@@ -166,6 +169,48 @@ class MemoryBackend:
         outbox.append(message)
 
 
+def file_outbox_path() -> Path:
+    return Path(settings.DATA_DIR) / "sms-outbox.jsonl"
+
+
+class FileBackend:
+    """Appends each message as one JSON line `{"at", "id", "channel", "to", "subject", "text"}`
+    to `$OMBUD_DATA_DIR/sms-outbox.jsonl`: development and the demo, where a newcomer reads the
+    one-time code on `/dev/sms/`. The file holds clear numbers and codes: never in production
+    (`ombud check --deploy` warns)."""
+
+    def send(self, message: Message) -> None:
+        line = json.dumps(
+            {
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "id": message.idempotency_id,
+                "channel": message.channel,
+                "to": message.address,
+                "subject": message.subject,
+                "text": message.body,
+            },
+            ensure_ascii=False,
+        )
+        path = file_outbox_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+
+def read_file_outbox(last: int = 20) -> list[dict]:
+    """The last `last` messages of the file backend, newest first (an unreadable line is skipped)."""
+    path = file_outbox_path()
+    if not path.exists():
+        return []
+    rows = []
+    for raw in path.read_text(encoding="utf-8").splitlines()[-last:]:
+        try:
+            rows.append(json.loads(raw))
+        except ValueError:
+            continue
+    return rows[::-1]
+
+
 def delivered() -> list[Message]:
     """The memory backend's hand-overs as a receiver that honours the idempotency id delivers
     them: the first of each id, once."""
@@ -180,6 +225,7 @@ ALIASES = {
     "email": EmailBackend,
     "gateway": SmsGatewayBackend,
     "memory": MemoryBackend,
+    "file": FileBackend,
 }
 
 

@@ -94,7 +94,7 @@ def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "", b
     return case
 
 
-def _open_case(visit: Visit, actor: User, nature: str, bureau_id: int | None) -> int:
+def _open_case(visit: Visit, actor: User | None, nature: str, bureau_id: int | None) -> int:
     return open_case_for_visit(visit, actor, nature=nature, bureau_id=bureau_id).pk
 
 
@@ -546,7 +546,7 @@ def _consumer_supplement(case: Case, fields: dict, now: datetime, upload: Any) -
     checked = None
     if upload is not None:
         try:
-            checked = attachments.check_upload(case, upload)
+            checked = attachments.check_upload(upload)
         except InvalidInput as e:
             errors.update(e.fields)
     if not text and upload is None and "text" not in errors:
@@ -557,7 +557,8 @@ def _consumer_supplement(case: Case, fields: dict, now: datetime, upload: Any) -
     def apply() -> dict:
         data: dict[str, Any] = {"text": text}
         if upload is not None:
-            att = attachments.store_attachment(case, upload, uploaded_by=None, now=now, checked=checked)
+            assert checked is not None
+            att = attachments.store_attachment(case, checked, uploaded_by=None, now=now)
             data.update(attachment_id=att.pk, filename=att.filename)
         rule = DeadlineRule.objects.filter(code=SUPPLEMENT_RESTART_RULE, is_active=True).first()
         data["restarted"] = False

@@ -12,6 +12,7 @@ import secrets
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ombud.directory.widgets import CompanyField
 from ombud.forms import ServiceErrorsMixin
 from ombud.intake import queries
 from ombud.intake.models import Visit
@@ -39,7 +40,6 @@ WIDGET_ATTRS = {
     "visitor_name": {"autocomplete": "off", "required": True},
     "visitor_phone": {"autocomplete": "off", "inputmode": "tel"},
     "visitor_id_number": {"autocomplete": "off", "maxlength": 18, "spellcheck": "false"},
-    "company": {"autocomplete": "off", "list": "company-list"},
     "practitioner_name": {"autocomplete": "off"},
     "practitioner_licence_no": {"autocomplete": "off", "spellcheck": "false"},
     "summary": {"required": True},
@@ -62,7 +62,8 @@ class VisitForm(ServiceErrorsMixin, forms.Form):
     visitor_name = forms.CharField(label=_("Visitor's name"), required=False, max_length=200)
     visitor_phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
     visitor_id_number = forms.CharField(label=_("ID-card number"), required=False, max_length=40)
-    company = forms.CharField(label=_("Company"), required=False, max_length=200)
+    # The search box (directory/widgets.py): pick from what the API finds, or type the full name.
+    company = CompanyField(label=_("Company"), required=False, by_name=queries.company_id_by_name)
     practitioner_name = forms.CharField(label=_("Practitioner's name"), required=False, max_length=64)
     practitioner_licence_no = forms.CharField(label=_("Licence number"), required=False, max_length=40)
     product_line = forms.ChoiceField(label=_("Product line"), required=False)
@@ -91,13 +92,9 @@ class VisitForm(ServiceErrorsMixin, forms.Form):
         for name, attrs in WIDGET_ATTRS.items():
             self.fields[name].widget.attrs.update(attrs)
 
-    def clean_company(self) -> str:
-        text = self.cleaned_data["company"].strip()
-        if text:
-            self.company_id = queries.company_id_by_name(text)
-            if self.company_id is None:
-                raise forms.ValidationError(_("Choose a company from the list (its full name)."))
-        return text
+    def clean_company(self) -> int | None:
+        self.company_id = self.cleaned_data["company"]
+        return self.company_id
 
     def to_input(self) -> VisitInput:
         d = self.cleaned_data

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Site
 from ombud.campaigns.queries import access_site_for_intake
-from ombud.directory.access import Scope, is_company_user, require_bureau, require_city, scope_for
+from ombud.directory.access import Scope, bureau_holding, is_company_user, require_bureau, require_city, scope_for
 from ombud.directory.models import Organization, Practitioner, Region, User
 from ombud.errors import Conflict, Forbidden, InvalidInput
 from ombud.intake import policy
@@ -70,7 +70,8 @@ class CaseOpening:
     id (`cases.services.open_case_for_visit`)."""
 
     natures: tuple[str, ...]
-    open: Callable[[Visit, User, str, int | None], int]  # (visit, actor, nature, bureau_id) → case id
+    # (visit, actor, nature, bureau_id) → case id; actor None for the public (record_online_visit)
+    open: Callable[[Visit, User | None, str, int | None], int]
 
 
 _case_opening: CaseOpening | None = None
@@ -87,6 +88,15 @@ def case_opening() -> CaseOpening:
     if _case_opening is None:
         raise ImproperlyConfigured("ombud.cases is not loaded: complaints cannot open their cases.")
     return _case_opening
+
+
+@dataclass(frozen=True)
+class _Checked:
+    errors: dict[str, str]
+    site: Site | None
+    city_id: str | None
+    campaign_id: int | None
+    company: Organization | None
 
 
 @dataclass(frozen=True)
@@ -163,7 +173,7 @@ def _check_fields(data: VisitInput, received_at: datetime) -> dict[str, str]:
     return errors
 
 
-def _load_company(actor: User, scope: Scope | None, company_id: int, errors: dict[str, str]) -> Organization | None:
+def _load_company(scope: Scope | None, company_id: int, errors: dict[str, str]) -> Organization | None:
     """The company a visit names; `scope` is a company user's (None for everybody else)."""
     try:
         company = Organization.objects.only("id", "head_office_id", "name").get(pk=company_id, kind__in=COMPANY_KINDS)
@@ -206,6 +216,24 @@ def record_visit(
     return VisitRecorder(actor).record(data, received_at=received_at, idempotency_key=idempotency_key)
 
 
+def record_online_visit(data: VisitInput, *, received_at: datetime | None = None) -> RecordedVisit:
+    """The public's path (portal/filing/): a consumer files a complaint, consultation or
+    suggestion online, without an account. The same checks as `record_visit`, and instead of
+    the staff's place rules (`require_city`), the public's: channel `online`, no site, the
+    consumer's prefecture-level city inside the area of some bureau (`bureau_holding`); no
+    outcome, promised date, handler, nature, bureau or practitioner (those are the staff's to
+    set). The visit has no creator (`created_by` empty: the consumer filed it); a complaint's
+    case is opened received, routed, with its legal deadlines, like one by phone. Idempotency
+    is the caller's (portal.models.FilingKey, per verified phone)."""
+    return VisitRecorder(None, public=True).record(data, received_at=received_at)
+
+
+def online_visit_errors(data: VisitInput) -> dict[str, str]:
+    """The field errors `record_online_visit` would raise, without writing anything (so that
+    portal/filing shows them together with its own)."""
+    return VisitRecorder(None, public=True).check(data, timezone.now()).errors
+
+
 class VisitRecorder:
     """Records visits for one actor, remembering the sites and companies it has already
     loaded and checked: the same rules as `record_visit`, for batches (the demo's replay of
@@ -214,8 +242,11 @@ class VisitRecorder:
     Only successful checks are remembered; a refusal is raised again on every visit.
     """
 
-    def __init__(self, actor: User):
+    def __init__(self, actor: User | None, *, public: bool = False):
+        if actor is None and not public:
+            raise ValueError("a staff recording needs its actor")
         self.actor = actor
+        self.public = public  # record_online_visit: the public's rules for the place
         self._sites: dict[int, Site] = {}
         self._companies: dict[int, Organization] = {}
         self._scope: Scope | None = None
@@ -223,41 +254,33 @@ class VisitRecorder:
     @property
     def scope(self) -> Scope:
         if self._scope is None:
+            assert self.actor is not None, "the public has no scope"
             self._scope = scope_for(self.actor)
         return self._scope
 
     def _site(self, site_id: int) -> Site:
         site = self._sites.get(site_id)
         if site is None:
+            assert self.actor is not None, "the public records no site"
             site = self._sites[site_id] = access_site_for_intake(self.actor, site_id)
         return site
 
     def _company(self, company_id: int, errors: dict[str, str]) -> Organization | None:
         company = self._companies.get(company_id)
         if company is None:
-            own = self.scope if is_company_user(self.actor) else None
-            company = _load_company(self.actor, own, company_id, errors)
+            own = self.scope if not self.public and is_company_user(self.actor) else None
+            company = _load_company(own, company_id, errors)
             if company is not None:
                 self._companies[company_id] = company
         return company
 
-    def record(
-        self, data: VisitInput, *, received_at: datetime | None = None, idempotency_key: str | None = None
-    ) -> RecordedVisit:
-        """Validate and record one visit (see `record_visit`)."""
+    def check(self, data: VisitInput, received_at: datetime) -> _Checked:
+        """Every check of `record` that reads the database, without writing: the field errors
+        and what the visit will point to. Raises Forbidden for a staff place refused."""
         actor = self.actor
-        now = timezone.now()
-        received_error = occurred_error(received_at, now) if received_at is not None else None
-        received_at = received_at or now
-        fingerprint = data.fingerprint() if idempotency_key else ""
-        if idempotency_key:
-            replay = _replay(actor, idempotency_key, fingerprint)
-            if replay:
-                return replay
-
         errors = _check_fields(data, received_at)
-        if received_error:  # a time given by the caller (an import, the demo): within timebounds
-            errors["received_at"] = received_error
+        if self.public:
+            errors.update(_public_errors(data, errors))
         site: Site | None = None
         city_id: str | None = None
         campaign_id: int | None = None
@@ -274,19 +297,48 @@ class VisitRecorder:
         elif data.city_code:
             if not Region.objects.filter(code=data.city_code, level=Region.Level.PREFECTURE).exists():
                 errors["city_code"] = _("Unknown prefecture-level city code.")
+            elif self.public:
+                if bureau_holding(data.city_code) is None:
+                    errors["city_code"] = _("No bureau takes complaints from this city here.")
             else:
                 # Fail closed: regulators in their jurisdiction, company users about their own
                 # company in its cities, nobody else (directory/access.py).
+                assert actor is not None
                 require_city(actor, data.city_code, company_root_id=company_root_id, scope=self.scope)
             city_id = data.city_code
-        elif data.bureau_id is not None and data.kind == Visit.Kind.COMPLAINT:
+        elif data.bureau_id is not None and data.kind == Visit.Kind.COMPLAINT and not self.public:
+            assert actor is not None
             require_bureau(actor, data.bureau_id, company_root_id=company_root_id, scope=self.scope)
+        elif self.public:
+            errors["city_code"] = _("Choose your city.")
         elif "site_id" not in errors:
             # Every visit has a place: the site, or for calls, letters and online visits the
             # consumer's city, which decides who may see it and (issue 3) who handles it.
             errors["city_code"] = _("Give the consumer's city when the visit has no site.")
+        return _Checked(errors, site, city_id, campaign_id, company)
+
+    def record(
+        self, data: VisitInput, *, received_at: datetime | None = None, idempotency_key: str | None = None
+    ) -> RecordedVisit:
+        """Validate and record one visit (see `record_visit`)."""
+        actor = self.actor
+        now = timezone.now()
+        received_error = occurred_error(received_at, now) if received_at is not None else None
+        received_at = received_at or now
+        fingerprint = data.fingerprint() if idempotency_key else ""
+        if idempotency_key:
+            assert actor is not None, "the public's idempotency is its caller's"
+            replay = _replay(actor, idempotency_key, fingerprint)
+            if replay:
+                return replay
+
+        checked = self.check(data, received_at)
+        errors = checked.errors
+        if received_error:  # a time given by the caller (an import, the demo): within timebounds
+            errors["received_at"] = received_error
         if errors:
             raise InvalidInput(_("The visit was not recorded."), fields=errors)
+        site, city_id, campaign_id, company = checked.site, checked.city_id, checked.campaign_id, checked.company
         opening = case_opening() if data.kind == Visit.Kind.COMPLAINT else None
 
         for attempt in range(3):
@@ -329,7 +381,7 @@ class VisitRecorder:
                         created_by=actor,
                     )
                     case_id = opening.open(visit, actor, data.nature, data.bureau_id) if opening else None
-                    if idempotency_key:
+                    if idempotency_key and actor is not None:
                         IdempotencyKey.objects.create(
                             user=actor, key=idempotency_key, fingerprint=fingerprint, visit=visit
                         )
@@ -339,13 +391,28 @@ class VisitRecorder:
                 # random tracking number collided (ten random digits a day: among the 15,307
                 # visits of the reception day, a collision about once in a hundred days): replay
                 # or retry.
-                if idempotency_key:
+                if idempotency_key and actor is not None:
                     replay = _replay(actor, idempotency_key, fingerprint)
                     if replay:
                         return replay
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+
+def _public_errors(data: VisitInput, found: dict[str, str]) -> dict[str, str]:
+    """What the public may not set (record_online_visit), beyond the checks for everybody."""
+    errors: dict[str, str] = {}
+    if data.channel != Visit.Channel.ONLINE:
+        errors["channel"] = _("A visit filed by the public is an online visit.")
+    if data.site_id is not None:
+        errors["site_id"] = _("An online visit has no site.")
+    for name in ("outcome", "due_date", "handled_by", "nature", "bureau_id", "practitioner_name"):
+        if getattr(data, name) and name not in found:
+            errors[name.removesuffix("_name")] = _("Set by the staff who handle it, not when filing.")
+    if data.practitioner_licence_no and "practitioner" not in errors:
+        errors["practitioner"] = _("Set by the staff who handle it, not when filing.")
+    return errors
 
 
 def _replay(actor: User, key: str, fingerprint: str) -> RecordedVisit | None:

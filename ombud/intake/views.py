@@ -77,8 +77,7 @@ def new_visit(request: AuthedRequest) -> HttpResponse:
             preselect = site_ids[0]
         form = _form(sites, initial={"site": preselect, "token": new_token()})
 
-    companies = queries.intake_companies({s.city_id for s in sites})
-    context = {"form": form, "sites": sites, "companies": companies}
+    context = {"form": form, "sites": sites}
     return render(request, "intake/new.html", context, status=status)
 
 

@@ -9,8 +9,9 @@ number and `OMBUD_OTP_ADDRESS_LIMIT` per address are sent per `OMBUD_OTP_WINDOW_
 (portal/limits.py counts them in the database, shared by every worker). A new code replaces the
 older ones of that number and purpose.
 
-`verify(phone, purpose, code)` checks a code, counting a wrong one at once (in autocommit, so a
-caller's rollback does not give the try back), and returns the challenge; `consume(challenge)`
+`verify(phone, purpose, code)` checks a code, counting a wrong one at once (call it in
+autocommit, outside the caller's transaction, so a rollback does not give the try back), and
+returns the challenge; `consume(challenge)`
 marks it used inside the caller's transaction, so that one code files one thing (of two
 requests racing with the same code, one wins) and a filing that fails leaves the code usable.
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -136,7 +138,9 @@ def send_code(phone: str, purpose: str, address: str, *, now: datetime | None = 
     expires_at = now + timedelta(seconds=settings.OMBUD_OTP_TTL_SECONDS)
     with transaction.atomic():
         # A new code replaces the older ones of this number and purpose.
-        PhoneChallenge.objects.filter(phone_index=index, purpose=purpose, used_at__isnull=True).update(used_at=now)
+        older = PhoneChallenge.objects.filter(phone_index=index, purpose=purpose, used_at__isnull=True)
+        replaced = list(older.values_list("pk", flat=True))
+        older.update(used_at=now)
         challenge = PhoneChallenge.objects.create(
             phone_index=index,
             purpose=purpose,
@@ -156,7 +160,13 @@ def send_code(phone: str, purpose: str, address: str, *, now: datetime | None = 
             )
         )
     except Exception:
-        challenge.delete()
+        # Nothing was sent: the code never existed, the older one still works, and the attempt
+        # does not count against the number or the address.
+        with transaction.atomic():
+            challenge.delete()
+            PhoneChallenge.objects.filter(pk__in=replaced, used_at=now).update(used_at=None)
+        limits.refund(per_phone, index, now=now)
+        limits.refund(per_address, address, now=now)
         raise SmsUnavailable(_("The text message could not be sent just now. Please try again in a minute.")) from None
     return Sent(expires_at=expires_at, resend_after=resend)
 
@@ -167,11 +177,17 @@ def _wrong(message: str) -> InvalidInput:
 
 def verify(phone: str, purpose: str, code: str, *, now: datetime | None = None) -> PhoneChallenge:
     """The live challenge of `phone` and `purpose` if `code` is its code. A wrong code counts a
-    try at once (kept even if the caller rolls back); after the last try, or past its expiry, or
-    once used, the code is dead and InvalidInput (field `otp`) says to ask for a new one."""
+    try at once; after the last try, or past its expiry, or once used, the code is dead and
+    InvalidInput (field `otp`) says to ask for a new one.
+
+    Call it outside any transaction that may roll back (in autocommit), or a rollback gives the
+    tries back. Each try is reserved with one conditional UPDATE before the code is compared,
+    so requests racing with guesses get at most `OMBUD_OTP_MAX_ATTEMPTS` comparisons between
+    them; a right code gives its try back. Full-width digits (a Chinese keyboard's) count as
+    digits."""
     now = now or timezone.now()
     number = mobile_or_error(phone)
-    given = (code or "").strip()
+    given = unicodedata.normalize("NFKC", code or "").strip().replace(" ", "")
     challenge = (
         PhoneChallenge.objects.filter(
             phone_index=blind_index(number), purpose=purpose, used_at__isnull=True, expires_at__gt=now
@@ -179,15 +195,26 @@ def verify(phone: str, purpose: str, code: str, *, now: datetime | None = None) 
         .order_by("-created_at")
         .first()
     )
-    if challenge is None or challenge.attempts >= settings.OMBUD_OTP_MAX_ATTEMPTS:
-        raise _wrong(_("This code has expired or was used up. Ask for a new code."))
+    dead = _("This code has expired or was used up. Ask for a new code.")
+    if challenge is None:
+        raise _wrong(dead)
+    tries = PhoneChallenge.objects.filter(pk=challenge.pk, attempts__lt=settings.OMBUD_OTP_MAX_ATTEMPTS)
+    if not tries.update(attempts=F("attempts") + 1):
+        raise _wrong(dead)
     key, _sep, digest = challenge.code_hash.partition("$")
-    if not (given.isdigit() and len(given) == CODE_DIGITS and hmac.compare_digest(_hash(key, given), digest)):
-        PhoneChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
-        left = settings.OMBUD_OTP_MAX_ATTEMPTS - challenge.attempts - 1
+    if not (
+        given.isascii()
+        and given.isdigit()
+        and len(given) == CODE_DIGITS
+        and hmac.compare_digest(_hash(key, given), digest)
+    ):
+        challenge.refresh_from_db(fields=["attempts"])
+        left = settings.OMBUD_OTP_MAX_ATTEMPTS - challenge.attempts
         if left <= 0:
             raise _wrong(_("The code is wrong, and no tries are left. Ask for a new code."))
         raise _wrong(_("The code is wrong. %(left)d tries left.") % {"left": left})
+    PhoneChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") - 1)
+    challenge.refresh_from_db(fields=["attempts"])
     return challenge
 
 

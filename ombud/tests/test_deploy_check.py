@@ -40,12 +40,22 @@ def _ombud(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     )
 
 
+GATEWAY = {"OMBUD_SMS_BACKEND": "gateway", "OMBUD_SMS_GATEWAY_URL": "https://sms.example.cn/send"}
+
+
 def test_check_deploy_passes_with_ombud_https(tmp_path):
-    result = _ombud(_env(tmp_path, OMBUD_HTTPS="1"), "check", "--deploy", "--fail-level", "WARNING")
+    result = _ombud(_env(tmp_path, OMBUD_HTTPS="1", **GATEWAY), "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     # Nothing but the one check silenced in settings.py with its reason (HSTS preload).
     assert "System check identified no issues (1 silenced)." in result.stdout
     assert "WARNING" not in result.stderr and "ERROR" not in result.stderr
+
+
+@pytest.mark.parametrize("backend", ["console", "file"])
+def test_check_deploy_warns_of_an_sms_backend_that_sends_nothing(tmp_path, backend):
+    env = _env(tmp_path, OMBUD_HTTPS="1", OMBUD_SMS_BACKEND=backend)
+    result = _ombud(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0 and "portal.W001" in result.stderr and "OMBUD_SMS_BACKEND" in result.stderr
 
 
 def test_check_deploy_fails_without_https(tmp_path):

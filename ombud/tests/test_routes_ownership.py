@@ -361,6 +361,41 @@ class Rule:
     in_body: bool = False  # the object is named in the body: "unknown site" (400) is a refusal too
 
 
+# ---- portal: filing (issue 10) — helpers of its EXPECT block ----
+_filing_phones = iter(range(10**6))
+
+
+def _filing_phone() -> str:
+    return f"1390{next(_filing_phones):07d}"
+
+
+def _filing_body(o, t) -> dict:
+    """A valid public filing: a fresh phone with a live SMS code (made directly: the test's SMS
+    backend is the console)."""
+    from ombud.personal_data import blind_index
+    from ombud.portal import verification
+    from ombud.portal.models import PhoneChallenge
+
+    phone, now = _filing_phone(), timezone.now()
+    PhoneChallenge.objects.create(
+        phone_index=blind_index(phone),
+        purpose="file",
+        code_hash="k$" + verification._hash("k", "123456"),
+        created_at=now,
+        expires_at=now + timedelta(minutes=10),
+    )
+    return {
+        "kind": "complaint",
+        "otp": "123456",
+        "phone": phone,
+        "name": "王公众",
+        "company_id": o.world.company_a_maoming.pk,
+        "city_code": "440900",
+        "summary": "网上投诉理赔拖延。",
+        "request": "尽快赔付。",
+    }
+
+
 CASES = (
     "case_a_mm_closed",
     "case_b_gz_closed",
@@ -608,6 +643,16 @@ EXPECT: dict[str, Rule] = {
     "GET /": Rule(ok=EVERYONE),
     "* /": Rule(ok=SIGNED_IN - {"nobody"}, maybe={"nobody", ANON}),
     "GET /r/": Rule(ok=EVERYONE),  # the public list of published reports
+    # ---- portal: filing (issue 10): public routes, anyone gets through with valid input ----
+    "POST /api/v1/public/otp": Rule(
+        ok=EVERYONE, body=lambda o, t: {"phone": _filing_phone()}, ok_status=frozenset({202})
+    ),
+    "POST /api/v1/public/filings": Rule(ok=EVERYONE, body=_filing_body, ok_status=frozenset({201})),
+    "GET /api/v1/public/companies": Rule(ok=EVERYONE, query={"q": "平安"}),
+    "GET /file/": Rule(ok=EVERYONE),
+    "POST /file/": Rule(maybe=EVERYONE),  # a step without its data: the step again (400)
+    "GET /file/done/": Rule(ok=EVERYONE),  # the receipt once, from the session; else a note
+    "GET /dev/sms/": Rule(maybe=EVERYONE),  # 200 with the console or file SMS backend, else 404
     # ---- pages: shared ----
     "GET /accounts/login/": Rule(ok=EVERYONE),
     "* /accounts/login/": Rule(maybe=EVERYONE),  # other methods: 405, or a signed-in user sent home

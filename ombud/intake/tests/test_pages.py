@@ -141,11 +141,27 @@ def test_form_is_built_for_the_keyboard(world):
     # Complaint-only parts are hidden (and disabled, so not posted) until "complaint" is picked.
     assert 'data-show-if="kind=complaint" hidden disabled' in html
     assert 'data-show-if="outcome=time_limited" hidden disabled' in html
-    # Companies come as a datalist of insurers (head offices and the site city's branches).
-    assert 'list="company-list"' in html
-    assert f'<option value="{world.company_a_maoming.name}">' in html
+    # The company is a search box (directory/widgets.py) asking the public company search.
+    assert 'role="combobox"' in html and 'name="company_id"' in html
+    assert 'data-url="/api/v1/public/companies"' in html and "js/company-search.js" in html
     assert "疾病保险" in html  # product lines from the ProductLine table
     assert "<script>" not in html and "onclick" not in html  # CSP: no inline code
+
+
+def test_company_picked_in_the_search_box_is_recorded_by_its_id(world):
+    c = world.browser_client(world.staff_mm)
+    # picked from the list: the hidden id counts, the text shows its name
+    data = form_data(world, company=world.company_a_maoming.name, company_id=str(world.company_a_maoming.pk))
+    assert c.post(NEW, data).status_code == 302
+    assert Visit.objects.get().company_id == world.company_a_maoming.pk
+    # a few characters typed and nothing picked: asked to pick, nothing recorded
+    r = c.post(NEW, form_data(world, company="人寿", company_id="", token="tok-other-123456789012"))
+    assert r.status_code == 400 and "company" in r.context["form"].errors and Visit.objects.count() == 1
+    # an id whose company the text no longer shows (typed over): the text decides
+    r = c.post(
+        NEW, form_data(world, company="某某", company_id=str(world.company_b.pk), token="tok-third-123456789012")
+    )
+    assert r.status_code == 400 and "company" in r.context["form"].errors
 
 
 def test_form_records_a_visit_through_the_service_and_redirects_to_the_receipt(world):

@@ -1,3 +1,9 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from ombud.portal.filing import views
+
+urlpatterns = [
+    path("file/", views.file_page, name="file"),
+    path("file/done/", views.done, name="file_done"),
+    path("dev/sms/", views.dev_sms, name="dev_sms"),
+]
