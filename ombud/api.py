@@ -61,7 +61,11 @@ def error_response(
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    retry_after = getattr(exc, "retry_after", None)  # a limit reached (portal.limits.TooManyAttempts)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)
@@ -129,6 +133,7 @@ def _register_routers() -> None:
     from ombud.oversight.evaluation.api import router as evaluation
     from ombud.oversight.spotchecks.api import router as spotchecks
     from ombud.oversight.typical.api import router as typical
+    from ombud.portal.consultations.api import router as consultations
     from ombud.reports.publication.api import router as publication
     from ombud.reports.statistics.api import router as reports
 
@@ -142,6 +147,7 @@ def _register_routers() -> None:
     api.add_router("", typical)
     api.add_router("", evaluation)
     api.add_router("", publication)
+    api.add_router("", consultations)
 
 
 _register_routers()

@@ -171,6 +171,10 @@ OMBUD_OTP_RESEND_SECONDS = env_int("OMBUD_OTP_RESEND_SECONDS", 60)
 OMBUD_OTP_PHONE_LIMIT = env_int("OMBUD_OTP_PHONE_LIMIT", 5)
 OMBUD_OTP_ADDRESS_LIMIT = env_int("OMBUD_OTP_ADDRESS_LIMIT", 30)
 OMBUD_OTP_WINDOW_SECONDS = env_int("OMBUD_OTP_WINDOW_SECONDS", 3600)
+# Answers to a public consultation (portal/consultations/services.py): how many one address may
+# send per window (a household or an office shares one address; a bot sends hundreds).
+OMBUD_CONSULTATION_ADDRESS_LIMIT = env_int("OMBUD_CONSULTATION_ADDRESS_LIMIT", 20)
+OMBUD_CONSULTATION_WINDOW_SECONDS = env_int("OMBUD_CONSULTATION_WINDOW_SECONDS", 3600)
 # Reverse proxies whose X-Forwarded-For these limits may read (addresses or networks).
 OMBUD_TRUSTED_PROXIES = env_list("OMBUD_TRUSTED_PROXIES", [])
 

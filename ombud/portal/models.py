@@ -191,6 +191,14 @@ class ConsultationResponse(models.Model):
         verbose_name = _("consultation response")
         verbose_name_plural = _("consultation responses")
         ordering = ["-submitted_at", "-id"]
+        constraints = [
+            # One answer per verified number and consultation (portal/consultations/services.py).
+            models.UniqueConstraint(
+                fields=["consultation", "phone_index"],
+                condition=~models.Q(phone_index=""),
+                name="consultation_response_one_per_phone",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.consultation_id} · {self.submitted_at:%Y-%m-%d %H:%M}"
