@@ -266,8 +266,15 @@ def _render_public(
         "published": published,
         "public_counts": queries.public_counts(c) if published else None,
         "error": error,
+        "answered": request.method == "GET" and request.GET.get("answered") == "1",
     }
     return render(request, "portal/consultations/public_detail.html", context, status=status)
+
+
+def _thanks(c: Consultation) -> str:
+    # The public pages say "thank you" themselves (not through django.contrib.messages): the
+    # page after the redirect shows it for ?answered=1.
+    return reverse("portal:consultation", args=[c.pk]) + "?answered=1"
 
 
 @never_cache
@@ -286,8 +293,7 @@ def public_detail(request: HttpRequest, consultation_id: int) -> HttpResponse:
             return _render_public(request, c, error=str(e.message), status=e.status)
     form = _answer_form(c, request.POST)
     if form.is_robot():
-        messages.success(request, _("Thank you: your answer has been received."))
-        return redirect("portal:consultation", consultation_id=c.pk)
+        return redirect(_thanks(c))
     if not form.is_valid():
         return _render_public(request, c, form=form, status=400)
     try:
@@ -306,8 +312,7 @@ def public_detail(request: HttpRequest, consultation_id: int) -> HttpResponse:
         return _render_public(request, c, form=form, status=e.status)
     except DomainError as e:  # 409: closed meanwhile, or this number has answered already
         return _render_public(request, c, form=form, error=str(e.message), status=e.status)
-    messages.success(request, _("Thank you: your answer has been received. The bureau reads every answer."))
-    return redirect("portal:consultation", consultation_id=c.pk)
+    return redirect(_thanks(c))
 
 
 @never_cache
@@ -328,7 +333,6 @@ def public_verify(request: HttpRequest, consultation_id: int) -> HttpResponse:
             challenge = verification.verify(phone, PURPOSE, phone_form.cleaned_data["code"])
             verification.consume(challenge)
             verification.remember(request.session, PURPOSE, phone)
-            messages.success(request, _("Your mobile number is verified. Now give your answers."))
             return redirect(reverse("portal:consultation", args=[c.pk]) + "#answer")
         verification.send_code(phone, PURPOSE, limits.client_address(request))
     except DomainError as e:

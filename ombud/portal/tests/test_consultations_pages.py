@@ -196,7 +196,8 @@ def test_the_public_answers_on_the_page(world):
     client = en(Client())
     r = client.post(f"/consultations/{c.pk}/", _answer_post(c))
     assert r.status_code == 302
-    assert "Thank you" in client.get(r["Location"]).content.decode()
+    assert r["Location"] == f"/consultations/{c.pk}/?answered=1"
+    assert 'id="consult-thanks"' in client.get(r["Location"]).content.decode()
     response = ConsultationResponse.objects.get()
     assert response.city_id == MAOMING and response.phone_index == ""
 
