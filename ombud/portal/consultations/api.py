@@ -208,7 +208,14 @@ class OtpOut(Schema):
 
 def _questions(c: Consultation) -> list[dict]:
     return [
-        {"id": q.pk, "position": q.position, "text": q.text, "kind": q.kind, "choices": q.choices, "required": q.required}
+        {
+            "id": q.pk,
+            "position": q.position,
+            "text": q.text,
+            "kind": q.kind,
+            "choices": q.choices,
+            "required": q.required,
+        }
         for q in queries.questions(c)
     ]
 
@@ -431,6 +438,4 @@ def public_answer(request: HttpRequest, consultation_id: Id, payload: ResponseIn
         phone=payload.phone,
         otp=payload.otp,
     )
-    return Status(
-        201, {"submitted_at": response.submitted_at, "verified_phone": bool(response.phone_index)}
-    )
+    return Status(201, {"submitted_at": response.submitted_at, "verified_phone": bool(response.phone_index)})

@@ -132,8 +132,7 @@ def response_page(
         qs = qs.filter(read_at__isnull=True)
     if f.city_code:
         qs = qs.filter(city_id=f.city_code)
-    page = newest_first(qs.prefetch_related("tags", "answers"), field="submitted_at", cursor=cursor, limit=limit)
-    return page
+    return newest_first(qs.prefetch_related("tags", "answers"), field="submitted_at", cursor=cursor, limit=limit)
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,8 @@ def _bureau_for(actor: User, bureau_id: int | None) -> Organization:
             _("Choose the bureau that asks the public."), fields={"bureau_id": _("required for a nationwide account")}
         )
     wanted = bureau_id if bureau_id is not None else actor.organization_id
+    if wanted is None:  # not reached: require_regulator let through only a regulator with a bureau
+        raise Forbidden(_("Your account has no bureau."), fields={"bureau_id": _("no bureau")})
     if not scope.everything and wanted != scope.bureau_id:
         raise Forbidden(
             _("You may open consultations only for your own bureau."), fields={"bureau_id": _("not your bureau")}
@@ -165,7 +167,16 @@ def _clean_questions(items: tuple[QuestionInput, ...], errors: dict[str, str]) -
     return cleaned
 
 
-def _clean(data: ConsultationInput, now: datetime) -> tuple[str, str, list[QuestionInput]]:
+@dataclass(frozen=True)
+class _Clean:
+    title: str
+    description: str
+    opens_at: datetime
+    closes_at: datetime
+    questions: list[QuestionInput]
+
+
+def _clean(data: ConsultationInput, now: datetime) -> _Clean:
     title = (data.title or "").strip()
     description = (data.description or "").strip()
     errors: dict[str, str] = {}
@@ -196,9 +207,9 @@ def _clean(data: ConsultationInput, now: datetime) -> tuple[str, str, list[Quest
         elif closes > opens + timedelta(days=MAX_DAYS):
             errors["closes_at"] = _("A consultation runs for at most %(n)d days.") % {"n": MAX_DAYS}
     questions = _clean_questions(tuple(data.questions or ()), errors)
-    if errors:
+    if errors or opens is None or closes is None:
         raise InvalidInput(_("The consultation is not complete."), fields=errors)
-    return title, description, questions
+    return _Clean(title, description, opens, closes, questions)
 
 
 def _write_questions(consultation: Consultation, questions: list[QuestionInput]) -> None:
@@ -222,18 +233,18 @@ def open_consultation(actor: User, data: ConsultationInput, *, now: datetime | N
     require_regulator(actor, _("Only the regulator's officers open public consultations."))
     now = now or timezone.now()
     bureau = _bureau_for(actor, data.bureau_id)
-    title, description, questions = _clean(data, now)
+    clean = _clean(data, now)
     with transaction.atomic():
         consultation = Consultation.objects.create(
             bureau=bureau,
-            title=title,
-            description=description,
-            opens_at=data.opens_at,
-            closes_at=data.closes_at,
+            title=clean.title,
+            description=clean.description,
+            opens_at=clean.opens_at,
+            closes_at=clean.closes_at,
             created_by=actor,
             created_at=now,
         )
-        _write_questions(consultation, questions)
+        _write_questions(consultation, clean.questions)
     return consultation
 
 
@@ -246,15 +257,13 @@ def update_consultation(
     with transaction.atomic():
         consultation = access_consultation(actor, consultation_id, for_update=True)
         if state(consultation, now) != SCHEDULED:
-            raise Conflict(
-                _("This consultation has opened: it can no longer be changed."), code="consultation_opened"
-            )
-        title, description, questions = _clean(data, now)
-        consultation.title, consultation.description = title, description
-        consultation.opens_at, consultation.closes_at = data.opens_at, data.closes_at  # type: ignore[assignment]
+            raise Conflict(_("This consultation has opened: it can no longer be changed."), code="consultation_opened")
+        clean = _clean(data, now)
+        consultation.title, consultation.description = clean.title, clean.description
+        consultation.opens_at, consultation.closes_at = clean.opens_at, clean.closes_at
         consultation.save(update_fields=["title", "description", "opens_at", "closes_at"])
         consultation.questions.all().delete()
-        _write_questions(consultation, questions)
+        _write_questions(consultation, clean.questions)
     return consultation
 
 
@@ -329,9 +338,7 @@ def save_summary(
                 _("The summary is written once the consultation has closed."), code="consultation_not_closed"
             )
         if consultation.summary_published_at is not None and not text:
-            raise InvalidInput(
-                _("A published summary cannot be emptied."), fields={"summary": _("Write the summary.")}
-            )
+            raise InvalidInput(_("A published summary cannot be emptied."), fields={"summary": _("Write the summary.")})
         consultation.summary = text
         if publish and consultation.summary_published_at is None:
             consultation.summary_published_at = now
@@ -362,14 +369,14 @@ def _clean_answers(consultation: Consultation, data: ResponseInput) -> tuple[lis
     questions = {q.pk: q for q in consultation.questions.all()}
     errors: dict[str, str] = {}
     given: dict[int, AnswerInput] = {}
-    for a in data.answers:
-        key = f"answers.{a.question_id}"
-        if a.question_id not in questions:
+    for item in data.answers:
+        key = f"answers.{item.question_id}"
+        if item.question_id not in questions:
             errors[key] = _("Not a question of this consultation.")
-        elif a.question_id in given:
+        elif item.question_id in given:
             errors[key] = _("Answered twice.")
         else:
-            given[a.question_id] = a
+            given[item.question_id] = item
     rows = []
     for qid, q in sorted(questions.items(), key=lambda item: item[1].position):
         key = f"answers.{qid}"

@@ -206,7 +206,9 @@ def manage_tags(request: AuthedRequest, consultation_id: int, response_id: int) 
     form = TagsForm(request.POST, prefix=f"r{response.pk}")
     if form.is_valid():
         try:
-            services.set_tags(request.user, consultation_id, response.pk, services.parse_tags(form.cleaned_data["tags"]))
+            services.set_tags(
+                request.user, consultation_id, response.pk, services.parse_tags(form.cleaned_data["tags"])
+            )
         except InvalidInput as e:
             messages.error(request, " ".join(str(m) for m in e.fields.values()) or str(e.message))
         else:
@@ -340,9 +342,7 @@ def public_verify(request: HttpRequest, consultation_id: int) -> HttpResponse:
             phone_form.add_error("code" if key == "otp" else ("phone" if key == "phone" else None), str(text))
         if not e.fields:
             phone_form.add_error(None, str(e.message))
-        response = _render_public(
-            request, c, phone_form=phone_form, code_sent=action == "check", status=e.status
-        )
+        response = _render_public(request, c, phone_form=phone_form, code_sent=action == "check", status=e.status)
         if isinstance(e, limits.TooManyAttempts):
             response["Retry-After"] = str(e.retry_after)
         return response

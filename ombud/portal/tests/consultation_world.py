@@ -11,7 +11,9 @@ from ombud.portal.consultations import services
 from ombud.portal.models import Consultation
 
 QUESTIONS = (
-    services.QuestionInput(text="您对理赔速度满意吗？", kind="choice", choices=("满意", "一般", "不满意"), required=True),
+    services.QuestionInput(
+        text="您对理赔速度满意吗？", kind="choice", choices=("满意", "一般", "不满意"), required=True
+    ),
     services.QuestionInput(text="您最希望保险公司改进什么？", kind="text"),
 )
 
@@ -29,7 +31,9 @@ def consultation_input(**overrides) -> services.ConsultationInput:
     return services.ConsultationInput(**data)
 
 
-def make_consultation(officer: User, state: str = "open", title: str = "车险理赔服务征求意见", **overrides) -> Consultation:
+def make_consultation(
+    officer: User, state: str = "open", title: str = "车险理赔服务征求意见", **overrides
+) -> Consultation:
     """A consultation of the officer's bureau that is `scheduled`, `open` or `closed` now (it is
     opened "in the past" by passing the service an earlier clock)."""
     now = timezone.now()

@@ -20,7 +20,15 @@ from ombud.cases import notify_backends
 from ombud.portal.consultations import services
 from ombud.portal.models import ConsultationResponse
 from ombud.portal.tests.consultation_world import make_consultation
-from ombud.testing import CHROMIUM_ARGS, PASSWORD, SHOTS, accessibility_violations, horizontal_overflow, make_world, watch
+from ombud.testing import (
+    CHROMIUM_ARGS,
+    PASSWORD,
+    SHOTS,
+    accessibility_violations,
+    horizontal_overflow,
+    make_world,
+    watch,
+)
 
 pytestmark = [pytest.mark.browser]
 

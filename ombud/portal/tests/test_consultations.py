@@ -67,7 +67,10 @@ def test_an_officer_opens_a_consultation_of_their_bureau_with_its_questions(worl
         ({"questions": (Q(text="好吗", kind="choice", choices=("好", "好")),)}, "questions.0.choices"),
         ({"questions": (Q(text="好吗", kind="choice", choices=tuple("一二三四五六七八九")),)}, "questions.0.choices"),
         ({"questions": (Q(text="好吗", kind="text", choices=("是", "否")),)}, "questions.0.choices"),
-        ({"questions": (Q(text="一"), Q(text="好吗", kind="choice", choices=("是", "长" * 101)))}, "questions.1.choices"),
+        (
+            {"questions": (Q(text="一"), Q(text="好吗", kind="choice", choices=("是", "长" * 101)))},
+            "questions.1.choices",
+        ),
     ],
 )
 def test_a_consultation_is_refused_naming_the_field_and_nothing_is_stored(world, overrides, field):

@@ -57,8 +57,17 @@ def test_each_bad_field_is_named_and_nothing_is_stored(open_one):
     bad = [
         ({**body, "answers": [{"question_id": q2.pk, "text": "好"}]}, f"answers.{q1.pk}"),
         ({**body, "answers": [{"question_id": q1.pk, "choice": "不知道"}]}, f"answers.{q1.pk}"),
-        ({**body, "answers": [{"question_id": q1.pk, "choice": "一般"}, {"question_id": 999999, "text": "x"}]}, "answers.999999"),
-        ({**body, "answers": [{"question_id": q1.pk, "choice": "一般"}, {"question_id": q2.pk, "text": "长" * 2001}]}, f"answers.{q2.pk}"),
+        (
+            {**body, "answers": [{"question_id": q1.pk, "choice": "一般"}, {"question_id": 999999, "text": "x"}]},
+            "answers.999999",
+        ),
+        (
+            {
+                **body,
+                "answers": [{"question_id": q1.pk, "choice": "一般"}, {"question_id": q2.pk, "text": "长" * 2001}],
+            },
+            f"answers.{q2.pk}",
+        ),
         ({**body, "answers": [{"question_id": "one"}]}, "answers.0.question_id"),
         ({**body, "answers": "all"}, "answers"),
         ({**body, "city_code": "999999"}, "city_code"),
@@ -208,7 +217,10 @@ def test_officers_tag_read_and_count_answers(world, open_one):
     page = api.get(f"{base}/responses").json()
     assert len(page["items"]) == 2 and page["items"][1]["answers"][1]["text"] == "理赔太慢"
     r = api.client.put(
-        f"{base}/responses/{r1.pk}/tags", json.dumps({"tags": ["理赔慢"]}), content_type="application/json", **api.headers
+        f"{base}/responses/{r1.pk}/tags",
+        json.dumps({"tags": ["理赔慢"]}),
+        content_type="application/json",
+        **api.headers,
     )
     assert r.status_code == 200 and r.json()["tags"][0]["name"] == "理赔慢" and r.json()["read"] is True
     counts = api.get(f"{base}/counts").json()
@@ -220,6 +232,9 @@ def test_officers_tag_read_and_count_answers(world, open_one):
     assert sz.get(f"{base}/counts").status_code == 404
     assert sz.post(f"{base}/responses/{r1.pk}/read", {"read": True}).status_code == 404
     r = api.client.put(
-        f"{base}/summary", json.dumps({"summary": "总结", "publish": True}), content_type="application/json", **api.headers
+        f"{base}/summary",
+        json.dumps({"summary": "总结", "publish": True}),
+        content_type="application/json",
+        **api.headers,
     )
     assert r.status_code == 409  # still open

@@ -131,9 +131,13 @@ def test_the_officer_reads_tags_and_sees_the_counts(world):
     page = client.get(f"/consultations/manage/{c.pk}/answers/").content.decode()
     assert "理赔等了两个月" in page and page.count('class="card consult-answer consult-unread"') == 2
     here = f"/consultations/manage/{c.pk}/answers/?unread=1"
-    r = client.post(f"/consultations/manage/{c.pk}/answers/{r1.pk}/tags/", {f"r{r1.pk}-tags": "理赔慢、材料多", "next": here})
+    r = client.post(
+        f"/consultations/manage/{c.pk}/answers/{r1.pk}/tags/", {f"r{r1.pk}-tags": "理赔慢、材料多", "next": here}
+    )
     assert r.status_code == 302 and r["Location"] == here
-    r = client.post(f"/consultations/manage/{c.pk}/answers/{r1.pk}/tags/", {f"r{r1.pk}-tags": "x", "next": "https://evil.example/"})
+    r = client.post(
+        f"/consultations/manage/{c.pk}/answers/{r1.pk}/tags/", {f"r{r1.pk}-tags": "x", "next": "https://evil.example/"}
+    )
     assert r["Location"] == f"/consultations/manage/{c.pk}/answers/"
     services.set_tags(world.officer, c.pk, r1.pk, ["理赔慢", "材料多"])
     detail = client.get(f"/consultations/manage/{c.pk}/").content.decode()
@@ -267,3 +271,18 @@ def test_the_page_says_when_the_address_limit_is_reached(world):
     assert en(Client()).post(f"/consultations/{c.pk}/", _answer_post(c)).status_code == 302
     r = en(Client()).post(f"/consultations/{c.pk}/", _answer_post(c))
     assert r.status_code == 429 and r["Retry-After"] and "Too many answers" in r.content.decode()
+
+
+def test_the_admin_shows_consultations_read_only(world, client):
+    from ombud.directory.models import User
+
+    c = make_consultation(world.officer, "open")
+    answer(c, text="SECRETANSWER")
+    root = User.objects.create_superuser("root", "root@example.cn", "pw-not-secret-0123")
+    client.force_login(root)
+    listing = client.get("/admin/portal/consultation/")
+    assert listing.status_code == 200 and c.title in listing.content.decode()
+    page = client.get(f"/admin/portal/consultation/{c.pk}/change/").content.decode()
+    assert "您对理赔速度满意吗？" in page and "SECRETANSWER" not in page
+    assert client.get("/admin/portal/consultation/add/").status_code == 403
+    assert client.get("/admin/portal/consultationresponse/").status_code == 404
