@@ -9,6 +9,7 @@ POSTs with a CSRF token, answered with a redirect.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -237,7 +238,8 @@ def public_list(request: HttpRequest) -> HttpResponse:
         result = queries.public_page(cursor=None, limit=PUBLIC_PAGE_SIZE)
     rows = [{"c": c, "state": queries.state(c), "state_label": queries.state_label(c)} for c in result.items]
     next_query, _first = page_links(request.GET, result)
-    return render(request, "portal/consultations/public_list.html", {"rows": rows, "next_query": next_query})
+    context = {"rows": rows, "next_query": next_query, "hotline": settings.OMBUD_HOTLINE}
+    return render(request, "portal/consultations/public_list.html", context)
 
 
 def _answer_form(c: Consultation, data=None) -> AnswerForm:
