@@ -43,7 +43,7 @@ class PhoneChallenge(models.Model):
 
     phone_index = models.CharField(max_length=64)
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
-    code_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=96)  # "<16 hex key>$<64 hex HMAC>" (81 characters)
     attempts = models.PositiveSmallIntegerField(default=0)  # wrong codes tried
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -187,7 +187,7 @@ def counts(consultation: Consultation) -> Counts:
         for r in ConsultationResponse.objects.filter(consultation=consultation)
         .values("city_id", "city__name")
         .annotate(n=Count("id"))
-        .order_by("-n", "city_id")
+        .order_by("-n", F("city_id").asc(nulls_last=True))  # "not given" last on every database
     ]
     return Counts(
         responses=totals["responses"],

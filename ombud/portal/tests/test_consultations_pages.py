@@ -286,3 +286,30 @@ def test_the_admin_shows_consultations_read_only(world, client):
     assert "您对理赔速度满意吗？" in page and "SECRETANSWER" not in page
     assert client.get("/admin/portal/consultation/add/").status_code == 403
     assert client.get("/admin/portal/consultationresponse/").status_code == 404
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_lists_cost_the_same_number_of_queries_however_many_answers(world):
+    c = make_consultation(world.officer, "open")
+    other = make_consultation(world.officer, "open", title="第二个")
+    r = answer(c)
+    services.set_tags(world.officer, c.pk, r.pk, ["理赔慢"])
+    client = signed_in(world, "officer")
+    urls = (f"/consultations/manage/{c.pk}/answers/", "/consultations/manage/", f"/consultations/manage/{c.pk}/")
+    before = [_queries(client, url) for url in urls]
+    public_before = _queries(en(Client()), "/consultations/")
+    for i in range(8):
+        extra = answer(c, city=MAOMING if i % 2 else "", address=f"198.51.100.{i}")
+        services.set_tags(world.officer, c.pk, extra.pk, ["理赔慢", f"标签{i}"])
+        answer(other, address=f"198.51.100.{i}")
+    make_consultation(world.officer, "open", title="第三个")
+    assert [_queries(client, url) for url in urls] == before
+    assert _queries(en(Client()), "/consultations/") == public_before
