@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -194,9 +194,11 @@ def manage_answers(request: AuthedRequest, consultation_id: int) -> HttpResponse
 
 
 def _back(request: HttpRequest, c: Consultation) -> HttpResponse:
+    # Back to the list the officer came from: a path of this site only (never another site, and
+    # never a bare word, which redirect() would take for a URL name).
     target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(target)
     return redirect("portal:consultation-answers", consultation_id=c.pk)
 
 
