@@ -135,6 +135,7 @@ def _register_routers() -> None:
     from ombud.oversight.typical.api import router as typical
     from ombud.portal.casepage.api import router as casepage
     from ombud.portal.filing.api import router as filing
+    from ombud.portal.consultations.api import router as consultations
     from ombud.reports.publication.api import router as publication
     from ombud.reports.statistics.api import router as reports
 
@@ -150,6 +151,7 @@ def _register_routers() -> None:
     api.add_router("", publication)
     api.add_router("", casepage)
     api.add_router("", filing)
+    api.add_router("", consultations)
 
 
 _register_routers()

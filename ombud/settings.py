@@ -182,6 +182,10 @@ OMBUD_FILING_ADDRESS_LIMIT = env_int("OMBUD_FILING_ADDRESS_LIMIT", 20)
 OMBUD_FILING_ADDRESS_WINDOW_SECONDS = env_int("OMBUD_FILING_ADDRESS_WINDOW_SECONDS", 3600)
 # The company search of the public API (GET /api/v1/public/companies): requests per address per minute.
 OMBUD_COMPANY_SEARCH_LIMIT = env_int("OMBUD_COMPANY_SEARCH_LIMIT", 120)
+# Answers to a public consultation (portal/consultations/services.py): how many one address may
+# send per window (a household or an office shares one address; a bot sends hundreds).
+OMBUD_CONSULTATION_ADDRESS_LIMIT = env_int("OMBUD_CONSULTATION_ADDRESS_LIMIT", 20)
+OMBUD_CONSULTATION_WINDOW_SECONDS = env_int("OMBUD_CONSULTATION_WINDOW_SECONDS", 3600)
 # Reverse proxies whose X-Forwarded-For these limits may read (addresses or networks).
 OMBUD_TRUSTED_PROXIES = env_list("OMBUD_TRUSTED_PROXIES", [])
 

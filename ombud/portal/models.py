@@ -43,7 +43,7 @@ class PhoneChallenge(models.Model):
 
     phone_index = models.CharField(max_length=64)
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
-    code_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=96)  # "<16 hex key>$<64 hex HMAC>" (81 characters)
     attempts = models.PositiveSmallIntegerField(default=0)  # wrong codes tried
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
@@ -191,6 +191,14 @@ class ConsultationResponse(models.Model):
         verbose_name = _("consultation response")
         verbose_name_plural = _("consultation responses")
         ordering = ["-submitted_at", "-id"]
+        constraints = [
+            # One answer per verified number and consultation (portal/consultations/services.py).
+            models.UniqueConstraint(
+                fields=["consultation", "phone_index"],
+                condition=~models.Q(phone_index=""),
+                name="consultation_response_one_per_phone",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.consultation_id} · {self.submitted_at:%Y-%m-%d %H:%M}"

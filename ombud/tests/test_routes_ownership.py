@@ -51,6 +51,8 @@ from ombud.oversight.callbacks import services as callbacks
 from ombud.oversight.models import CallAttempt, CallBack, CompanyFigures, SpotCheck, SpotCheckItem, TypicalCase
 from ombud.oversight.spotchecks import services as spotchecks
 from ombud.oversight.typical import services as typical
+from ombud.portal.consultations import services as consultations
+from ombud.portal.models import Consultation, ConsultationResponse, ConsultationTag
 from ombud.reports.models import PublishedReport
 from ombud.reports.publication import services as publication
 from ombud.testing import PASSWORD, SHENZHEN, ApiClient, World, make_world
@@ -291,6 +293,17 @@ def build() -> Owned:
     t["rep_sz"] = Target("rep_sz", {"public_id": rep_sz.public_id}, EVERYONE)
     t["rep_old"] = Target("rep_old", {"public_id": rep_old.public_id}, frozenset({"admin", "officer"}), ("REPOLDQX",))
 
+    # public consultations (portal/consultations): one scheduled, one open and one closed per
+    # bureau; the open and closed ones answered (the answer's text and its tag are the markers:
+    # a consultation's title and questions are public, its answers and tags its bureau's)
+    for bureau, officer, seen_by in (
+        ("gd", w.officer, {"admin", "officer"}),
+        ("sz", w.sz_officer, {"admin", "sz_officer"}),
+    ):
+        for state in ("sched", "open", "closed"):
+            key = f"cons_{bureau}_{state}"
+            t[key] = _consultation_target(key, officer, state, frozenset(seen_by))
+
     pages, apis = {}, {}
     for persona in PERSONAS:
         user = users.get(persona)
@@ -300,6 +313,49 @@ def build() -> Owned:
         pages[persona] = browser.cookies.get(settings.SESSION_COOKIE_NAME)
         apis[persona] = ApiClient(user).headers
     return Owned(w, t, pages, apis, users)
+
+
+def _consultation_target(key: str, officer, state: str, seen_by: frozenset) -> Target:
+    now = timezone.now()
+    opens = now + timedelta(days=1) if state == "sched" else now - timedelta(days=2)
+    questions = (
+        consultations.QuestionInput(text="满意吗？", kind="choice", choices=("满意", "不满意"), required=True),
+        consultations.QuestionInput(text="有什么建议？"),
+    )
+    c = consultations.open_consultation(
+        officer,
+        consultations.ConsultationInput(
+            title=f"征求意见{key}",
+            description="请谈谈意见。",
+            opens_at=opens,
+            closes_at=opens + timedelta(days=7),
+            questions=questions,
+        ),
+        now=opens - timedelta(minutes=1),
+    )
+    q1, q2 = c.questions.order_by("position")
+    data = {"bureau_id": c.bureau_id, "q1": q1.pk, "q2": q2.pk}
+    params = {"consultation_id": c.pk, "response_id": 1}
+    markers: tuple = ()
+    if state != "sched":
+        token = "QXANS" + key.upper().replace("_", "")
+        r = consultations.submit_response(
+            c.pk,
+            consultations.ResponseInput(
+                answers=(
+                    consultations.AnswerInput(q1.pk, choice="不满意"),
+                    consultations.AnswerInput(q2.pk, text=f"理赔慢 {token}"),
+                )
+            ),
+            address=f"198.51.100.{len(key)}",
+        )
+        tag = "QXTAG" + key.upper().replace("_", "")
+        consultations.set_tags(officer, c.pk, r.pk, [tag])
+        params["response_id"] = r.pk
+        markers = (token, tag)
+        if state == "closed":
+            Consultation.objects.filter(pk=c.pk).update(closes_at=now - timedelta(minutes=5))
+    return Target(key, params, seen_by, markers, data)
 
 
 class _Upload(io.BytesIO):
@@ -446,6 +502,46 @@ def _case_body(o: Owned, t: Target) -> dict:
 
 def _typical_body(o: Owned, t: Target) -> dict:
     return {"case_id": t.params["case_id"], "title": "理赔案例", "narrative": "消费者投诉理赔被拒。"}
+
+
+CONS_SCHED = ("cons_gd_sched", "cons_sz_sched")
+CONS_OPEN = ("cons_gd_open", "cons_sz_open")
+CONS_CLOSED = ("cons_gd_closed", "cons_sz_closed")
+CONS_ANSWERED = CONS_OPEN + CONS_CLOSED
+CONSULTATIONS = CONS_SCHED + CONS_ANSWERED
+
+
+def _consultation_body(o: Owned, t: Target) -> dict:
+    now = timezone.now()
+    return {
+        "bureau_id": t.data["bureau_id"],
+        "title": "新的征求意见",
+        "description": "请谈谈意见。",
+        "opens_at": (now + timedelta(days=2)).isoformat(),
+        "closes_at": (now + timedelta(days=9)).isoformat(),
+        "questions": [{"text": "有什么建议？"}],
+    }
+
+
+def _consultation_form(t: Target) -> dict:
+    start = timezone.localtime() + timedelta(days=2)
+    return {
+        "bureau": t.data["bureau_id"],
+        "title": "新的征求意见",
+        "description": "请谈谈意见。",
+        "opens_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": (start + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"),
+        "q0_text": "有什么建议？",
+        "q0_kind": "text",
+    }
+
+
+def _consultation_answer(o: Owned, t: Target) -> dict:
+    return {"answers": [{"question_id": t.data["q1"], "choice": "满意"}, {"question_id": t.data["q2"], "text": "好"}]}
+
+
+def _consultation_form_answer(t: Target) -> dict:
+    return {f"q{t.data['q1']}": "满意", f"q{t.data['q2']}": "好"}
 
 
 # Who may record at a site (visits) or mark attendance: its bureau, its staff, its companies.
@@ -811,6 +907,63 @@ EXPECT: dict[str, Rule] = {
     "GET /campaigns/<campaign_id>/dashboard/": Rule(targets=CAMPAIGNS, ok=_markers_only, maybe=NO_ROLE),
     "GET /campaigns/<campaign_id>/dashboard/live/": Rule(targets=CAMPAIGNS, ok=_markers_only, maybe=NO_ROLE),
     "GET /reports/cases/": Rule(ok=SIGNED_IN - NO_ROLE, maybe=NO_ROLE),
+    # ---- public consultations (portal/consultations): the public reads and answers; a bureau's
+    # officers (and the nationwide admin) manage its own, others get 404 (another bureau) or 403 ----
+    "GET /api/v1/public/consultations": Rule(ok=EVERYONE),
+    "GET /api/v1/public/consultations/{consultation_id}": Rule(targets=CONSULTATIONS, ok=EVERYONE),
+    "POST /api/v1/public/consultations/{consultation_id}/otp": Rule(
+        targets=CONS_OPEN, ok=EVERYONE, body=lambda o, t: {"phone": "13800138000"}, ok_status=frozenset({202})
+    ),
+    "POST /api/v1/public/consultations/{consultation_id}/responses": Rule(
+        targets=CONS_OPEN, ok=EVERYONE, body=_consultation_answer, ok_status=frozenset({201})
+    ),
+    "GET /api/v1/consultations": Rule(ok=REGULATORS),
+    "POST /api/v1/consultations": Rule(
+        in_body=True, targets=CONS_SCHED, ok=bureau_of, body=_consultation_body, ok_status=frozenset({201})
+    ),
+    "GET /api/v1/consultations/{consultation_id}": Rule(targets=CONSULTATIONS, ok=bureau_of),
+    "PUT /api/v1/consultations/{consultation_id}": Rule(targets=CONS_SCHED, ok=bureau_of, body=_consultation_body),
+    "GET /api/v1/consultations/{consultation_id}/responses": Rule(targets=CONSULTATIONS, ok=bureau_of),
+    "PUT /api/v1/consultations/{consultation_id}/responses/{response_id}/tags": Rule(
+        targets=CONS_ANSWERED, ok=bureau_of, body=lambda o, t: {"tags": ["理赔慢"]}
+    ),
+    "POST /api/v1/consultations/{consultation_id}/responses/{response_id}/read": Rule(
+        targets=CONS_ANSWERED, ok=bureau_of, body=lambda o, t: {"read": False}
+    ),
+    "GET /api/v1/consultations/{consultation_id}/counts": Rule(targets=CONSULTATIONS, ok=bureau_of),
+    "PUT /api/v1/consultations/{consultation_id}/summary": Rule(
+        targets=CONS_CLOSED, ok=bureau_of, body=lambda o, t: {"summary": "总结", "publish": True}
+    ),
+    "GET /consultations/": Rule(ok=EVERYONE),
+    "GET /consultations/<consultation_id>/": Rule(targets=CONSULTATIONS, ok=EVERYONE),
+    "POST /consultations/<consultation_id>/": Rule(
+        targets=CONS_OPEN, ok=EVERYONE, body=lambda o, t: _consultation_form_answer(t)
+    ),
+    "POST /consultations/<consultation_id>/verify/": Rule(
+        targets=CONS_OPEN, ok=EVERYONE, body=lambda o, t: {"phone": "13800138000", "action": "send"}
+    ),
+    "GET /consultations/manage/": Rule(ok=REGULATORS),
+    "GET /consultations/manage/new/": Rule(ok=REGULATORS),
+    # an officer's form has no bureau field (it opens one of its own bureau, whatever is posted);
+    # the nationwide admin's names it
+    "POST /consultations/manage/new/": Rule(
+        in_body=True, targets=CONS_SCHED, ok=REGULATORS, body=lambda o, t: _consultation_form(t)
+    ),
+    "GET /consultations/manage/<consultation_id>/": Rule(targets=CONSULTATIONS, ok=bureau_of),
+    "GET /consultations/manage/<consultation_id>/edit/": Rule(targets=CONSULTATIONS, ok=bureau_of),
+    "POST /consultations/manage/<consultation_id>/edit/": Rule(
+        targets=CONS_SCHED, ok=bureau_of, body=lambda o, t: _consultation_form(t)
+    ),
+    "POST /consultations/manage/<consultation_id>/summary/": Rule(
+        targets=CONS_CLOSED, ok=bureau_of, body=lambda o, t: {"summary": "总结", "action": "publish"}
+    ),
+    "GET /consultations/manage/<consultation_id>/answers/": Rule(targets=CONSULTATIONS, ok=bureau_of),
+    "POST /consultations/manage/<consultation_id>/answers/<response_id>/tags/": Rule(
+        targets=CONS_ANSWERED, ok=bureau_of, body=lambda o, t: {f"r{t.params['response_id']}-tags": "理赔慢"}
+    ),
+    "POST /consultations/manage/<consultation_id>/answers/<response_id>/read/": Rule(
+        targets=CONS_ANSWERED, ok=bureau_of, body=lambda o, t: {"read": "0"}
+    ),
     # ---- the Django admin: nobody here is staff, so every persona is sent to the admin's login ----
     "* /admin/...": Rule(ok=frozenset()),
     "* /admin/login/": Rule(ok=EVERYONE),
@@ -927,6 +1080,10 @@ def written() -> tuple:
         tuple(Campaign.objects.order_by("pk").values_list("name", "ends_at")),  # changed or finished
         RosterEntry.objects.count(),
         tuple(Case.objects.order_by("pk").values_list("status", "company_id")),
+        *(m.objects.count() for m in (Consultation, ConsultationResponse, ConsultationTag)),
+        tuple(Consultation.objects.order_by("pk").values_list("title", "summary", "summary_published_at")),
+        tuple(ConsultationResponse.objects.order_by("pk").values_list("read_at", flat=True)),
+        tuple(ConsultationResponse.tags.through.objects.order_by("pk").values_list("pk", flat=True)),
     )
 
 

@@ -21,6 +21,7 @@ from ombud.directory.access import page
 from ombud.directory.models import User
 from ombud.errors import InvalidInput, NotFound
 from ombud.http import AuthedRequest
+from ombud.portal.consultations.queries import report_figures
 from ombud.reports.statistics import press
 from ombud.reports.statistics.forms import CaseStatisticsForm
 from ombud.reports.statistics.queries import (
@@ -115,7 +116,7 @@ def dashboard_live(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def case_report(request: AuthedRequest) -> HttpResponse:
     """Case statistics per company and per city for a period (and optionally a campaign)."""
     form = CaseStatisticsForm(request.GET or None, campaigns=list(campaigns_for(request.user)))
-    stats = None
+    stats = consultations = None
     status = 200
     if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
@@ -123,9 +124,12 @@ def case_report(request: AuthedRequest) -> HttpResponse:
             stats = case_statistics(
                 request.user, since=data.get("since"), until=data.get("until"), campaign_id=data.get("campaign")
             )
+            # The bureau's public consultations in the same period (None for a company: left out).
+            consultations = report_figures(request.user, since=data.get("since"), until=data.get("until"))
         except (InvalidInput, NotFound) as e:
             form.add_service_errors(e)
             status = 400
     else:
         status = 400
-    return render(request, "reports/statistics/cases.html", {"form": form, "stats": stats}, status=status)
+    context = {"form": form, "stats": stats, "consultations": consultations}
+    return render(request, "reports/statistics/cases.html", context, status=status)
