@@ -1,4 +1,5 @@
-"""`ombud demo`: load the Guangdong reception day of 24 March 2012 (see ombud/demo/).
+"""`ombud demo`: load the Guangdong reception day of 24 March 2012 and a campaign running today
+(see ombud/demo/); print the logins, and a tracking number and code to try on /track/.
 
 `make run` calls it with `--if-empty` on every start: it then does nothing once a campaign
 exists. Without `--if-empty` it refuses, with a non-zero exit code, to build the demo over an
@@ -15,7 +16,10 @@ from ombud.directory.models import User
 
 
 class Command(BaseCommand):
-    help = "Create the demo: the 2012 Guangdong insurance service reception day, with logins."
+    help = (
+        "Create the demo: the 2012 Guangdong insurance service reception day, a campaign running today "
+        "and online filings of the last weeks, with logins."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -63,6 +67,20 @@ class Command(BaseCommand):
                 f"Published report to the media (public, no login): {result.report_path}"
                 f" (e.g. http://127.0.0.1:8000{result.report_path})"
             )
+        if result.live_campaign is not None:
+            self.stdout.write(
+                f"Running today: 「{result.live_campaign.name}」 — sign in as maoming or guangzhou and record a "
+                "visit at /visits/new/."
+            )
+        if result.try_tracking_no:
+            self.stdout.write(
+                f"Try the consumer's side: open /track/ and enter tracking number {result.try_tracking_no} "
+                f"with secret code {result.try_code} (a complaint filed online, decided and notified)."
+            )
+        self.stdout.write(
+            "SMS in development (one-time codes of online filing included) are printed on the console of "
+            "`ombud serve` (OMBUD_SMS_BACKEND=console, the default)."
+        )
 
     @staticmethod
     def login_table(result: generator.DemoResult) -> str:
