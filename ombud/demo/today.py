@@ -21,9 +21,13 @@ returns its log line:
   secret code) for a newcomer to open at /track/ (`Today.try_tracking_no`, `try_code`).
 
 More sections (ratings of notified cases, an open public consultation with answers) are
-functions of the same shape added to `SECTIONS`; `Today.notified` lists the notified online
-cases (the ones a consumer may rate), `Today.try_case_id` the one printed (left for the
-newcomer to act on).
+functions of the same shape, `(t: Today) -> str`, added to `SECTIONS` after `online_filings`;
+each takes its own RNG stream (`random.Random(t.b.seed + n)`, n from 9 on: the streams below
+and the other modules' are taken). What they build on: `t.now` (dates are relative to it, no
+later than `t.latest`), `t.b` (the builder: `officer`, `handlers` by head office id,
+`site_users`, `heads`, `branches`, `regions`), `t.notified` (the notified online cases, in
+`ONLINE` order: the ones a consumer may rate) and `t.try_case_id` (the case printed for the
+newcomer, best left for them to act on: rate it, ask for a review).
 
 Seeded (its own RNG streams): the same visits, texts and cases every run, dated relative to
 `now`; only the tracking numbers and secret codes are random.
@@ -379,3 +383,28 @@ def today(
     for section in sections:
         log(section(t))
     return t
+
+
+# ---- read back, for `ombud demo --if-empty` on a database that holds the demo ----------------------
+
+
+def latest_live_campaign() -> Campaign | None:
+    """The demo's most recent campaign of today (running or not any more)."""
+    return Campaign.objects.filter(name__startswith=LIVE_CAMPAIGN_NAME).order_by("-starts_at", "-pk").first()
+
+
+def case_to_try() -> tuple[str, str] | None:
+    """The tracking number and secret code printed when the demo was loaded: the first notified
+    China Life complaint filed online (`ONLINE`), the officer's entry without a staff category."""
+    visit = (
+        Visit.objects.filter(
+            channel=Visit.Channel.ONLINE,
+            company_root__name=_CL,
+            created_by__username="officer",
+            case__category="",
+            case__informed_at__isnull=False,
+        )
+        .order_by("pk")
+        .first()
+    )
+    return (visit.tracking_no, visit.secret_code) if visit else None

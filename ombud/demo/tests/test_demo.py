@@ -309,6 +309,10 @@ def test_rerun_refuses_and_if_empty_does_nothing(demo):
     out = io.StringIO()
     call_command("demo", "--if-empty", stdout=out)
     assert "already exists" in out.getvalue()
+    # It says again which case to try and that today's campaign runs.
+    number, code = _printed_case(demo)
+    assert f"tracking number {number} with secret code {code}" in out.getvalue()
+    assert "Running today" in out.getvalue()
     after = (Organization.objects.count(), Staff.objects.count(), Visit.objects.count(), User.objects.count())
     assert after == before
 
