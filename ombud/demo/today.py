@@ -16,7 +16,7 @@ returns its log line:
   (`ONLINE`), each through `record_visit` with channel online and the consumer's city, dated in
   the past; the complaints open their cases, routed and due under the legal limits, and the
   companies' complaint handlers move some of them on (accepted, decided, the consumer
-  notified) through `cases.services.take_action`, so there is a case at every stage;
+  notified) through `cases.services.take_action`, so there is a case at every stage.
   The first notified China Life complaint is the one `ombud demo` prints (tracking number and
   secret code) for a newcomer to open at /track/ (`Today.try_tracking_no`, `try_code`).
 
