@@ -26,6 +26,7 @@ from ombud.campaigns.models import Campaign, RosterEntry, Site
 from ombud.campaigns.services import CampaignInput, SiteInput, add_site, create_campaign, roster
 from ombud.cases import notify
 from ombud.demo import casework, figures, oversight, people, texts
+from ombud.demo import today as demo_today
 from ombud.demo.insurers import Insurer, branch_name, demo_insurers
 from ombud.directory.models import Jurisdiction, Organization, Region, Staff, User
 from ombud.intake.models import Visit
@@ -86,6 +87,11 @@ class DemoResult:
     now: datetime | None = None
     # The published report to the media: its public page is /r/<report_public_id>/.
     report_public_id: str = ""
+    # Today's campaign and online filings (demo/today.py): the tracking number and secret code
+    # of a notified online complaint, for a newcomer to try on /track/.
+    live_campaign: Campaign | None = None
+    try_tracking_no: str = ""
+    try_code: str = ""
 
     @property
     def report_path(self) -> str:
@@ -635,13 +641,18 @@ def build(
                 f"unreachable), {checks.figures} company figures, {len(checks.typical_cases or [])} typical cases "
                 f"published, the report to the media published ({seconds['oversight']:.1f} s)"
             )
+            t1 = time.perf_counter()
+            live = demo_today.today(b, now, log=log)
+            seconds["live"] = time.perf_counter() - t1
     seconds["total"] = time.perf_counter() - t0
     logins = [
         Login("admin", "regulator admin (superuser)", "everything"),
         Login("officer", "regulator officer", GD_BUREAU[1]),
         Login("officer2", "regulator officer (approves typical cases)", GD_BUREAU[1]),
-        Login("maoming", "site staff", b.sites[figures.MAOMING].name),
-        Login("guangzhou", "site staff", b.sites[figures.GUANGZHOU].name),
+        *(
+            Login(username, "site staff", f"{live.sites[code].name} (today), {b.sites[code].name}")
+            for username, code in (("maoming", figures.MAOMING), ("guangzhou", figures.GUANGZHOU))
+        ),
         Login("chinalife", "company handler", CHINA_LIFE),
         Login("chinalife_exec", "executive", b.executive.organization.name if b.executive.organization else ""),
     ]
@@ -660,8 +671,13 @@ def build(
             "spot_check_items": checks.sampled,
             "call_backs": checks.call_list,
             "typical_cases": len(checks.typical_cases or []),
+            "live_visits": live.live_visits,
+            **{f"online_{kind}": n for kind, n in live.online.items()},
         },
         seconds=seconds,
         now=now,
         report_public_id=checks.report_public_id,
+        live_campaign=live.campaign,
+        try_tracking_no=live.try_tracking_no,
+        try_code=live.try_code,
     )

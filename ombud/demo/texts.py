@@ -803,3 +803,24 @@ def suggestion(rng: random.Random, *, insurer: Insurer | None, city: str, distri
     line, proposal = _pick(rng, SUGGESTIONS_COMPANY if insurer else SUGGESTIONS_GENERAL, insurer)
     slots = _slots(rng, insurer=insurer, line=line, city=city, district=district, agent="")
     return Text((rng.choice(SUGGESTION_LEADS) + proposal).format(**slots), line)
+
+
+# ---- online: what a consumer types on the bureau's website ------------------------------------
+
+ONLINE_CONSULTATION_LEADS = ("请问", "想咨询一下，", "您好，请问", "")
+ONLINE_SUGGESTION_LEADS = ("", "", "提个建议：", "您好，")
+
+
+def online_consultation(rng: random.Random, *, insurer: Insurer | None, city: str, district: str) -> Text:
+    """A question asked online: the same questions as at a site, without a receptionist's lead
+    or note of how it was answered there."""
+    line, question = _pick(rng, CONSULTATIONS_COMPANY if insurer else CONSULTATIONS_GENERAL, insurer)
+    slots = _slots(rng, insurer=insurer, line=line, city=city, district=district, agent="")
+    return Text((rng.choice(ONLINE_CONSULTATION_LEADS) + question).format(**slots), line)
+
+
+def online_suggestion(rng: random.Random, *, insurer: Insurer | None, city: str, district: str) -> Text:
+    """A suggestion given online, in the consumer's own words."""
+    line, proposal = _pick(rng, SUGGESTIONS_COMPANY if insurer else SUGGESTIONS_GENERAL, insurer)
+    slots = _slots(rng, insurer=insurer, line=line, city=city, district=district, agent="")
+    return Text((rng.choice(ONLINE_SUGGESTION_LEADS) + proposal).format(**slots), line)

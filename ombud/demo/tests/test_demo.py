@@ -19,7 +19,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.test import Client
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from ombud.cases.models import Alert, Case, CaseEvent, Notification
 from ombud.cases.queries import cases_for, queue_counts
 from ombud.demo import casework, figures, replies, texts
 from ombud.demo import oversight as demo_oversight
+from ombud.demo import today as demo_today
 from ombud.demo.generator import DEFAULT_PASSWORD
 from ombud.demo.insurers import demo_insurers, short_name
 from ombud.directory.models import Jurisdiction, Organization, Practitioner, Region, Staff, User
@@ -212,7 +213,7 @@ def test_staff_and_executives(demo):
         people = Staff.objects.filter(organization=so.organization)
         assert people.filter(rank="head").count() == 1
         assert people.filter(rank="deputy").exists()
-    assert RosterEntry.objects.filter(duty="executive").count() == 1_500
+    assert RosterEntry.objects.filter(site__campaign=demo.campaign, duty="executive").count() == 1_500
 
 
 @pytest.mark.django_db
@@ -232,8 +233,9 @@ def test_logins(demo):
     assert handlers.count() == 41
     assert not any(h.has_usable_password() for h in handlers)
     assert {h.organization.parent_id for h in handlers.select_related("organization")} == {None}
-    assert users["maoming"].staff_profile.roster_entries.get().site.city_id == figures.MAOMING
-    assert users["guangzhou"].staff_profile.roster_entries.get().site.city_id == figures.GUANGZHOU
+    in_2012 = {"site__campaign": demo.campaign}
+    assert users["maoming"].staff_profile.roster_entries.get(**in_2012).site.city_id == figures.MAOMING
+    assert users["guangzhou"].staff_profile.roster_entries.get(**in_2012).site.city_id == figures.GUANGZHOU
     assert users["chinalife"].organization.name == "中国人寿保险股份有限公司"
     assert users["chinalife_exec"].role == "executive"
     assert users["chinalife_exec"].staff_profile.rank == "head"
@@ -290,7 +292,8 @@ def test_personal_data_is_encrypted_at_rest(demo):
     with connection.cursor() as cur:
         cur.execute("SELECT visitor_phone, visitor_name, visitor_id_number FROM intake_visit")
         rows = cur.fetchall()
-    assert len(rows) == 15_307 + casework.BACKLOG_2011 + len(casework.TODAY)
+    live = sum(len(plan) for plan in demo_today.LIVE_VISITS.values())
+    assert len(rows) == 15_307 + casework.BACKLOG_2011 + len(casework.TODAY) + live + len(demo_today.ONLINE)
     for phone, name, id_number in rows:
         assert not re.search(r"1[3-9]\d{9}", phone)
         assert phone == "" or phone.startswith("v1:")
@@ -306,6 +309,10 @@ def test_rerun_refuses_and_if_empty_does_nothing(demo):
     out = io.StringIO()
     call_command("demo", "--if-empty", stdout=out)
     assert "already exists" in out.getvalue()
+    # It says again which case to try and that today's campaign runs.
+    number, code = _printed_case(demo)
+    assert f"tracking number {number} with secret code {code}" in out.getvalue()
+    assert "Running today" in out.getvalue()
     after = (Organization.objects.count(), Staff.objects.count(), Visit.objects.count(), User.objects.count())
     assert after == before
 
@@ -346,7 +353,7 @@ def test_attendance_as_the_demo_logins_see_it(demo):
     china_life = attendance_report(users["chinalife"], demo.campaign.pk)
     assert [c["company_name"] for c in china_life["by_company"]] == ["中国人寿保险股份有限公司"]
     # The Maoming China Life head checked in on his own login.
-    mine = users["chinalife_exec"].staff_profile.roster_entries.get()
+    mine = users["chinalife_exec"].staff_profile.roster_entries.get(site__campaign=demo.campaign)
     assert mine.checked_in_by == users["chinalife_exec"]
     assert mine.checked_in_at.astimezone(SHANGHAI).strftime("%H:%M") == "09:41"
 
@@ -434,13 +441,17 @@ def test_2011_backlog_is_closed(demo):
 
 
 def _today(demo):
-    return Case.objects.filter(opened_at__gte=demo.started - timedelta(days=26))
+    """Cases received in the last 25 days by phone, letter or online (not at today's sites)."""
+    return Case.objects.filter(opened_at__gte=demo.started - timedelta(days=26), visit__campaign=None)
+
+
+ONLINE_COMPLAINTS = sum(1 for spec in demo_today.ONLINE if spec.kind == "complaint")
 
 
 @pytest.mark.django_db
 def test_todays_cases_fill_the_china_life_queue(demo):
     today = _today(demo)
-    assert today.count() == len(casework.TODAY)
+    assert today.count() == len(casework.TODAY) + ONLINE_COMPLAINTS
     assert today.filter(opened_at__gt=demo.started).count() == 0
     chinalife = demo.users["chinalife"]
     mine = cases_for(chinalife).filter(pk__in=today)
@@ -609,3 +620,169 @@ def test_due_categories_follow_the_calendar():
     for ago in days[casework.SOON]:
         due = deadlines.due_for("complaint.decision", now - timedelta(days=ago)).at
         assert now < due < now + timedelta(days=3)
+
+
+# ---- today: a campaign running now, online filings, a case to try ------------------------------
+
+
+def _live(demo) -> Campaign:
+    return Campaign.objects.exclude(pk=demo.campaign.pk).get()
+
+
+def _signed_in(username: str) -> Client:
+    client = Client()
+    client.cookies["django_language"] = "en"
+    r = client.post("/accounts/login/", {"username": username, "password": DEFAULT_PASSWORD})
+    assert r.status_code == 302, r.content.decode()[:500]
+    return client
+
+
+@pytest.mark.django_db
+def test_a_campaign_runs_today_with_both_sites_rostered(demo):
+    live = _live(demo)
+    assert live.is_live and not demo.campaign.is_live and demo.campaign.is_finished
+    assert live.starts_at < demo.started
+    assert timezone.localtime(live.ends_at).time().hour == 0
+    assert live.ends_at - timezone.now() >= demo_today.MIN_LEFT - timedelta(minutes=5)
+    sites = {s.city_id: s for s in live.sites.all()}
+    assert set(sites) == {figures.MAOMING, figures.GUANGZHOU}
+    for username, code in (("maoming", figures.MAOMING), ("guangzhou", figures.GUANGZHOU)):
+        entry = demo.users[username].staff_profile.roster_entries.get(site__campaign=live)
+        assert entry.site == sites[code]
+        assert entry.checked_in_at is not None
+        companies = SiteOrganization.objects.filter(site=sites[code], organization__kind="insurer")
+        assert companies.count() == demo_today.COMPANIES_AT_SITE
+        executives = RosterEntry.objects.filter(site=sites[code], duty="executive")
+        assert executives.count() == 2 * demo_today.COMPANIES_AT_SITE
+        assert executives.filter(checked_in_at__isnull=False).count() == 0  # they check in themselves
+    # China Life's Maoming head, who has a login, is on duty at today's Maoming site.
+    mine = demo.users["chinalife_exec"].staff_profile.roster_entries.get(site__campaign=live)
+    assert mine.site == sites[figures.MAOMING] and mine.duty == "executive"
+
+    visits = Visit.objects.filter(campaign=live)
+    assert visits.count() == sum(len(plan) for plan in demo_today.LIVE_VISITS.values())
+    assert set(visits.values_list("kind", flat=True)) == {"consultation", "suggestion", "complaint"}
+    assert set(visits.exclude(outcome="").values_list("outcome", flat=True)) == {"resolved_on_site", "time_limited"}
+    assert visits.filter(received_at__lt=live.starts_at).count() == 0
+    assert visits.filter(received_at__gt=demo.started).count() == 0
+    recorders = dict(visits.values_list("city_id", "created_by__username").distinct())
+    assert recorders == {figures.MAOMING: "maoming", figures.GUANGZHOU: "guangzhou"}
+    assert "Running today" in demo.output
+
+
+@pytest.mark.django_db
+def test_maoming_records_a_visit_on_the_site_form_right_after_the_demo(demo):
+    site = _live(demo).sites.get(city_id=figures.MAOMING)
+    client = _signed_in("maoming")
+    page = client.get("/visits/new/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert site.name in html
+    assert "No site of a running campaign is open to you" not in html
+    assert demo.campaign.sites.get(city_id=figures.MAOMING).name not in html  # 2012 is over
+    before = Visit.objects.filter(site=site).count()
+    company = Organization.objects.get(name="中国人寿保险股份有限公司茂名分公司")
+    r = client.post(
+        "/visits/new/",
+        {
+            "token": "demo-today-" + "a" * 16,
+            "site": str(site.pk),
+            "kind": "complaint",
+            "visitor_name": "陈海燕",
+            "visitor_phone": "13902221234",
+            "company": company.name,
+            "product_line": "health_illness",
+            "summary": "重疾险理赔材料交齐一个月仍未赔付。",
+            "outcome": "resolved_on_site",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    visit = Visit.objects.filter(site=site).latest("pk")
+    assert Visit.objects.filter(site=site).count() == before + 1
+    assert visit.created_by == demo.users["maoming"] and visit.case is not None
+    assert r["Location"] == f"/visits/{visit.pk}/receipt/"
+    assert client.get(r["Location"]).status_code == 200
+
+
+def _printed_case(demo) -> tuple[str, str]:
+    found = re.search(r"tracking number (\d{16}) with secret code ([A-Z2-9]{8})", demo.output)
+    assert found, demo.output[-1500:]
+    return found.group(1), found.group(2)
+
+
+@pytest.mark.django_db
+def test_the_printed_tracking_number_and_code_open_the_tracking_page(demo):
+    number, code = _printed_case(demo)
+    visit = Visit.objects.select_related("case", "company").get(tracking_no=number)
+    assert visit.channel == "online" and visit.secret_code == code
+    assert visit.case.status == Case.Status.INFORMED
+    assert visit.company.head_office.name == "中国人寿保险股份有限公司"
+    client = Client()
+    client.cookies["django_language"] = "en"
+    r = client.post("/track/", {"tracking_no": number, "code": code})
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert visit.company.name in page
+    assert visit.visitor_name not in page
+    assert "SMS in development" in demo.output and "ombud serve" in demo.output
+    # A wrong code still shows nothing.
+    assert Client().post("/track/", {"tracking_no": number, "code": "AAAAAAAA"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_online_filings_of_the_last_weeks_stand_at_every_stage(demo):
+    online = Visit.objects.filter(channel="online", received_at__gte=demo.started - timedelta(days=26))
+    assert online.filter(received_at__gt=demo.started).count() == 0
+    kinds = dict(online.values_list("kind").annotate(n=Count("id")))
+    wanted = {k: sum(1 for s in demo_today.ONLINE if s.kind == k) for k in ("consultation", "suggestion")}
+    assert {k: kinds[k] for k in wanted} == wanted  # casework.TODAY has online complaints only
+    # Ours (demo/today.py) are filed without a staff category; casework.TODAY's are registered with one.
+    ours = online.filter(created_by=demo.users["officer"]).filter(Q(case=None) | Q(case__category=""))
+    assert ours.count() == len(demo_today.ONLINE)
+    assert all(v.city_id and v.visitor_phone for v in ours)
+    assert ours.filter(case=None).exclude(company=None).exists() and ours.filter(company=None).exists()
+    # A consumer's own words: no receptionist's lead, no note of how it was answered at a site.
+    for summary in ours.values_list("summary", flat=True):
+        assert not summary.startswith(("来访人称", "来访者", "市民", "投诉人反映", "消费者投诉")), summary
+        assert "现场解答" not in summary and "现场已解答" not in summary, summary
+
+    cases = Case.objects.filter(visit__in=ours)
+    assert cases.count() == ONLINE_COMPLAINTS
+    assert set(cases.values_list("handled_by", flat=True)) == {"company"}
+    states = set(cases.values_list("status", flat=True))
+    assert states == {"received", "in_progress", "decided", "informed"}
+    assert cases.filter(status__in=["received", "in_progress"], due_at=None).count() == 0  # the legal limits run
+    decided = cases.filter(status__in=["decided", "informed"])
+    assert all(re.search(r"[\u4e00-\u9fff]{10}", r) for r in decided.values_list("reply", flat=True))
+    for event in CaseEvent.objects.filter(case__in=decided, type=CaseEvent.Type.DECIDED).select_related("actor"):
+        assert event.actor.role == "company_handler"
+    # China Life's handler has online complaints in its queue, one of them the printed one.
+    number, _code = _printed_case(demo)
+    assert cases_for(demo.users["chinalife"]).filter(visit__tracking_no=number).exists()
+
+
+@pytest.mark.django_db
+def test_finished_campaigns_are_never_labelled_live(demo):
+    live, old = _live(demo), demo.campaign
+    admin = _signed_in("admin")
+
+    def rows(path: str) -> dict[int, str]:
+        html = admin.get(path).content.decode()
+        return {int(pk): row for pk, row in re.findall(r'<tr data-campaign="(\d+)">(.*?)</tr>', html, re.S)}
+
+    for path in ("/campaigns/", "/campaigns/setup/", "/attendance/"):
+        found = rows(path)
+        assert set(found) == {live.pk, old.pk}, path
+        assert "tag-running" in found[live.pk], path
+        assert "tag-running" not in found[old.pk] and "tag-ended" in found[old.pk], path
+        assert "running" not in found[old.pk].lower() and "live" not in found[old.pk].lower(), path
+
+    for campaign, finished in ((old, True), (live, False)):
+        for path in (f"/campaigns/{campaign.pk}/dashboard/", f"/campaigns/{campaign.pk}/dashboard/live/"):
+            html = admin.get(path).content.decode()
+            assert ('data-status="finished"' in html) is finished, path
+            assert ("live-dot" in html) is not finished, path
+            assert ("hx-trigger" in html) is not finished, path
+        setup = admin.get(f"/campaigns/{campaign.pk}/setup/").content.decode()
+        assert ('data-status="finished"' in setup) is finished
+        assert ('id="campaign-finish"' in setup) is not finished
