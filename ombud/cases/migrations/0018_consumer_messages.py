@@ -61,5 +61,5 @@ def unload(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0016_consumer_ratings")]
+    dependencies = [("cases", "0017_supplement_restarts")]
     operations = [migrations.RunPython(load, unload)]
