@@ -37,13 +37,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from intake import COMPLAINTS, CONSULTATIONS, GIVEN, SUGGESTIONS, SURNAMES, loopback_or_die, percentile  # noqa: E402
+from intake import COMPLAINTS, CONSULTATIONS, GIVEN, SUGGESTIONS, SURNAMES, loopback_or_die, percentile
 
 CODE = "246810"
 CITIES = ["440100", "440600", "441900", "440900"]
 LINES = ["motor", "health_medical", "health_illness", "life_ordinary", "accident"]
 CATEGORIES = ["理赔难·理赔金额", "理赔难·理赔时效", "销售纠纷·销售误导", "退保", "服务态度"]
-FILLER = "消费者称其多次致电保险公司客服并前往营业网点反映，对方答复需等待总公司审核，至今没有书面答复，也未说明具体原因和办理时限。"
+FILLER = (
+    "消费者称其多次致电保险公司客服并前往营业网点反映，对方答复需等待总公司审核，"
+    "至今没有书面答复，也未说明具体原因和办理时限。"
+)
 REQUESTS = ["按合同约定赔付全部费用", "全额退还保费并道歉", "给出书面答复并说明理由", "尽快完成理赔"]
 
 
@@ -208,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"POST /api/v1/public/filings   {figures['filings']} filings, concurrency {args.c}, {seconds:.1f} s")
     print(f"filings/s    {figures['filings_per_second']}")
     print(
-        f"latency ms   p50 {figures['p50_ms']}   p95 {figures['p95_ms']}   p99 {figures['p99_ms']}   max {figures['max_ms']}"
+        f"latency ms   p50 {figures['p50_ms']}   p95 {figures['p95_ms']}   "
+        f"p99 {figures['p99_ms']}   max {figures['max_ms']}"
     )
     print(f"statuses     {dict(statuses)}")
     print(f"stored check {figures['check']}")

@@ -134,8 +134,8 @@ def _register_routers() -> None:
     from ombud.oversight.spotchecks.api import router as spotchecks
     from ombud.oversight.typical.api import router as typical
     from ombud.portal.casepage.api import router as casepage
-    from ombud.portal.filing.api import router as filing
     from ombud.portal.consultations.api import router as consultations
+    from ombud.portal.filing.api import router as filing
     from ombud.reports.publication.api import router as publication
     from ombud.reports.statistics.api import router as reports
 

@@ -285,9 +285,7 @@ def rating_answers(cases: QuerySet[Case]) -> dict[int, Answers]:
             n_satisfied=Count("pk", filter=Q(satisfaction__gte=SATISFIED_FROM)),
         )
     )
-    return {
-        r["case__company_root_id"]: Answers(r["n"], r["n_solved"], r["n"], r["n_satisfied"], r["n"]) for r in rows
-    }
+    return {r["case__company_root_id"]: Answers(r["n"], r["n_solved"], r["n"], r["n_satisfied"], r["n"]) for r in rows}
 
 
 register_answer_source("ratings", rating_answers)

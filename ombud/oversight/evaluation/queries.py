@@ -214,9 +214,11 @@ def _satisfaction(scoped: QuerySet[Case], period: Period) -> dict[int, Decimal]:
 
 def rates_none() -> dict[str, Any]:
     """The three rates of a company without cases in the period (imported figures only)."""
-    return {k: None for k in ("response_rate", "resolution_rate", "satisfaction_rate")} | {
-        k: 0 for k in ("responded", "due", "solved", "solved_of", "satisfied", "satisfaction_of")
-    } | {"ratings_answers": 0, "callbacks_answers": 0}
+    return (
+        dict.fromkeys(("response_rate", "resolution_rate", "satisfaction_rate"))
+        | dict.fromkeys(("responded", "due", "solved", "solved_of", "satisfied", "satisfaction_of"), 0)
+        | {"ratings_answers": 0, "callbacks_answers": 0}
+    )
 
 
 def scorecard(user: User, period: Period) -> Scorecard:

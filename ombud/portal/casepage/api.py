@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from ombud.portal import limits
@@ -86,14 +86,6 @@ def _look_up(request: HttpRequest, tracking_no: str, code: str):
     return services.look_up(tracking_no[:32], code, limits.client_address(request))
 
 
-def _limited(request: HttpRequest, exc: limits.TooManyAttempts) -> HttpResponse:
-    from ombud.api import api
-
-    response = api.create_response(request, exc.as_dict(), status=429)
-    response["Retry-After"] = str(exc.retry_after)
-    return response
-
-
 @router.get(
     "/public/cases/{tracking_no}",
     response=CaseView,
@@ -101,10 +93,7 @@ def _limited(request: HttpRequest, exc: limits.TooManyAttempts) -> HttpResponse:
     summary="The consumer's view of a visit or case (tracking number + secret code)",
 )
 def get_case(request: HttpRequest, tracking_no: str, q: Query[CodeQuery]):
-    try:
-        visit = _look_up(request, tracking_no, q.code)
-    except limits.TooManyAttempts as exc:
-        return _limited(request, exc)
+    visit = _look_up(request, tracking_no, q.code)  # a limit reached: 429 with Retry-After (ombud/api.py)
     return _out(queries.consumer_view(visit))
 
 
@@ -115,10 +104,7 @@ def get_case(request: HttpRequest, tracking_no: str, q: Query[CodeQuery]):
     summary="The consumer acts on their case: supplement, request_review, withdraw, rate",
 )
 def post_action(request: HttpRequest, tracking_no: str, body: ActionIn):
-    try:
-        visit = _look_up(request, tracking_no, body.code)
-    except limits.TooManyAttempts as exc:
-        return _limited(request, exc)
+    visit = _look_up(request, tracking_no, body.code)
     fields = {name: getattr(body, name) for name in _ACTION_FIELDS.get(body.action, ())}
     fields = {k: v for k, v in fields.items() if v is not None}
     visit = services.act(visit, body.action, fields)

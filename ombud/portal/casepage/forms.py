@@ -85,9 +85,7 @@ class RateForm(ActionForm):
     )
 
 
-ACTION_FORMS: dict[str, type[ActionForm]] = {
-    f.action: f for f in (SupplementForm, ReviewForm, RateForm, WithdrawForm)
-}
+ACTION_FORMS: dict[str, type[ActionForm]] = {f.action: f for f in (SupplementForm, ReviewForm, RateForm, WithdrawForm)}
 
 
 class PhoneForm(ServiceErrorsMixin, forms.Form):

@@ -17,9 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import dateformat, timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ombud.cases import deadlines
 from ombud.cases.models import Case, CaseEvent
@@ -77,7 +76,7 @@ def date_in_words(day: date) -> str:
 
 
 # The status of a case as the consumer reads it; %(handler)s is the company or the regulator.
-STATUS_WORDS = {
+STATUS_WORDS: dict[str, Any] = {
     S.RECEIVED: gettext_lazy("Your complaint has been received. %(handler)s will decide whether to accept it."),
     S.NOT_ACCEPTED: gettext_lazy("Your complaint was not accepted."),
     S.IN_PROGRESS: gettext_lazy("%(handler)s is looking into your complaint."),
@@ -90,10 +89,12 @@ STATUS_WORDS = {
 
 # What each event tells the consumer. Types not listed (reminders, escalations to the company's
 # executive, notification delivery, imports, referrals for enforcement) are internal: hidden.
-EVENT_WORDS = {
+EVENT_WORDS: dict[str, Any] = {
     T.RESOLVED_ON_SITE: gettext_lazy("Your complaint was resolved during your visit."),
     T.PROMISED: gettext_lazy("The company promised to resolve your complaint by %(date)s."),
-    T.REFERRED: gettext_lazy("Your complaint was passed to the regulator to investigate, with an answer due by %(date)s."),
+    T.REFERRED: gettext_lazy(
+        "Your complaint was passed to the regulator to investigate, with an answer due by %(date)s."
+    ),
     T.RECEIVED: gettext_lazy("Your complaint was received."),
     T.ACCEPTED: gettext_lazy("Your complaint was accepted and is being handled."),
     T.NOT_ACCEPTED: gettext_lazy("Your complaint was not accepted."),
@@ -113,7 +114,7 @@ EVENT_WORDS = {
     T.RATED: gettext_lazy("You rated the outcome: %(n)s of 5."),
 }
 # The consumer's own words of an event, where the event came from them.
-BY_CONSUMER = {
+BY_CONSUMER: dict[str, Any] = {
     T.WITHDRAWN: gettext_lazy("You withdrew your complaint."),
     T.REVIEW_REQUESTED: gettext_lazy("You asked for a review of the decision."),
 }

@@ -49,7 +49,11 @@ def _case_page(
 def track(request: HttpRequest) -> HttpResponse:
     """Number + code. `?no=` (the receipt's and the SMS's link) fills in the number. A right
     pair shows the case page at once and keeps the proof in the session."""
-    initial = {"tracking_no": format_tracking_no(n)} if (n := queries.normalise_tracking_no(request.GET.get("no", ""))) else {}
+    initial = (
+        {"tracking_no": format_tracking_no(n)}
+        if (n := queries.normalise_tracking_no(request.GET.get("no", "")))
+        else {}
+    )
     form = TrackForm(request.POST or None, initial=initial)
     status, retry_after = 200, None
     if request.method == "POST":
@@ -118,7 +122,7 @@ def case_action(request: HttpRequest, tracking_no: str, action: str) -> HttpResp
 @never_cache
 @require_http_methods(["GET", "POST"])
 def mine(request: HttpRequest) -> HttpResponse:
-    """"My cases": a code by SMS to the phone, then every visit with that phone. Sending a code
+    """ "My cases": a code by SMS to the phone, then every visit with that phone. Sending a code
     says the same whether or not the phone has visits."""
     visits = services.my_visits(request.session)
     if visits is not None and request.method == "GET":
@@ -150,7 +154,9 @@ def mine(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             try:
-                services.verify_my_cases(request.session, code_form.cleaned_data["phone"], code_form.cleaned_data["otp"])
+                services.verify_my_cases(
+                    request.session, code_form.cleaned_data["phone"], code_form.cleaned_data["otp"]
+                )
             except DomainError as e:
                 code_form.add_service_errors(e)
                 status = e.status

@@ -50,7 +50,7 @@ def test_wrong_code_and_unknown_number_look_the_same(world):
 
 def test_the_number_locks_after_ten_wrong_codes_across_get_and_post(world):
     case = new_case(world)
-    for i in range(5):
+    for _i in range(5):
         assert Client().get(f"{API}/{case.tracking_no}", {"code": "AAAAAAAA"}).status_code == 404
         assert act(case.tracking_no, {"code": "AAAAAAAA", "action": "withdraw"}).status_code == 404
     r = Client().get(f"{API}/{case.tracking_no}", {"code": code_of(case)})
@@ -134,7 +134,12 @@ def test_another_consumers_code_cannot_act_on_this_case(world):
 
 
 def test_a_suggestion_shows_its_status_and_no_actions(world):
-    body = {"site_id": world.site_mm.pk, "kind": "suggestion", "visitor": {"name": "孙某"}, "summary": "建议延长接待时间"}
+    body = {
+        "site_id": world.site_mm.pk,
+        "kind": "suggestion",
+        "visitor": {"name": "孙某"},
+        "summary": "建议延长接待时间",
+    }
     rec = world.api(world.staff_mm).post("/api/v1/visits", body).json()
     r = Client().get(f"{API}/{rec['tracking_no']}", {"code": rec["secret_code"]})
     assert r.status_code == 200

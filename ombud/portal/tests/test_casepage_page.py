@@ -73,7 +73,8 @@ def test_the_decision_letter_once_notified_then_rate_and_review(world):
     assert "经核实，同意赔付部分医疗费用。" in page and "1200.50" in page
     assert 'id="action-rate"' in page and 'id="action-request_review"' in page
     r = client.post(
-        f"/track/{case.tracking_no}/actions/rate/", {"rate-solved": "yes", "rate-satisfaction": "4", "rate-comment": "好"}
+        f"/track/{case.tracking_no}/actions/rate/",
+        {"rate-solved": "yes", "rate-satisfaction": "4", "rate-comment": "好"},
     )
     assert r.status_code == 302 and r["Location"].startswith(f"/track/{case.tracking_no}/?done=rate")
     assert Rating.objects.get(case=case).satisfaction == 4
@@ -139,7 +140,9 @@ def test_my_cases_after_an_sms_code(world, settings):
     r = client.post("/track/mine/", {"step": "send", "phone": PHONE})
     assert r.status_code == 200 and 'name="otp"' in text(r)
     code = re.search(r"\b(\d{6})\b", outbox[-1].body).group(1)
-    wrong = client.post("/track/mine/", {"step": "verify", "phone": PHONE, "otp": "000000" if code != "000000" else "111111"})
+    wrong = client.post(
+        "/track/mine/", {"step": "verify", "phone": PHONE, "otp": "000000" if code != "000000" else "111111"}
+    )
     assert wrong.status_code == 400 and mine.tracking_no not in text(wrong)
     r = client.post("/track/mine/", {"step": "verify", "phone": PHONE, "otp": code})
     assert r.status_code == 302
