@@ -175,8 +175,9 @@ def build() -> Owned:
         for state, outcome in (("closed", "resolved_on_site"), ("open", "time_limited")):
             token = f"QX{side.upper().replace('_', '')}{state.upper()}"
             rec = _visit(w, actor, token, site=site, company=company, outcome=outcome)
-            params = {"case_id": rec.case_id, "visit_id": rec.visit.pk}
+            params = {"case_id": rec.case_id, "visit_id": rec.visit.pk, "tracking_no": rec.visit.tracking_no}
             data = {"company_id": company.pk, "city_code": site.city_id, "site_id": site.pk}
+            data["code"] = rec.visit.secret_code  # the consumer's secret code (the public case page)
             t[f"case_{side}_{state}"] = Target(
                 f"case_{side}_{state}", params, seen, (rec.visit.tracking_no, token, _phone(token)), data
             )
@@ -595,6 +596,11 @@ ROSTER_PAGE = {
 # A case is acted on (the consumer's withdrawal, evidence) by its handler and its regulator; site
 # staff, who may see the cases of their site, may not (404).
 WITHDRAWERS = _minus(seen, {"staff_mm"})
+
+
+def _other_code(o: Owned, t: Target) -> str:
+    """The secret code of another consumer's case (the case page)."""
+    return o.t("case_b_gz_open" if t.key != "case_b_gz_open" else "case_a_mm_open").data["code"]
 API = "/api/v1"
 EXPECT: dict[str, Rule] = {
     # ---- API: directory ----
@@ -756,6 +762,20 @@ EXPECT: dict[str, Rule] = {
     "* /i18n/setlang/": Rule(ok=EVERYONE, body=lambda o, t: {"language": "en"}),
     "GET /track/": Rule(ok=EVERYONE),
     "* /track/": Rule(maybe=EVERYONE),  # a form without a number: 400, with the form again
+    # ---- the consumer's case page (portal/casepage): no persona holds a case's proof ----
+    "GET /track/mine/": Rule(ok=EVERYONE),  # the phone form; never says whether a phone has cases
+    "* /track/mine/": Rule(maybe=EVERYONE),  # a form without a step: 400
+    # no number + code proven in this browser's session: 403 with the code form, exists or not
+    "GET /track/<tracking_no>/": Rule(targets=CASES, ok=frozenset()),
+    "POST /track/<tracking_no>/actions/<action>/": Rule(
+        targets=OPEN, ok=frozenset(), body=lambda o, t: {"withdraw-reason": "撤回"}
+    ),
+    # a wrong code: 404 for everyone, as for a number that does not exist
+    "GET /api/v1/public/cases/{tracking_no}": Rule(targets=CASES, ok=frozenset(), query={"code": "AAAAAAAA"}),
+    # another consumer's number and code: 404, nothing written
+    "POST /api/v1/public/cases/{tracking_no}/actions": Rule(
+        targets=OPEN, ok=frozenset(), body=lambda o, t: {"code": _other_code(o, t), "action": "withdraw"}
+    ),
     "GET /healthz": Rule(ok=EVERYONE),
     "* /healthz": Rule(maybe=EVERYONE),
     "GET /readyz": Rule(ok=EVERYONE),
@@ -973,6 +993,7 @@ EXPECT: dict[str, Rule] = {
 # about ownership, not an unknown action.
 ACTIONS = {
     "/cases/<case_id>/actions/<action>/": "withdraw",
+    "/track/<tracking_no>/actions/<action>/": "withdraw",
     "/oversight/typical-cases/<typical_id>/<action>/": "confirm",
     "/campaigns/<campaign_id>/sites/<site_id>/roster/<entry_id>/<action>/": "check-in",
 }
@@ -1190,6 +1211,9 @@ def check_route(o: Owned, route: Route, personas: tuple = PERSONAS) -> list[str]
                     problems.append(f"{where}: {r.status_code}")
                     continue
                 sent = json.dumps(rule.body(o, target), ensure_ascii=False) if rule.body else ""
+                # The address is sent too: a page may echo the tracking number in its own URL
+                # (the case page's code form), which tells the sender nothing it did not know.
+                sent += " " + route.url(target.params if target else {})
                 leaked = _leaks(o, persona, body, sent)
                 if leaked:
                     problems.append(f"{where}: {r.status_code} shows {', '.join(leaked)}")

@@ -163,7 +163,9 @@ def mine(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("portal:mine")
     elif request.method == "POST":
-        status = 400
-        phone_form.add_error(None, _("Give your mobile number."))
+        status = 400  # neither step: the phone step again, with its field errors
+        phone_form = PhoneForm(request.POST)
+        if phone_form.is_valid():
+            phone_form.add_error(None, _("Give your mobile number."))
     context = {"phone_form": phone_form, "code_form": code_form}
     return _with_retry(render(request, "portal/casepage/mine.html", context, status=status), retry_after)

@@ -183,8 +183,9 @@ def test_the_campaign_filter_counts_the_cases_born_at_its_sites(history):
 
 
 def test_a_fixed_number_of_queries_whatever_the_data(history, django_assert_num_queries):
-    # totals, companies, cities; SQLite adds one for the medians (no percentile_cont).
-    expected = 3 if connection.vendor == "postgresql" else 4
+    # totals, companies, cities, and the three rates (response, consumer ratings, call-backs);
+    # SQLite adds one for the medians (no percentile_cont).
+    expected = 6 if connection.vendor == "postgresql" else 7
     admin = history.admin
     with django_assert_num_queries(expected):
         case_statistics(admin, now=NOW)
@@ -213,7 +214,7 @@ def test_the_api_returns_totals_companies_and_cities(history):
     r = api.get("/api/v1/reports/cases", since="2026-09-01", until="2026-11-30")
     assert r.status_code == 200, r.content
     body = r.json()
-    assert set(body) == {"since", "until", "campaign_id", "totals", "companies", "cities"}
+    assert set(body) == {"since", "until", "campaign_id", "totals", "companies", "cities", "rates"}
     assert body["totals"]["opened"] == 6 and body["totals"]["decided_in_time_pct"] == 75.0
     assert body["totals"]["median_days_to_decision"] == 6.0
     row = next(c for c in body["companies"] if c["company_id"] == history.company_a.pk)
