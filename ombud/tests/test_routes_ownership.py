@@ -601,6 +601,8 @@ WITHDRAWERS = _minus(seen, {"staff_mm"})
 def _other_code(o: Owned, t: Target) -> str:
     """The secret code of another consumer's case (the case page)."""
     return o.t("case_b_gz_open" if t.key != "case_b_gz_open" else "case_a_mm_open").data["code"]
+
+
 API = "/api/v1"
 EXPECT: dict[str, Rule] = {
     # ---- API: directory ----
