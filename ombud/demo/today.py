@@ -20,10 +20,10 @@ returns its log line:
   The first notified China Life complaint is the one `ombud demo` prints (tracking number and
   secret code) for a newcomer to open at /track/ (`Today.try_tracking_no`, `try_code`).
 
-More sections (ratings of notified cases, an open public consultation with answers) are
-functions of the same shape, `(t: Today) -> str`, added to `SECTIONS` after `online_filings`;
-each takes its own RNG stream (`random.Random(t.b.seed + n)`, n from 9 on: the streams below
-and the other modules' are taken). What they build on: `t.now` (dates are relative to it, no
+Consumers' ratings of notified cases (`ratings`) and an open public consultation with answers
+(`consultation`) follow. More sections are functions of the same shape, `(t: Today) -> str`,
+added to `SECTIONS`; each takes its own RNG stream (`random.Random(t.b.seed + n)`, n from 11
+on: the streams below and the other modules' are taken). What they build on: `t.now` (dates are relative to it, no
 later than `t.latest`), `t.b` (the builder: `officer`, `handlers` by head office id,
 `site_users`, `heads`, `branches`, `regions`), `t.notified` (the notified online cases, in
 `ONLINE` order: the ones a consumer may rate) and `t.try_case_id` (the case printed for the
@@ -46,13 +46,15 @@ from django.utils import timezone
 from ombud.campaigns.attendance import check_in
 from ombud.campaigns.models import Campaign, RosterEntry, Site
 from ombud.campaigns.services import CampaignInput, SiteInput, add_site, create_campaign, roster
-from ombud.cases.services import take_action
+from ombud.cases.models import Case
+from ombud.cases.services import take_action, take_consumer_action
 from ombud.demo import figures, people, replies, texts
 from ombud.demo.casework import _after, without_lead
 from ombud.demo.insurers import Insurer
 from ombud.directory.models import Organization, Staff, User
 from ombud.intake.models import Visit
 from ombud.intake.services import RecordedVisit, VisitInput, VisitRecorder, record_visit
+from ombud.portal.consultations import services as consultations
 
 if TYPE_CHECKING:
     from ombud.demo.generator import _Builder
@@ -60,6 +62,8 @@ if TYPE_CHECKING:
 # This module's RNG streams (generator: seed, +1, +5; casework: +2, +3, +6; oversight: +4).
 STREAM_LIVE = 7
 STREAM_ONLINE = 8
+STREAM_RATINGS = 9
+STREAM_CONSULTATION = 10
 
 LIVE_CAMPAIGN_NAME = "广东保险消费者接访日"
 LIVE_SITES = (
@@ -372,7 +376,92 @@ def _move(t: Today, rng: random.Random, recorded: RecordedVisit, spec: Online, c
         t.try_case_id, t.try_tracking_no, t.try_code = case_id, visit.tracking_no, visit.secret_code
 
 
-SECTIONS: tuple[Section, ...] = (live_campaign, live_visits, online_filings)
+# ---- consumers rate what they were told -------------------------------------------------------
+
+RATINGS = [  # (solved, satisfaction, comment) for the notified cases but the one printed
+    (True, 5, "处理及时，工作人员耐心解释，理赔款已经到账。"),
+    (True, 4, ""),
+    (False, 2, "只给了书面答复，问题没有真正解决。"),
+]
+
+
+def ratings(t: Today) -> str:
+    """Consumers rate most of the notified online complaints on their case page (the consumer's
+    service, `cases.services.take_consumer_action`); the printed one stays unrated for the
+    newcomer to rate."""
+    rng = random.Random(t.b.seed + STREAM_RATINGS)
+    rated = 0
+    for case_id, (solved, satisfaction, comment) in zip(
+        [c for c in t.notified if c != t.try_case_id], RATINGS, strict=False
+    ):
+        informed = Case.objects.values_list("informed_at", flat=True).get(pk=case_id)
+        at = min(informed + timedelta(hours=rng.randint(2, 30)), t.latest) if informed else t.latest
+        take_consumer_action(
+            case_id, "rate", {"solved": solved, "satisfaction": satisfaction, "comment": comment}, now=at
+        )
+        rated += 1
+    return f"{rated} online complaints rated by their consumers, {len(t.notified) - rated} not yet"
+
+
+# ---- an open public consultation with answers ----------------------------------------------------
+
+CONSULTATION_ANSWERS = [
+    ("理赔慢", "车险小额理赔等了二十多天，希望能在十天内赔付。", "理赔速度"),
+    ("销售", "电话推销太多，一天接到三四个保险电话。", "销售行为"),
+    ("理赔慢", "重疾险理赔要求的材料太多，跑了三次医院。", "理赔速度"),
+    ("服务", "营业网点周末不开门，上班族很难去办业务。", "服务渠道"),
+    ("销售", "银行柜台把分红险说成存款，退保损失很大。", "销售行为"),
+    ("理赔慢", "希望公布各公司的理赔时效排名。", "理赔速度"),
+]
+
+
+def consultation(t: Today) -> str:
+    """The bureau opens a public consultation today on how insurers serve consumers; members of
+    the public have answered, and an officer has tagged some answers (portal/consultations)."""
+    rng = random.Random(t.b.seed + STREAM_CONSULTATION)
+    opened = consultations.open_consultation(
+        t.b.officer,
+        consultations.ConsultationInput(
+            title="保险服务公开征求意见",
+            description=(
+                "为改进保险服务，我局向社会公众征求对保险理赔、销售和服务的意见建议。"
+                "您的意见将汇总后用于督促保险机构整改，并在征求意见结束后公布综述。"
+            ),
+            opens_at=t.latest,
+            closes_at=t.now + timedelta(days=30),
+            questions=(
+                consultations.QuestionInput(
+                    text="您最希望保险公司改进哪一方面？",
+                    kind="choice",
+                    choices=("理赔速度", "销售行为", "服务渠道", "其他"),
+                    required=True,
+                ),
+                consultations.QuestionInput(text="请具体说说您遇到的情况和建议。", required=True),
+            ),
+        ),
+        now=t.latest,
+    )
+    first, second = list(opened.questions.order_by("position"))
+    cities = ["440100", "440900", "440600", "441900", ""]
+    for i, (tag, text, choice) in enumerate(CONSULTATION_ANSWERS):
+        response = consultations.submit_response(
+            opened.pk,
+            consultations.ResponseInput(
+                answers=(
+                    consultations.AnswerInput(question_id=first.pk, choice=choice),
+                    consultations.AnswerInput(question_id=second.pk, text=text),
+                ),
+                city_code=rng.choice(cities),
+            ),
+            address=f"198.51.100.{i + 1}",  # documentation addresses (RFC 5737), one per answerer
+            now=t.latest + timedelta(minutes=i + 1),
+        )
+        if i < 4:  # an officer has tagged the first answers
+            consultations.set_tags(t.b.officer, opened.pk, response.pk, [tag])
+    return f"a public consultation open for 30 days, {len(CONSULTATION_ANSWERS)} answers, 4 tagged"
+
+
+SECTIONS: tuple[Section, ...] = (live_campaign, live_visits, online_filings, ratings, consultation)
 
 
 def today(

@@ -786,3 +786,20 @@ def test_finished_campaigns_are_never_labelled_live(demo):
         setup = admin.get(f"/campaigns/{campaign.pk}/setup/").content.decode()
         assert ('data-status="finished"' in setup) is finished
         assert ('id="campaign-finish"' in setup) is not finished
+
+
+def test_consumers_have_rated_some_online_complaints_and_a_consultation_is_open(demo):
+    from ombud.cases.models import Rating
+    from ombud.portal.consultations.queries import public_consultations
+    from ombud.portal.models import Consultation, ConsultationResponse
+
+    number, _code = _printed_case(demo)
+    ratings = Rating.objects.select_related("case")
+    assert ratings.count() == 3 and {r.satisfaction for r in ratings} == {5, 4, 2}
+    assert all(r.case.visit.channel == "online" for r in ratings)
+    assert not ratings.filter(case__tracking_no=number).exists()  # left for the newcomer to rate
+    live = Consultation.objects.get(title="保险服务公开征求意见")
+    assert live.opens_at <= timezone.now() < live.closes_at
+    assert ConsultationResponse.objects.filter(consultation=live).count() == 6
+    assert ConsultationResponse.objects.filter(consultation=live, tags__isnull=False).distinct().count() == 4
+    assert live in list(public_consultations())
