@@ -29,6 +29,7 @@ from ombud.cases.attachments import check_request_size
 from ombud.errors import DomainError
 from ombud.intake import queries as intake_queries
 from ombud.intake.models import Visit
+from ombud.intake.receipts import receipt_context
 from ombud.intake.tracking import format_tracking_no, tracking_url
 from ombud.personal_data import mask_phone
 from ombud.portal import limits, verification
@@ -194,6 +195,7 @@ def done(request: HttpRequest) -> HttpResponse:
     if not receipt["quiet"]:
         receipt["tracking_no_formatted"] = format_tracking_no(receipt["tracking_no"])
         receipt["url"] = tracking_url(receipt["tracking_no"])
+        receipt["qr_svg"] = receipt_context(receipt["tracking_no"], receipt["code"])["qr_svg"]  # the address only
         receipt["kind_label"] = Visit.Kind(receipt["kind"]).label
         if receipt["due_at"]:
             receipt["due"] = timezone.localtime(datetime.fromisoformat(receipt["due_at"]))

@@ -81,6 +81,7 @@ def test_a_consumer_files_online_the_company_decides_the_consumer_rates_and_asks
     case = Case.objects.get(visit=visit)
     tracking_no, secret = visit.tracking_no, visit.secret_code
     assert secret in page.locator("[data-filing-done]").inner_text()
+    assert page.locator("[data-filing-qr] svg").count() == 1  # the QR code of the tracking address
     assert case.status == Case.Status.RECEIVED and case.due_at is not None
     sms = [m for m in notify_backends.outbox if tracking_no in m.body]
     assert sms and secret in sms[-1].body and f"/track/?no={tracking_no}" in sms[-1].body
