@@ -91,7 +91,8 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             "SMS in development (one-time codes of online filing included) are printed on the console of "
-            "`ombud serve` (OMBUD_SMS_BACKEND=console, the default)."
+            "`ombud serve` (OMBUD_SMS_BACKEND=console, the default); with `make run` (OMBUD_SMS_BACKEND=file) "
+            "they are listed at /dev/sms/."
         )
 
     @staticmethod
