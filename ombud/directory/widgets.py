@@ -86,6 +86,8 @@ class CompanyField(forms.Field):
                 return int(picked)
         if not text:
             return None
+        if "\x00" in text or len(text) > 200:  # no company is named so (PostgreSQL refuses NUL)
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
         found = self.by_name(text)
         if found is None:
             raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
