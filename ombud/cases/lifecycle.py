@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from ombud.cases.models import Case
 
 S = Case.Status
+# Every status but not accepted and closed; models.OPEN_STATUSES is the same set, sorted, for the
+# partial indexes (a test checks they agree).
 OPEN = frozenset({S.RECEIVED, S.IN_PROGRESS, S.DECIDED, S.INFORMED, S.IN_REVIEW, S.IN_MEDIATION})
 
 # Decided and beyond: what can be told as a typical case (oversight/typical/).

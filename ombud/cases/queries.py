@@ -13,7 +13,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ombud.cases.models import Case, Rating
+from ombud.cases.models import OPEN_STATUSES, Case, Rating
 from ombud.directory.access import scope_for
 from ombud.directory.models import User
 from ombud.errors import InvalidInput, NotFound
@@ -49,9 +49,8 @@ SOON_DAYS = 3
 
 
 def _open_statuses() -> list[str]:
-    from ombud.cases.lifecycle import OPEN
-
-    return sorted(OPEN)
+    """The open statuses as the partial indexes of open cases list them (models.OPEN_STATUSES)."""
+    return list(OPEN_STATUSES)
 
 
 def normalise_tracking_no(text: str) -> str:

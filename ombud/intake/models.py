@@ -78,7 +78,7 @@ class Visit(models.Model):
 
     tracking_no = models.CharField(_("tracking number"), max_length=16, unique=True)
     secret_code = EncryptedTextField(_("secret code"))
-    received_at = models.DateTimeField(_("received at"), db_index=True)
+    received_at = models.DateTimeField(_("received at"))  # indexed with the id (visit_recent)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -94,6 +94,11 @@ class Visit(models.Model):
             models.Index(fields=["campaign", "company_root"], name="visit_campaign_company"),
             # The visits list of a site, newest first (keyset pagination).
             models.Index(fields=["site", "-received_at", "-id"], name="visit_site_recent"),
+            # The visits lists newest first: everyone's, a campaign's and a company's (keyset on
+            # (received_at, id), ombud/pagination.py).
+            models.Index(fields=["-received_at", "-id"], name="visit_recent"),
+            models.Index(fields=["campaign", "-received_at", "-id"], name="visit_campaign_recent"),
+            models.Index(fields=["company_root", "-received_at", "-id"], name="visit_company_recent"),
         ]
         constraints = [
             models.CheckConstraint(

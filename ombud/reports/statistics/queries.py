@@ -327,7 +327,9 @@ def case_statistics(
         qs = qs.filter(opened_at__lt=_day_start(until + timedelta(days=1)))
     if campaign_id is not None:
         access_campaign(user, campaign_id)
-        qs = qs.filter(visit__campaign_id=campaign_id)
+        # Through the case's own site (indexed), not its visit: a case opened at a campaign has
+        # the site of its visit, and a site belongs to one campaign.
+        qs = qs.filter(site__campaign_id=campaign_id)
     in_sql = connection.vendor == "postgresql"
     counts = _case_counts(now, with_median=in_sql)
 
