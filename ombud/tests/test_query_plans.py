@@ -132,3 +132,13 @@ def test_the_queue_counts_read_only_open_cases(world):
     plan = _plan(sql)
     # The partial index of open cases: its size follows the backlog, not the years of closed cases.
     assert "case_company_open_due" in plan or "case_open_due" in plan, plan
+
+
+def test_postgresql_connections_run_without_jit():
+    """JIT compilation added seconds to large plans (docs/scale.md); every connection turns it off."""
+    if connection.vendor != "postgresql":
+        assert "options" not in connection.settings_dict.get("OPTIONS", {})
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
