@@ -101,8 +101,8 @@ class ReplicaRouter:
 _checked: tuple[float, float | None] | None = None
 
 
-def _measure() -> float | None:
-    """Seconds the replica is behind the primary now; None if it cannot be used.
+def _measure() -> tuple[float | None, str]:
+    """(seconds the replica is behind the primary now, or None if it cannot be used; why not).
 
     The primary's WAL position is read first; a replica that has replayed up to it holds every
     commit made before that moment (lag 0). Otherwise it holds every commit up to its last
@@ -121,25 +121,31 @@ def _measure() -> float | None:
             )
             in_recovery, caught_up, behind = cursor.fetchone()
     except DatabaseError as exc:
-        logger.warning("Replica not used: %s", type(exc).__name__)
         replica.close()
-        return None
+        return None, f"{type(exc).__name__} during the check"
     if not in_recovery:
-        logger.warning("Replica not used: DATABASE_REPLICA_URL names a server that is not a standby")
-        return None
+        return None, "DATABASE_REPLICA_URL names a server that is not a standby"
     if caught_up:
-        return 0.0
-    return None if behind is None else max(float(behind), 0.0)
+        return 0.0, ""
+    if behind is None:
+        return None, "it has replayed no transaction since it started"
+    return max(float(behind), 0.0), ""
 
 
 def replica_lag() -> float | None:
     """An upper bound of how far behind the replica is (seconds), measured at most every
-    OMBUD_REPLICA_CHECK_SECONDS in this process; None when it is not usable."""
+    OMBUD_REPLICA_CHECK_SECONDS in this process; None when it is not usable. A change between
+    usable and not is logged once, not at every check."""
     global _checked
     now = time.monotonic()
     checked = _checked
     if checked is None or now - checked[0] >= settings.OMBUD_REPLICA_CHECK_SECONDS:
-        checked = _checked = (now, _measure())
+        lag, why = _measure()
+        if lag is None and (checked is None or checked[1] is not None):
+            logger.warning("Replica not used: %s", why)
+        elif lag is not None and checked is not None and checked[1] is None:
+            logger.warning("Replica used again")
+        checked = _checked = (now, lag)
     at, lag = checked
     return None if lag is None else lag + (now - at)
 

@@ -260,6 +260,7 @@ def deployment(request, tmp_path):
     servers: list[tuple[subprocess.Popen, Path]] = []
 
     def stop_everything() -> None:
+        t0 = time.monotonic()
         for proc, _log in servers:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -269,6 +270,7 @@ def deployment(request, tmp_path):
                     proc.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+        print(f"servers stopped: {time.monotonic() - t0:.1f} s")
         for cluster in (replica, primary):
             if cluster.running():
                 with contextlib.suppress(Exception):
