@@ -321,7 +321,10 @@ def deployment(request, tmp_path):
         servers.append((proc, log))
     t0 = time.monotonic()
     for (proc, log), port in zip(servers, ports.values(), strict=True):
-        _wait(f"ombud serve on {port} ({log.read_text(errors='replace')[-2000:]})", lambda p=port: _ready(p), 120)
+        try:
+            _wait(f"ombud serve on port {port}", lambda p=port: _ready(p), 120)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: {log.read_text(errors='replace')[-3000:]}") from None
         assert proc.poll() is None
         print(f"server ready {time.monotonic() - t0:.1f} s")
     return {"primary": primary, "replica": replica, "ports": ports, "logs": [log for _proc, log in servers]}
@@ -411,6 +414,32 @@ def test_without_a_replica_a_write_sets_no_cookie_and_marked_pages_read_the_one_
     response = client.post("/accounts/login/", {"username": "nobody", "password": "wrong"})
     assert "ombud_wrote" not in response.cookies
     assert client.get("/r/").status_code == 200
+
+
+def test_the_router_sends_to_the_replica_only_plain_reads_in_a_marked_view(transactional_db):
+    # transactional_db: `db` would run the test inside a transaction, where everything reads the primary.
+    from django.contrib.sessions.models import Session
+    from django.db import transaction
+
+    from ombud import replica
+    from ombud.cases.models import Case
+    from ombud.directory.models import ApiToken, User
+
+    router = replica.ReplicaRouter()
+    assert router.db_for_read(Case) == "default"  # outside a marked view
+    token = replica._current.set(replica._Reads())
+    try:
+        assert router.db_for_read(Case) == "replica"
+        # Credentials always from the primary: a revoked token or session is refused at once.
+        assert {router.db_for_read(m) for m in (User, ApiToken, Session)} == {"default"}
+        with transaction.atomic():
+            assert router.db_for_read(Case) == "default"  # inside a transaction
+        assert router.db_for_write(Case) == "default"
+        assert router.db_for_read(Case) == "default"  # the view wrote: it reads what it wrote
+    finally:
+        replica._current.reset(token)
+    assert router.allow_migrate("replica", "cases") is False
+    assert router.allow_migrate("default", "cases") is None
 
 
 @pytest.mark.parametrize(
