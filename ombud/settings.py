@@ -109,6 +109,38 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # cases PostgreSQL's default (jit_above_cost 100000) added 1.5 s to a 0.6 s statistics query
     # (docs/scale.md). Per connection, so it needs no change to the server's configuration.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# A PostgreSQL streaming replica for the reads of reports, statistics and public pages
+# (ombud/replica.py, docs/scale.md). Unset: no alias, no router, no middleware — nothing changes.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+# A client that sent a non-safe request reads from the primary for this long (a signed cookie).
+OMBUD_READ_YOUR_WRITES_SECONDS = env_int("OMBUD_READ_YOUR_WRITES_SECONDS", 10)
+# The replica is used only while at most this far behind, checked at most this often per process.
+OMBUD_REPLICA_MAX_LAG_SECONDS = env_int("OMBUD_REPLICA_MAX_LAG_SECONDS", 10)
+OMBUD_REPLICA_CHECK_SECONDS = env_int("OMBUD_REPLICA_CHECK_SECONDS", 5)
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=env_int("OMBUD_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    if not DATABASES["replica"]["ENGINE"] == DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL, and DATABASE_URL too (its primary)")
+    # A replica out of reach must not hold a request up: fall back to the primary quickly.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("OMBUD_REPLICA_CONNECT_TIMEOUT", 2)
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"]["OPTIONS"]["options"] = "-c jit=off"  # as on the primary (above)
+    if OMBUD_REPLICA_MAX_LAG_SECONDS > OMBUD_READ_YOUR_WRITES_SECONDS:
+        # A client whose cookie has expired would read a replica that may not hold its write yet.
+        raise ImproperlyConfigured(
+            "OMBUD_REPLICA_MAX_LAG_SECONDS must not exceed OMBUD_READ_YOUR_WRITES_SECONDS "
+            f"({OMBUD_REPLICA_MAX_LAG_SECONDS} > {OMBUD_READ_YOUR_WRITES_SECONDS})"
+        )
+    if OMBUD_REPLICA_CHECK_SECONDS < 0:
+        raise ImproperlyConfigured(f"OMBUD_REPLICA_CHECK_SECONDS must be >= 0, got {OMBUD_REPLICA_CHECK_SECONDS}")
+    DATABASE_ROUTERS.append("ombud.replica.ReplicaRouter")
+    # Read-your-writes: every non-safe request marks its client, whatever answers it.
+    MIDDLEWARE.insert(1, "ombud.replica.ReadYourWritesMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [

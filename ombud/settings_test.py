@@ -13,3 +13,10 @@ from ombud.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_AUTOREFRESH = True
+
+# The suite runs on one database: a DATABASE_REPLICA_URL in the environment would make
+# pytest-django set up a second one. ombud/tests/test_replica.py starts servers of its own.
+DATABASE_REPLICA_URL = ""
+DATABASES.pop("replica", None)  # noqa: F405
+DATABASE_ROUTERS = []
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "ombud.replica.ReadYourWritesMiddleware"]  # noqa: F405

@@ -7,9 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 
 from ombud.http import ApiRequest
 from ombud.oversight.evaluation import queries, services
+from ombud.replica import replica_reads
 from ombud.schemas import Id
 
 router = Router(tags=["oversight"])
@@ -39,6 +41,7 @@ class FiguresOut(Schema):
 
 
 @router.get("/evaluation", response=dict[str, Any], summary="Company scorecard and ranking for a period")
+@decorate_view(replica_reads)
 def get_scorecard(request: ApiRequest, q: Query[PeriodQuery]):
     period = queries.parse_period(q.period_start, q.period_end)
     return queries.scorecard(request.auth, period).as_dict()

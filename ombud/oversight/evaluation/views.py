@@ -14,6 +14,7 @@ from ombud.errors import InvalidInput
 from ombud.http import AuthedRequest
 from ombud.oversight.evaluation import queries
 from ombud.oversight.evaluation.forms import PeriodForm
+from ombud.replica import replica_reads
 
 RATES = {"timeliness", "review_rate", "mediation_rate", "spotcheck_pass"}
 
@@ -36,6 +37,7 @@ def _cell(metric: str, m: dict) -> dict:
 
 @page(*REGULATOR_ROLES)
 @require_GET
+@replica_reads
 def scorecard_page(request: AuthedRequest) -> HttpResponse:
     periods = queries.figure_periods(request.user)
     form = PeriodForm(request.GET)

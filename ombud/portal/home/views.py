@@ -15,6 +15,8 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
+from ombud.replica import replica_reads
+
 
 def link(name: str, fallback: str) -> str:
     """The address of a named route, or its planned path while the part that serves it is
@@ -32,6 +34,7 @@ class Offer:
 
 
 @require_safe
+@replica_reads
 def public_home(request: HttpRequest) -> HttpResponse:
     file_url = link("portal:file", "/file/")
     context = {

@@ -12,8 +12,10 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.decorators import decorate_view
 from pydantic import Field
 
+from ombud.replica import replica_reads
 from ombud.reports.publication import queries
 
 router = Router(tags=["public"])
@@ -38,6 +40,7 @@ class PublicReport(Schema):
 
 
 @router.get("/public/reports/{public_id}", auth=None, response=PublicReport)
+@decorate_view(replica_reads)
 def public_report(request: HttpRequest, public_id: PublicId) -> dict:
     report = queries.public_report(public_id)
     return {

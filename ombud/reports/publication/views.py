@@ -28,6 +28,7 @@ from ombud.directory.access import REGULATOR_ROLES, page
 from ombud.errors import Conflict, Forbidden, InvalidInput
 from ombud.http import AuthedRequest
 from ombud.portal import limits
+from ombud.replica import replica_reads
 from ombud.reports.models import PublishedReport
 from ombud.reports.publication import exports, poll, queries, services
 from ombud.reports.publication.formatting import for_display
@@ -81,6 +82,7 @@ def publish_page(request: AuthedRequest) -> HttpResponse:
 
 @page(*REGULATOR_ROLES)
 @require_GET
+@replica_reads
 def published_list(request: AuthedRequest) -> HttpResponse:
     reports = list(queries.published_reports_for(request.user).annotate(n_reactions=Count("reactions"))[:200])
     new = request.GET.get("new", "")
@@ -146,12 +148,14 @@ def _render_public(
 
 
 @require_GET
+@replica_reads
 def public_list(request: HttpRequest) -> HttpResponse:
     """The reports the public may read, newest first (no login)."""
     return render(request, "reports/publication/public_list.html", {"reports": queries.public_reports()})
 
 
 @require_GET
+@replica_reads
 def public_page(request: HttpRequest, public_id: str) -> HttpResponse:
     return _render_public(request, _public_or_404(public_id))
 
@@ -201,10 +205,12 @@ def _file(request: HttpRequest, public_id: str, extension: str) -> HttpResponse:
 
 
 @require_GET
+@replica_reads
 def public_docx(request: HttpRequest, public_id: str) -> HttpResponse:
     return _file(request, public_id, "docx")
 
 
 @require_GET
+@replica_reads
 def public_xlsx(request: HttpRequest, public_id: str) -> HttpResponse:
     return _file(request, public_id, "xlsx")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from ninja import Query, Router, Schema
+from ninja.decorators import decorate_view
 
 from ombud.campaigns.queries import access_campaign
 from ombud.http import ApiRequest
+from ombud.replica import replica_reads
 from ombud.reports.statistics import press
 from ombud.reports.statistics.queries import campaign_report, case_statistics
 from ombud.schemas import Id
@@ -53,6 +55,7 @@ class Report(Counts):
 
 
 @router.get("/campaigns/{campaign_id}/report", response=Report)
+@decorate_view(replica_reads)
 def report(request: ApiRequest, campaign_id: Id) -> dict:
     campaign = access_campaign(request.user, campaign_id)
     return press.with_text(campaign, campaign_report(request.user, campaign))
@@ -115,6 +118,7 @@ class CaseStatisticsQuery(Schema):
 
 
 @router.get("/reports/cases", response=CaseStatistics)
+@decorate_view(replica_reads)
 def case_report(request: ApiRequest, q: Query[CaseStatisticsQuery]) -> dict:
     """Cases per head office and per city: opened, open, overdue, decided (within the deadline:
     count and %), median days to decision, reviews and mediations, and per head office and in

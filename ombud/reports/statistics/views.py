@@ -22,6 +22,7 @@ from ombud.directory.models import User
 from ombud.errors import InvalidInput, NotFound
 from ombud.http import AuthedRequest
 from ombud.portal.consultations.queries import report_figures
+from ombud.replica import replica_reads
 from ombud.reports.statistics import press
 from ombud.reports.statistics.forms import CaseStatisticsForm
 from ombud.reports.statistics.queries import (
@@ -38,6 +39,7 @@ POLL_SECONDS = 5
 
 @page()
 @require_GET
+@replica_reads
 def campaign_list(request: AuthedRequest) -> HttpResponse:
     counts = campaign_overview(request.user)
     now = timezone.now()
@@ -92,12 +94,14 @@ def _dashboard_context(user: User, campaign: Campaign) -> dict:
 
 @page()
 @require_GET
+@replica_reads
 def dashboard(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request.user, campaign_id)
     return render(request, "reports/statistics/dashboard.html", _dashboard_context(request.user, campaign))
 
 
 @require_GET
+@replica_reads
 def dashboard_live(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """The part of the dashboard htmx polls every few seconds: numbers, tables, text, chart data.
     Not behind `@page`: a signed-out poll gets a reload, not a login page in the swapped part."""
@@ -113,6 +117,7 @@ def dashboard_live(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @page()
 @require_GET
+@replica_reads
 def case_report(request: AuthedRequest) -> HttpResponse:
     """Case statistics per company and per city for a period (and optionally a campaign)."""
     form = CaseStatisticsForm(request.GET or None, campaigns=list(campaigns_for(request.user)))
