@@ -90,6 +90,12 @@ class Case(models.Model):
         verbose_name=_("mediation body"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Whether the case ever went to review / mediation: set by the action that writes the
+    # REVIEW_REQUESTED / MEDIATION_STARTED event, in its transaction (cases/services.py
+    # `_request_review`, `_mediate`), so that statistics count them without an EXISTS on the
+    # timeline per case. Never cleared: a case that went to review once counts once.
+    had_review = models.BooleanField(_("went to review"), default=False)
+    had_mediation = models.BooleanField(_("went to mediation"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

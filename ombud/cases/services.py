@@ -257,6 +257,7 @@ def _request_review(case: Case, fields: dict, now: datetime) -> dict:
             code="review_window_closed",
         )
     _set_due(case, "complaint.review_decide", now)
+    case.had_review = True  # saved with the REVIEW_REQUESTED event (staff's or consumer's)
     return {"reason": (fields.get("reason") or "").strip()}
 
 
@@ -272,6 +273,7 @@ def _mediate(case: Case, fields: dict, now: datetime) -> dict:
     if body is None:
         raise InvalidInput(_("Choose the mediation body."), fields={"mediation_body_id": _("unknown mediation body")})
     case.mediation_body = body
+    case.had_mediation = True  # saved with the MEDIATION_STARTED event
     _clear_due(case)  # no confirmed time limit for insurance dispute mediation (RULES.md)
     return {"mediation_body": body.name}
 

@@ -31,12 +31,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ombud.cases.models import Case, CaseEvent
+from ombud.cases.models import Case
 from ombud.cases.queries import cases_for, three_rates
 from ombud.directory.access import require_regulator, sees_everything
 from ombud.directory.models import Organization, User
@@ -144,19 +144,16 @@ def _in_period(qs: QuerySet[Case], period: Period) -> QuerySet[Case]:
 
 def _case_figures(scoped: QuerySet[Case], period: Period) -> dict[int, dict[str, Any]]:
     """Complaints, decisions, in-time decisions, reviews and mediations per head office."""
-    review = CaseEvent.objects.filter(case=OuterRef("pk"), type=CaseEvent.Type.REVIEW_REQUESTED)
-    mediation = CaseEvent.objects.filter(case=OuterRef("pk"), type=CaseEvent.Type.MEDIATION_STARTED)
     rows = (
         _in_period(scoped, period)
-        .annotate(has_review=Exists(review), has_mediation=Exists(mediation))
         .order_by()
         .values("company_root")
         .annotate(
             complaints=Count("id"),
             decided=Count("id", filter=Q(decided_at__isnull=False)),
             in_time=Count("id", filter=Q(decided_in_time=True)),
-            reviews=Count("id", filter=Q(has_review=True)),
-            mediations=Count("id", filter=Q(has_mediation=True)),
+            reviews=Count("id", filter=Q(had_review=True)),
+            mediations=Count("id", filter=Q(had_mediation=True)),
         )
     )
     return {r["company_root"]: r for r in rows}

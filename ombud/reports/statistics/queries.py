@@ -15,11 +15,9 @@ from django.db.models import (
     Aggregate,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     FloatField,
-    OuterRef,
     Q,
     QuerySet,
 )
@@ -30,7 +28,7 @@ from django.utils.translation import gettext as _
 from ombud.campaigns.models import Campaign, RosterEntry, Site, SiteOrganization
 from ombud.campaigns.queries import access_campaign
 from ombud.cases import lifecycle
-from ombud.cases.models import Case, CaseEvent
+from ombud.cases.models import Case
 from ombud.cases.queries import cases_for, three_rates
 from ombud.directory.access import Scope, scope_for
 from ombud.directory.models import Organization, Staff, User
@@ -236,21 +234,17 @@ def _to_decision():
 
 
 def _case_counts(now: datetime, *, with_median: bool) -> dict:
-    """The aggregates of one group. Reviews and mediations count the cases that had one (an
-    EXISTS on the timeline, so a case with two review requests counts once)."""
+    """The aggregates of one group. Reviews and mediations count the cases that had one (the
+    case's `had_review` / `had_mediation`, so a case with two review requests counts once)."""
     open_ = Q(status__in=sorted(lifecycle.OPEN))
-    had = {
-        t: Exists(CaseEvent.objects.filter(case_id=OuterRef("pk"), type=t))
-        for t in (CaseEvent.Type.REVIEW_REQUESTED, CaseEvent.Type.MEDIATION_STARTED)
-    }
     counts: dict[str, Aggregate] = {
         "opened": Count("id"),
         "open": Count("id", filter=open_),
         "overdue": Count("id", filter=open_ & Q(due_at__lt=now)),
         "decided": Count("id", filter=Q(decided_at__isnull=False)),
         "decided_in_time": Count("id", filter=Q(decided_at__isnull=False, decided_in_time=True)),
-        "reviews": Count("id", filter=Q(had[CaseEvent.Type.REVIEW_REQUESTED])),
-        "mediations": Count("id", filter=Q(had[CaseEvent.Type.MEDIATION_STARTED])),
+        "reviews": Count("id", filter=Q(had_review=True)),
+        "mediations": Count("id", filter=Q(had_mediation=True)),
     }
     if with_median:
         counts["median_seconds"] = _MedianSeconds(_to_decision())
