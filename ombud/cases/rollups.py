@@ -29,11 +29,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
@@ -46,6 +47,7 @@ from django.db.models import (
     Model,
     Q,
     QuerySet,
+    Sum,
     Value,
     When,
 )
@@ -53,8 +55,9 @@ from django.db.models import Case as CaseWhen
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from ombud.cases import lifecycle
 from ombud.cases.models import DECISION_TUPLE, TALLY_TUPLE, Case, CaseTally, DecisionTally
-from ombud.directory.access import scope_for
+from ombud.directory.access import Scope, scope_for
 from ombud.directory.models import User
 
 # A bucket of the decision histogram: a hundredth of a day. The shown median has one decimal;
@@ -130,15 +133,16 @@ def move(before: Place | None, after: Place | None) -> None:
 # ---- reading ------------------------------------------------------------------------------------
 
 
-def tallies_for(user: User) -> QuerySet[CaseTally]:
+def tallies_for(user: User, scope: Scope | None = None) -> QuerySet[CaseTally]:
     """The case tallies of the cases `user` may see (`cases.queries.cases_for`'s scope, on the
-    same columns)."""
-    return scope_for(user).filter(CaseTally.objects.all())
+    same columns). A reader that needs the scope more than once passes it (`scope_for` costs
+    queries for a bureau's jurisdiction)."""
+    return (scope or scope_for(user)).filter(CaseTally.objects.all())
 
 
-def decisions_for(user: User) -> QuerySet[DecisionTally]:
+def decisions_for(user: User, scope: Scope | None = None) -> QuerySet[DecisionTally]:
     """The decision histogram of the decided cases `user` may see."""
-    return scope_for(user).filter(DecisionTally.objects.all())
+    return (scope or scope_for(user)).filter(DecisionTally.objects.all())
 
 
 def opened_between(qs: QuerySet, since: date | None, until: date | None) -> QuerySet:
@@ -148,6 +152,97 @@ def opened_between(qs: QuerySet, since: date | None, until: date | None) -> Quer
     if until:
         qs = qs.filter(day__lte=until)
     return qs
+
+
+# What the readers sum over the tallies. `responded` and `owed` are the three rates' response
+# figures (cases.queries.three_rates) that do not depend on now: answered within the deadline
+# (resolved on site, or decided in time) and had to be answered (resolved on site, or decided);
+# the open cases past their due date undecided, the rest of `owed`, are in `open_counts`.
+# (Named apart from the tally's fields: an annotation named like a field would shadow it in
+# the filters that follow.)
+def tally_sums() -> dict[str, Sum]:
+    return {
+        "opened": Sum("n"),
+        "decisions": Sum("n", filter=Q(decided=True)),
+        "decisions_in_time": Sum("n", filter=Q(decided=True, decided_in_time=True)),
+        "reviews": Sum("n", filter=Q(had_review=True)),
+        "mediations": Sum("n", filter=Q(had_mediation=True)),
+        "responded": Sum("n", filter=Q(resolved_on_site=True) | Q(decided=True, decided_in_time=True)),
+        "owed": Sum("n", filter=Q(resolved_on_site=True) | Q(decided=True)),
+    }
+
+
+def open_cases(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The open ones of `cases` (lifecycle.OPEN): what depends on now is read from them, not
+    from a rollup — the partial index of open cases by (company_root, due_at) serves it."""
+    return cases.filter(status__in=sorted(lifecycle.OPEN))
+
+
+def open_counts(now: datetime) -> dict[str, Count]:
+    """Over `open_cases`: open, overdue (due before now), and overdue undecided (the three
+    rates' `owed` beyond the tallies' part)."""
+    return {
+        "open": Count("pk"),
+        "overdue": Count("pk", filter=Q(due_at__lt=now)),
+        "owed_overdue": Count("pk", filter=Q(decided_at__isnull=True, due_at__lt=now)),
+    }
+
+
+# The three groupings `medians` answers for: everything, per head office, per city.
+ALL, COMPANY, CITY = "all", "company", "city"
+
+
+def medians(decisions: QuerySet[DecisionTally]) -> dict[tuple[str, Any], float]:
+    """Median days to decision of the histogram rows given (already scoped and filtered), in
+    total (key `(ALL, None)`), per head office (`(COMPANY, id)`) and per city (`(CITY, code)`,
+    None for cases without a city): one query, whatever the number of rows.
+
+    The median is the middle value of the hundredths, the mean of the middle two for an even
+    count, each bucket counted at its lower edge, then rounded half up to one decimal of a
+    day: with buckets of 0.01 day no bucket straddles a rounding boundary (x.x5 is an edge),
+    so the shown median equals the exact one's rounding (docs/statistics.md "Medians")."""
+    inner = decisions.order_by().values("company_root_id", "city_id", "hundredths").annotate(m=Sum("n"))
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # a scope that sees nothing
+        return {}
+    # Ranks 1-based: the lower middle is the first bucket where 2·cum ≥ total, the upper the
+    # first where 2·cum > total (the same bucket for an odd total).
+    query = f"""
+        WITH h0 AS ({sql}),
+        hs AS (
+            SELECT 0 AS k, NULL AS company_root_id, NULL AS city_id, hundredths, SUM(m) AS m
+              FROM h0 GROUP BY hundredths
+            UNION ALL
+            SELECT 1, company_root_id, NULL, hundredths, SUM(m) FROM h0 GROUP BY company_root_id, hundredths
+            UNION ALL
+            SELECT 2, NULL, city_id, hundredths, SUM(m) FROM h0 GROUP BY city_id, hundredths
+        ),
+        c AS (
+            SELECT k, company_root_id, city_id, hundredths,
+                   SUM(m) OVER (PARTITION BY k, company_root_id, city_id ORDER BY hundredths) AS cum,
+                   SUM(m) OVER (PARTITION BY k, company_root_id, city_id) AS total
+              FROM hs
+        )
+        SELECT k, company_root_id, city_id,
+               MIN(CASE WHEN 2 * cum >= total THEN hundredths END),
+               MIN(CASE WHEN 2 * cum > total THEN hundredths END)
+          FROM c GROUP BY k, company_root_id, city_id
+    """  # noqa: S608 (the inner query is Django's, its values are parameters)
+    out: dict[tuple[str, Any], float] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for k, company_root_id, city_id, low, high in cursor.fetchall():
+            key = (ALL, None) if k == 0 else (COMPANY, company_root_id) if k == 1 else (CITY, city_id)
+            out[key] = median_days(int(low), int(high))
+    return out
+
+
+def median_days(low: int, high: int) -> float:
+    """The median of two middle buckets (hundredths of a day) in days, rounded half up to one
+    decimal: floor((low + high) / 200 · 10 + 1/2) tenths, in integers (a tie goes toward +∞,
+    also for a negative time, so that no bucket straddles a rounding boundary)."""
+    return ((low + high + 10) // 20) / 10
 
 
 # ---- the SQL of a step -------------------------------------------------------------------------

@@ -7,9 +7,11 @@ every rollup equal to the aggregate over the cases."""
 import contextlib
 import importlib
 import io
+import statistics
 import sys
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
 
 import pytest
 from django.apps import apps
@@ -24,7 +26,7 @@ from hypothesis import strategies as st
 from ombud import cli
 from ombud.cases import lifecycle, rollups
 from ombud.cases.models import Case, CaseEvent, CaseTally, DecisionTally
-from ombud.cases.queries import cases_for
+from ombud.cases.queries import cases_for, three_rates
 from ombud.cases.services import (
     ComplaintInput,
     allowed_actions,
@@ -36,6 +38,7 @@ from ombud.directory.models import Organization, User
 from ombud.errors import Conflict, DomainError
 from ombud.intake.services import VisitInput, record_visit
 from ombud.portal.tests.casepage_helpers import decided, new_case
+from ombud.reports.statistics.queries import case_statistics
 from ombud.testing import GUANGZHOU, MAOMING, SHENZHEN
 
 pytestmark = pytest.mark.django_db
@@ -493,3 +496,56 @@ def test_random_intake_and_lifecycle_keep_every_rollup_equal_to_the_cases(branch
         _run(branch_world, mediator, steps)
         assert rollups.differences() == []  # the function behind `ombud rebuild-rollups --check`
         transaction.set_rollback(True)  # the next example starts from the same world
+
+
+# ---- the readers: the same figures as over the raw cases -------------------------------------------
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_statistics_read_from_the_rollups_are_those_of_the_cases(spread, persona):
+    user = getattr(spread, persona)
+    stats = case_statistics(user)
+    cases = cases_for(user)
+    assert stats["totals"]["opened"] == cases.count()
+    assert stats["totals"]["decided"] == cases.filter(decided_at__isnull=False).count()
+    assert stats["totals"]["reviews"] == cases.filter(had_review=True).count()
+    # The three rates: the response figures from the rollups equal the raw definition's.
+    raw = three_rates(cases)
+    assert stats["rates"] == raw[None]
+    assert {c["company_id"]: c["rates"] for c in stats["companies"]} == {k: v for k, v in raw.items() if k}
+
+
+def _half_up_tenths(days: Decimal) -> float:
+    """Rounded half up to a tenth: floor(10·days + ½) / 10 (toward +∞ at a tie, for a negative
+    time too — one dated before its receipt — so that a bucket never straddles a boundary)."""
+    return float((days * 10 + Decimal("0.5")).to_integral_value(ROUND_FLOOR) / 10)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(durations=st.lists(st.integers(-2 * 86400 * 10**6, 90 * 86400 * 10**6), min_size=1, max_size=9))
+def test_the_median_of_the_histogram_is_the_exact_median_to_a_tenth_of_a_day(world, durations):
+    """Times to decision in microseconds: the histogram keeps hundredths of a day rounded down,
+    and its median, shown to 0.1 day, is the exact median's (rounded half up) for an odd count;
+    for an even count (the mean of the middle two) it is at most 0.1 day away."""
+    with transaction.atomic():
+        buckets = Counter(d // rollups.BUCKET_MICROSECONDS for d in durations)
+        DecisionTally.objects.bulk_create(
+            DecisionTally(day=date(2026, 10, 1), company_root=world.company_a, hundredths=h, n=n)
+            for h, n in buckets.items()
+        )
+        shown = rollups.medians(DecisionTally.objects.all())[(rollups.ALL, None)]
+        # What it is by definition: the middle bucket(s), each at its lower edge, half up.
+        lower_edges = sorted(d // rollups.BUCKET_MICROSECONDS for d in durations)
+        assert shown == _half_up_tenths(Decimal(str(statistics.median(lower_edges))) / 100)
+        exact = Decimal(str(statistics.median(durations))) / Decimal(86400 * 10**6)
+        if len(durations) % 2:
+            assert shown == _half_up_tenths(exact)
+        else:
+            assert abs(Decimal(str(shown)) - exact) <= Decimal("0.1")
+        transaction.set_rollback(True)
+
+
+def test_the_medians_per_company_and_per_city(spread):
+    medians = rollups.medians(rollups.decisions_for(spread.admin))
+    assert set(medians) >= {(rollups.ALL, None), (rollups.COMPANY, spread.company_a.pk), (rollups.CITY, MAOMING)}
+    assert rollups.medians(rollups.decisions_for(spread.nobody)) == {}
