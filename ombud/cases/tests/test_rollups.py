@@ -9,6 +9,7 @@ import importlib
 import io
 import statistics
 import sys
+import threading
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
@@ -17,6 +18,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -549,3 +551,85 @@ def test_the_medians_per_company_and_per_city(spread):
     medians = rollups.medians(rollups.decisions_for(spread.admin))
     assert set(medians) >= {(rollups.ALL, None), (rollups.COMPANY, spread.company_a.pk), (rollups.CITY, MAOMING)}
     assert rollups.medians(rollups.decisions_for(spread.nobody)) == {}
+
+
+# ---- the backlog import and concurrent writers ---------------------------------------------------------
+
+
+def test_the_backlog_import_counts_its_rows_and_a_refused_file_counts_nothing(world):
+    from ombud.cases.imports import services as imports
+    from ombud.cases.tests.test_import import row, xlsx
+
+    good = [row(reference="GD-1"), row(category="claims.refusal", city="广州市", reference="GD-2")]
+    result = imports.import_cases(world.officer, xlsx(good), source="backlog.xlsx")
+    assert result.imported == 2
+    assert sorted(CaseTally.objects.values_list("city_id", "category", "n")) == [
+        (GUANGZHOU, "claims.refusal", 1),
+        (MAOMING, "claims.timeliness", 1),
+    ]
+    kept = list(CaseTally.objects.order_by("id").values_list("id", "n"))
+    bad = xlsx([row(), row(company="不存在的公司")])
+    assert imports.import_cases(world.officer, bad, source="bad.xlsx", all_or_nothing=True).imported == 0
+    assert imports.import_cases(world.officer, xlsx([row()]), source="dry.xlsx", dry_run=True).imported == 0
+    assert list(CaseTally.objects.order_by("id").values_list("id", "n")) == kept
+    assert rollups.differences() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_adding_to_one_new_tuple_lose_neither(world):
+    """The first inserts the tuple and holds its transaction open; the second, adding to the
+    same tuple, waits for it (seen waiting on a lock in pg_stat_activity), then adds to the
+    committed row: n = 2, one row. (PostgreSQL: SQLite lets one writer at a time in.)"""
+    if db_connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: no two transactions add at once")
+    day, company = date(2026, 10, 1), world.company_a.pk
+    no_bureau = no_site = no_campaign = no_line = None
+    flags = (False, False, False, False, False)  # resolved on site, decided, in time, review, mediation
+    tally = (day, company, company, MAOMING, no_bureau, no_site, no_campaign, "", no_line, "phone", "received")
+    place = rollups.Place(tally=(*tally, "company", *flags), decision=None)
+    first_added, second_started, commit_first = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first():
+        try:
+            with transaction.atomic():
+                rollups.move(None, place)
+                first_added.set()
+                commit_first.wait(timeout=60)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            db_connection.close()
+
+    def second():
+        try:
+            first_added.wait(timeout=60)
+            with transaction.atomic():
+                second_started.set()
+                rollups.move(None, place)  # blocks until the first commits
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            db_connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    second_started.wait(timeout=60)
+    waiting = 0
+    for _ in range(600):  # until the second backend waits on the first's uncommitted row
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            waiting = cursor.fetchone()[0]
+        if waiting:
+            break
+        threading.Event().wait(0.05)
+    commit_first.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert waiting == 1
+    assert list(CaseTally.objects.values_list("n", flat=True)) == [2]
