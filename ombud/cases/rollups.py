@@ -87,12 +87,12 @@ def place_of(case: Case) -> Place:
     when the visit is recorded): load it with the case (`select_related("visit")`)."""
     visit = case.visit
     day = timezone.localtime(case.opened_at, _zone()).date()
-    scope = (case.city_id, case.bureau_id, case.site_id, visit.campaign_id)
+    where = (case.city_id, case.bureau_id, case.site_id, visit.campaign_id)  # what scopes and filters read
     tally = (
         day,
         case.company_root_id,
         case.company_id,
-        *scope,
+        *where,
         case.category,
         visit.product_line_id,
         visit.channel,
@@ -106,7 +106,7 @@ def place_of(case: Case) -> Place:
     )
     decision = None
     if case.decided_at is not None:
-        decision = (day, case.company_root_id, *scope, (case.decided_at - case.opened_at) // BUCKET)
+        decision = (day, case.company_root_id, *where, (case.decided_at - case.opened_at) // BUCKET)
     return Place(tally, decision)
 
 
