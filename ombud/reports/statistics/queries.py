@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -226,16 +226,24 @@ def _groups(tallies: QuerySet[CaseTally], open_cases: QuerySet[Case], now: datet
     """Per (head office, city): the tallies' sums (opened, decided, in time, reviews,
     mediations, the response figures) and the open cases' counts (open, overdue): two
     GROUP BYs, over the rollup and over the open cases only."""
-    names = ("company_root_id", "company_root__name", "company_root__short_name", "city_id", "city__name")
+    # Grouped by the ids alone (a hash aggregate); the names depend on them, so MIN() is each
+    # group's one name — grouping by the text too would sort every row of the rollup.
+    names = {
+        "company_name": Min("company_root__name"),
+        "company_short_name": Min("company_root__short_name"),
+        "city_name": Min("city__name"),
+    }
+    ids = ("company_root_id", "city_id")
     groups: dict[tuple, dict] = {}
     for rows in (
-        tallies.order_by().values(*names).annotate(**rollups.tally_sums()),
-        open_cases.order_by().values(*names).annotate(**rollups.open_counts(now)),
+        tallies.order_by().values(*ids).annotate(**names, **rollups.tally_sums()),
+        open_cases.order_by().values(*ids).annotate(**names, **rollups.open_counts(now)),
     ):
         for row in rows:
-            group = groups.setdefault((row["company_root_id"], row["city_id"]), {k: row[k] for k in names})
+            kept = (*ids, *names)
+            group = groups.setdefault((row["company_root_id"], row["city_id"]), {k: row[k] for k in kept})
             for key, value in row.items():
-                if key not in names:
+                if key not in kept:
                     key = _SHOWN_AS.get(key, key)
                     group[key] = group.get(key, 0) + (value or 0)
     return groups
@@ -310,8 +318,8 @@ def case_statistics(
         "companies": [
             {
                 "company_id": c["id"],
-                "company_name": c["first"]["company_root__name"],
-                "company_short_name": c["first"]["company_root__short_name"] or c["first"]["company_root__name"],
+                "company_name": c["first"]["company_name"],
+                "company_short_name": c["first"]["company_short_name"] or c["first"]["company_name"],
                 **_finish(c, medians.get((rollups.COMPANY, c["id"]))),
                 "rates": rates[c["id"]],
             }
@@ -320,7 +328,7 @@ def case_statistics(
         "cities": [
             {
                 "city_code": c["id"],
-                "city_name": c["first"]["city__name"] or "",
+                "city_name": c["first"]["city_name"] or "",
                 **_finish(c, medians.get((rollups.CITY, c["id"]))),
             }
             for c in cities
