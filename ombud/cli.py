@@ -17,6 +17,7 @@ ALIASES = {
     "audit-verify": "audit_verify",
     "rotate-key": "rotate_key",
     "load-holidays": "load_holidays",
+    "rebuild-rollups": "rebuild_rollups",
 }
 # Commands that run whatever the key: they read no personal data, or repair the key itself.
 KEY_CHECK_EXEMPT = {

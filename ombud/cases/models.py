@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from ombud.campaigns.models import Site
+from ombud.campaigns.models import Campaign, Site
 from ombud.directory.models import Organization, Region
-from ombud.intake.models import Visit
+from ombud.intake.models import ProductLine, Visit
 from ombud.personal_data import EncryptedTextField
 
 
@@ -99,6 +100,12 @@ class Case(models.Model):
         verbose_name=_("mediation body"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Whether the case ever went to review / mediation: set by the action that writes the
+    # REVIEW_REQUESTED / MEDIATION_STARTED event, in its transaction (cases/services.py
+    # `_request_review`, `_mediate`), so that statistics count them without an EXISTS on the
+    # timeline per case. Never cleared: a case that went to review once counts once.
+    had_review = models.BooleanField(_("went to review"), default=False)
+    had_mediation = models.BooleanField(_("went to mediation"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -177,6 +184,122 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} · {self.type} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# ---- rollups: what the statistics count, kept exact by cases/rollups.py -------------------------
+#
+# Written only by `cases/rollups.py` (`move`, `rebuild`), in the transaction of the change that
+# moves a count; read by the case statistics, the evaluation and the publication. No foreign-key
+# column gets an index of its own (every write would update sixteen of them): the unique index
+# of the tuple (its nullable columns through COALESCE, so that "no city" is one value and
+# INSERT … ON CONFLICT finds the row) leads with the day, and one index serves a company's reads.
+
+
+def _key(*names: str) -> list:
+    """The unique index of a rollup tuple: a nullable column through COALESCE (a bigint id → 0,
+    a code → ''), so that two NULLs are the same tuple on SQLite and PostgreSQL alike. The
+    ON CONFLICT target in cases/rollups.py spells the same expressions."""
+    codes = {"city", "product_line"}
+    nullable = {"city", "bureau", "site", "campaign", "product_line"}
+    out: list = []
+    for name in names:
+        if name in nullable:
+            out.append(Coalesce(name, models.Value("" if name in codes else 0)))
+        else:
+            out.append(models.F(name))
+    return out
+
+
+def _dimension(model: type[models.Model], *, null: bool = False, **extra) -> models.ForeignKey:
+    return models.ForeignKey(
+        model, on_delete=models.PROTECT, related_name="+", db_index=False, null=null, blank=null, **extra
+    )
+
+
+TALLY_TUPLE = (
+    "day",
+    "company_root",
+    "company",
+    "city",
+    "bureau",
+    "site",
+    "campaign",
+    "category",
+    "product_line",
+    "channel",
+    "status",
+    "handled_by",
+    "resolved_on_site",
+    "decided",
+    "decided_in_time",
+    "had_review",
+    "had_mediation",
+)
+
+
+class CaseTally(models.Model):
+    """How many cases share one tuple: the day they were opened (Asia/Shanghai), their head
+    office and handling organisation, the columns every scope filters on (city, supervising
+    bureau, site; directory/access.py), the campaign and the visit's product line and channel,
+    the category, status and handler, and the flags the statistics count. `n` > 0: a tuple no
+    case holds any more is deleted (cases/rollups.py)."""
+
+    day = models.DateField(_("opened on"))
+    company_root = _dimension(Organization)
+    company = _dimension(Organization)
+    city = _dimension(Region, null=True)
+    bureau = _dimension(Organization, null=True)
+    site = _dimension(Site, null=True)
+    campaign = _dimension(Campaign, null=True)
+    category = models.CharField(_("category"), max_length=48, blank=True)
+    product_line = _dimension(ProductLine, null=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Visit.Channel.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Case.Status.choices)
+    handled_by = models.CharField(_("handled by"), max_length=16, choices=Visit.HandledBy.choices)
+    resolved_on_site = models.BooleanField(_("resolved on site"))
+    decided = models.BooleanField(_("decided"))  # decided_at set
+    decided_in_time = models.BooleanField(_("decided within the deadline"))  # Case.decided_in_time is True
+    had_review = models.BooleanField(_("went to review"))
+    had_mediation = models.BooleanField(_("went to mediation"))
+    n = models.IntegerField(_("cases"))
+
+    class Meta:
+        verbose_name = _("case tally")
+        verbose_name_plural = _("case tallies")
+        ordering = ["day", "id"]
+        constraints = [models.UniqueConstraint(*_key(*TALLY_TUPLE), name="case_tally_tuple")]
+        indexes = [models.Index(fields=["company_root", "day"], name="case_tally_company_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.company_root_id} · {self.city_id} · {self.status}: {self.n}"
+
+
+DECISION_TUPLE = ("day", "company_root", "city", "bureau", "site", "campaign", "hundredths")
+
+
+class DecisionTally(models.Model):
+    """How many decided cases took a given time to their (last) decision: the histogram the
+    medians are read from, in hundredths of a day (864 s) rounded down, per opening day and the
+    columns the scopes, the campaign filter and the groupings need (docs/statistics.md)."""
+
+    day = models.DateField(_("opened on"))
+    company_root = _dimension(Organization)
+    city = _dimension(Region, null=True)
+    bureau = _dimension(Organization, null=True)
+    site = _dimension(Site, null=True)
+    campaign = _dimension(Campaign, null=True)
+    hundredths = models.IntegerField(_("days to decision (hundredths, rounded down)"))
+    n = models.IntegerField(_("cases"))
+
+    class Meta:
+        verbose_name = _("decision tally")
+        verbose_name_plural = _("decision tallies")
+        ordering = ["day", "id"]
+        constraints = [models.UniqueConstraint(*_key(*DECISION_TUPLE), name="decision_tally_tuple")]
+        indexes = [models.Index(fields=["company_root", "day"], name="decision_tally_company_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.company_root_id} · {self.hundredths / 100} d: {self.n}"
 
 
 class RoutingRule(models.Model):

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ombud.cases import attachments, deadlines, events, lifecycle, notify, routing
+from ombud.cases import attachments, deadlines, events, lifecycle, notify, rollups, routing
 from ombud.cases.models import Case, CaseEvent, DeadlineRule, Nature, Rating, TransitionKey
 from ombud.cases.queries import access_case
 from ombud.directory.access import bureau_holding, is_company_user, is_regulator, scope_for
@@ -74,6 +74,7 @@ def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "", b
         case.company = handler
         due = _set_due(case, "complaint.decision", visit.received_at)
     case.save()
+    rollups.move(None, rollups.place_of(case))
     if on_site:
         events.case_resolved_on_site_event(case, actor, visit.received_at)
     elif case.status == Case.Status.RECEIVED:
@@ -257,6 +258,7 @@ def _request_review(case: Case, fields: dict, now: datetime) -> dict:
             code="review_window_closed",
         )
     _set_due(case, "complaint.review_decide", now)
+    case.had_review = True  # saved with the REVIEW_REQUESTED event (staff's or consumer's)
     return {"reason": (fields.get("reason") or "").strip()}
 
 
@@ -272,6 +274,7 @@ def _mediate(case: Case, fields: dict, now: datetime) -> dict:
     if body is None:
         raise InvalidInput(_("Choose the mediation body."), fields={"mediation_body_id": _("unknown mediation body")})
     case.mediation_body = body
+    case.had_mediation = True  # saved with the MEDIATION_STARTED event
     _clear_due(case)  # no confirmed time limit for insurance dispute mediation (RULES.md)
     return {"mediation_body": body.name}
 
@@ -465,10 +468,12 @@ def _take_action(
             code="transition_not_allowed",
         )
     apply, event_type = _APPLY[action]
+    before = rollups.place_of(case)
     data = apply(case, fields, now)
     if transition.target:
         case.status = transition.target
     case.save()
+    rollups.move(before, rollups.place_of(case))
     event = events.case_transition_event(case, event_type, actor, now, **data)
     notify.case_milestone(case, event)  # SMS to the consumer, sent after commit
     return case, event
@@ -669,10 +674,12 @@ def take_consumer_action(
         )
     check, event_type = _CONSUMER_APPLY[action]
     apply = check(case, fields, now, upload)  # validates every field; writes nothing
+    before = rollups.place_of(case)
     data = apply()
     if transition.target:
         case.status = transition.target
     case.save()
+    rollups.move(before, rollups.place_of(case))
     event = events.case_transition_event(case, event_type, None, now, by="consumer", **data)
     notify.case_milestone(case, event)  # SMS to the consumer, sent after commit
     return case
@@ -750,8 +757,18 @@ def register_complaint(actor: User, data: ComplaintInput, *, now: datetime | Non
         ),
         received_at=data.received_at,
     )
-    case = Case.objects.get(visit=recorded.visit)
+    case = Case.objects.select_related("visit").get(visit=recorded.visit)
     if data.category:
-        case.category = data.category.strip()
-        case.save(update_fields=["category", "updated_at"])
+        set_category(case, data.category)
     return case
+
+
+def set_category(case: Case, category: str) -> None:
+    """Give a case just opened the category its filer chose (the complaint's issue): saved,
+    and the case moved to its tally of that category, in the caller's transaction. `case.visit`
+    should come loaded with it (`select_related("visit")`)."""
+    assert transaction.get_connection().in_atomic_block, "call inside the opening's transaction"
+    before = rollups.place_of(case)
+    case.category = category.strip()
+    case.save(update_fields=["category", "updated_at"])
+    rollups.move(before, rollups.place_of(case))

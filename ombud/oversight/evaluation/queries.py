@@ -19,6 +19,10 @@ How the values become a score and a rank is the scoring rule (`scoring.py`). Bes
 each row carries the three rates (三率: response, resolution, satisfaction; consumer ratings
 and call-backs), `cases.queries.three_rates`, shown but not weighted.
 
+The case figures (volume, decisions, timeliness, reviews, mediations, the response rate) are
+read from the case rollups (cases/rollups.py `CaseTally`), never from every case; the open
+cases alone give what depends on now (overdue undecided, for the response rate).
+
 The evaluated companies are the head offices with complaints in the caller's scope in the
 period, plus those with imported figures for the period. Each figure is one SQL aggregate
 grouped by company; nothing loops over cases in Python.
@@ -31,14 +35,15 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ombud.cases.models import Case, CaseEvent
+from ombud.cases import rollups
+from ombud.cases.models import Case, CaseTally
 from ombud.cases.queries import cases_for, three_rates
-from ombud.directory.access import require_regulator, sees_everything
+from ombud.directory.access import Scope, require_regulator, scope_for, sees_everything
 from ombud.directory.models import Organization, User
 from ombud.errors import InvalidInput
 from ombud.oversight.evaluation.scoring import FOUR_PLACES, CompanyScore, MetricScore, score
@@ -142,29 +147,36 @@ def _in_period(qs: QuerySet[Case], period: Period) -> QuerySet[Case]:
     return qs.filter(opened_at__gte=period.starts_at, opened_at__lt=period.ends_at)
 
 
-def _case_figures(scoped: QuerySet[Case], period: Period) -> dict[int, dict[str, Any]]:
-    """Complaints, decisions, in-time decisions, reviews and mediations per head office."""
-    review = CaseEvent.objects.filter(case=OuterRef("pk"), type=CaseEvent.Type.REVIEW_REQUESTED)
-    mediation = CaseEvent.objects.filter(case=OuterRef("pk"), type=CaseEvent.Type.MEDIATION_STARTED)
-    rows = (
-        _in_period(scoped, period)
-        .annotate(has_review=Exists(review), has_mediation=Exists(mediation))
-        .order_by()
-        .values("company_root")
-        .annotate(
-            complaints=Count("id"),
-            decided=Count("id", filter=Q(decided_at__isnull=False)),
-            in_time=Count("id", filter=Q(decided_in_time=True)),
-            reviews=Count("id", filter=Q(has_review=True)),
-            mediations=Count("id", filter=Q(has_mediation=True)),
-        )
-    )
-    return {r["company_root"]: r for r in rows}
+def _tallies(user: User, scope: Scope, period: Period) -> QuerySet[CaseTally]:
+    return rollups.opened_between(rollups.tallies_for(user, scope), period.start, period.end)
 
 
-def _complaints(scoped: QuerySet[Case], period: Period) -> dict[int, int]:
-    rows = _in_period(scoped, period).order_by().values("company_root").annotate(n=Count("id"))
-    return {r["company_root"]: r["n"] for r in rows}
+def _case_figures(user: User, scope: Scope, period: Period, now: datetime) -> dict[int, dict[str, Any]]:
+    """Per head office: complaints, decisions, in-time decisions, reviews and mediations, and
+    the three rates' response figures (responded, due), from the rollups (cases/rollups.py)
+    and, for what depends on now (open cases overdue undecided), the open cases: two GROUP BYs
+    that never read every case."""
+    rows: dict[int, dict[str, Any]] = {}
+    for r in _tallies(user, scope, period).order_by().values("company_root_id").annotate(**rollups.tally_sums()):
+        rows[r["company_root_id"]] = {
+            "complaints": r["opened"] or 0,
+            "decided": r["decisions"] or 0,
+            "in_time": r["decisions_in_time"] or 0,
+            "reviews": r["reviews"] or 0,
+            "mediations": r["mediations"] or 0,
+            "responded": r["responded"] or 0,
+            "due": r["owed"] or 0,
+        }
+    open_cases = rollups.open_cases(_in_period(cases_for(user, scope), period))
+    for r in open_cases.order_by().values("company_root_id").annotate(**rollups.open_counts(now)):
+        if r["company_root_id"] in rows:  # (every open case is in its tally)
+            rows[r["company_root_id"]]["due"] += r["owed_overdue"]
+    return rows
+
+
+def _complaints(user: User, scope: Scope, period: Period) -> dict[int, int]:
+    rows = _tallies(user, scope, period).order_by().values("company_root_id").annotate(n=Sum("n"))
+    return {r["company_root_id"]: r["n"] for r in rows}
 
 
 def figures_bureau(user: User) -> int | None:
@@ -223,16 +235,19 @@ def rates_none() -> dict[str, Any]:
 
 def scorecard(user: User, period: Period) -> Scorecard:
     require_regulator(user)
+    now = timezone.now()
     weights = list(EvaluationWeight.objects.all())
-    scoped = cases_for(user)
-    cases = _case_figures(scoped, period)
+    scope = scope_for(user)
+    scoped = cases_for(user, scope)
+    cases = _case_figures(user, scope, period, now)
     figures = _figures(user, period)
     before_period = _previous_period(user, period)
-    previous = _complaints(scoped, before_period) if before_period else {}
+    previous = _complaints(user, scope, before_period) if before_period else {}
     previous_figures = _figures(user, before_period) if before_period else {}
     checks = _spot_checks(user, period)
     satisfaction = _satisfaction(scoped, period)
-    rates = three_rates(_in_period(scoped, period))
+    response = {company: (c["responded"], c["due"]) for company, c in cases.items()}
+    rates = three_rates(_in_period(scoped, period), now=now, response=response)
 
     company_ids = set(cases) | set(figures)
     names = dict(Organization.objects.filter(pk__in=company_ids).values_list("pk", "name"))

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from ombud.cases import attachments
 from ombud.cases.models import Case
 from ombud.cases.notify_backends import Message, backend_for
+from ombud.cases.services import set_category
 from ombud.errors import Conflict, InvalidInput
 from ombud.intake.models import Visit
 from ombud.intake.services import VisitInput, online_visit_errors, record_online_visit
@@ -365,10 +366,9 @@ def _write(
                     raise
             recorded = record_online_visit(visit_data, received_at=now)
             visit = recorded.visit
-            case = Case.objects.filter(visit=visit).first() if recorded.case_id else None
+            case = Case.objects.select_related("visit").filter(visit=visit).first() if recorded.case_id else None
             if case is not None and data.category:
-                case.category = data.category
-                case.save(update_fields=["category", "updated_at"])
+                set_category(case, data.category)
             stored_auth = None
             if case is not None:
                 for checked in evidence:

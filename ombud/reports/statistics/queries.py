@@ -7,30 +7,17 @@ distinct practitioners named in complaints.
 
 from __future__ import annotations
 
-import statistics
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection
-from django.db.models import (
-    Aggregate,
-    Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    OuterRef,
-    Q,
-    QuerySet,
-)
+from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.campaigns.models import Campaign, RosterEntry, Site, SiteOrganization
 from ombud.campaigns.queries import access_campaign
-from ombud.cases import lifecycle
-from ombud.cases.models import Case, CaseEvent
+from ombud.cases import rollups
+from ombud.cases.models import Case, CaseTally
 from ombud.cases.queries import cases_for, three_rates
 from ombud.directory.access import Scope, scope_for
 from ombud.directory.models import Organization, Staff, User
@@ -220,82 +207,50 @@ def campaign_overview(user: User) -> dict[int, dict]:
 
 CASE_COUNT_KEYS = ("opened", "open", "overdue", "decided", "decided_in_time", "reviews", "mediations")
 CASE_STAT_KEYS = (*CASE_COUNT_KEYS, "decided_in_time_pct", "median_days_to_decision")
-_DAY_SECONDS = 86400
+# Summed per (head office, city) group besides the shown counts: the three rates' response figures.
+_RESPONSE_KEYS = ("responded", "owed", "owed_overdue")
+_SHOWN_AS = {"decisions": "decided", "decisions_in_time": "decided_in_time"}
 
 
-class _MedianSeconds(Aggregate):
-    """PostgreSQL's percentile_cont(0.5) over an interval, in seconds (ordered-set aggregate)."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s))"
-    output_field = FloatField()
-
-
-def _to_decision():
-    return ExpressionWrapper(F("decided_at") - F("opened_at"), output_field=DurationField())
-
-
-def _case_counts(now: datetime, *, with_median: bool) -> dict:
-    """The aggregates of one group. Reviews and mediations count the cases that had one (an
-    EXISTS on the timeline, so a case with two review requests counts once)."""
-    open_ = Q(status__in=sorted(lifecycle.OPEN))
-    had = {
-        t: Exists(CaseEvent.objects.filter(case_id=OuterRef("pk"), type=t))
-        for t in (CaseEvent.Type.REVIEW_REQUESTED, CaseEvent.Type.MEDIATION_STARTED)
-    }
-    counts: dict[str, Aggregate] = {
-        "opened": Count("id"),
-        "open": Count("id", filter=open_),
-        "overdue": Count("id", filter=open_ & Q(due_at__lt=now)),
-        "decided": Count("id", filter=Q(decided_at__isnull=False)),
-        "decided_in_time": Count("id", filter=Q(decided_at__isnull=False, decided_in_time=True)),
-        "reviews": Count("id", filter=Q(had[CaseEvent.Type.REVIEW_REQUESTED])),
-        "mediations": Count("id", filter=Q(had[CaseEvent.Type.MEDIATION_STARTED])),
-    }
-    if with_median:
-        counts["median_seconds"] = _MedianSeconds(_to_decision())
-    return counts
-
-
-def _finish(row: dict, median_seconds: float | None) -> dict:
-    """Counts as ints, the in-time share in % and the median in days (1 decimal; None = no decision)."""
+def _finish(row: dict, median_days: float | None) -> dict:
+    """Counts as ints, the in-time share in % (1 decimal) and the median in days (None = no decision)."""
     counts = {k: int(row.get(k) or 0) for k in CASE_COUNT_KEYS}
     decided = counts["decided"]
     out: dict[str, int | float | None] = dict(counts)
     out["decided_in_time_pct"] = round(100 * counts["decided_in_time"] / decided, 1) if decided else None
-    out["median_days_to_decision"] = round(median_seconds / _DAY_SECONDS, 1) if median_seconds is not None else None
+    out["median_days_to_decision"] = median_days
     return out
 
 
-def _medians(qs: QuerySet[Case]) -> tuple[float | None, dict[int, float], dict[str | None, float]]:
-    """Median seconds to decision overall, per company and per city, on databases without
-    percentile_cont (SQLite): ONE query returns the (company, city, duration) tuples of the
-    decided cases, no model instances, and the medians are computed here. It moves one small
-    tuple per decided case in the user's scope and period, which a city office's SQLite holds
-    easily; PostgreSQL, where national volumes live, computes them in the aggregates instead."""
-    by_company: dict[int, list[float]] = {}
-    by_city: dict[str | None, list[float]] = {}
-    everything: list[float] = []
-    rows = (
-        qs.filter(decided_at__isnull=False)
-        .annotate(to_decision=_to_decision())
-        .values_list("company_root_id", "city_id", "to_decision")
-        .order_by()
-    )
-    for company_id, city_id, duration in rows:
-        seconds = duration.total_seconds()
-        everything.append(seconds)
-        by_company.setdefault(company_id, []).append(seconds)
-        by_city.setdefault(city_id, []).append(seconds)
-    return (
-        statistics.median(everything) if everything else None,
-        {k: statistics.median(v) for k, v in by_company.items()},
-        {k: statistics.median(v) for k, v in by_city.items()},
-    )
+def _groups(tallies: QuerySet[CaseTally], open_cases: QuerySet[Case], now: datetime) -> dict[tuple, dict]:
+    """Per (head office, city): the tallies' sums (opened, decided, in time, reviews,
+    mediations, the response figures) and the open cases' counts (open, overdue): two
+    GROUP BYs, over the rollup and over the open cases only."""
+    # Grouped by the ids alone (a hash aggregate); the names depend on them, so MIN() is each
+    # group's one name — grouping by the text too would sort every row of the rollup.
+    names = {
+        "company_name": Min("company_root__name"),
+        "company_short_name": Min("company_root__short_name"),
+        "city_name": Min("city__name"),
+    }
+    ids = ("company_root_id", "city_id")
+    groups: dict[tuple, dict] = {}
+    for rows in (
+        tallies.order_by().values(*ids).annotate(**names, **rollups.tally_sums()),
+        open_cases.order_by().values(*ids).annotate(**names, **rollups.open_counts(now)),
+    ):
+        for row in rows:
+            kept = (*ids, *names)
+            group = groups.setdefault((row["company_root_id"], row["city_id"]), {k: row[k] for k in kept})
+            for key, value in row.items():
+                if key not in kept:
+                    key = _SHOWN_AS.get(key, key)
+                    group[key] = group.get(key, 0) + (value or 0)
+    return groups
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+def _sum(rows: list[dict]) -> dict:
+    return {k: sum(r.get(k, 0) for r in rows) for k in (*CASE_COUNT_KEYS, *_RESPONSE_KEYS)}
 
 
 def case_statistics(
@@ -313,62 +268,75 @@ def case_statistics(
     and in total, the three rates (三率, `cases.queries.three_rates`: consumer ratings beside
     the call-backs).
 
-    A fixed number of queries whatever the data: totals, companies, cities (one GROUP BY each),
-    plus one for the medians on databases without percentile_cont, plus the campaign check,
-    plus the three rates (one GROUP BY for the response rate, one per answer source).
+    What does not depend on now is read from the rollups (cases/rollups.py): the counts from
+    `CaseTally`, the medians from the `DecisionTally` histogram; open and overdue from the open
+    cases alone. A fixed number of queries whatever the data: the tallies and the open cases
+    (one GROUP BY by head office and city each, summed here into companies, cities and the
+    total), the medians (one), the two answer sources of the three rates, plus the campaign
+    check when a campaign is given.
     """
     if since and until and since > until:
         raise InvalidInput(_("The period starts after it ends."), fields={"since": _("after until")})
     now = now or timezone.now()
-    qs = cases_for(user)
+    scope = scope_for(user)
+    tallies = rollups.opened_between(rollups.tallies_for(user, scope), since, until)
+    decisions = rollups.opened_between(rollups.decisions_for(user, scope), since, until)
+    cases = cases_for(user, scope)
     if since:
-        qs = qs.filter(opened_at__gte=_day_start(since))
+        cases = cases.filter(opened_at__gte=_day_start(since))
     if until:
-        qs = qs.filter(opened_at__lt=_day_start(until + timedelta(days=1)))
+        cases = cases.filter(opened_at__lt=_day_start(until + timedelta(days=1)))
     if campaign_id is not None:
         access_campaign(user, campaign_id)
-        # Through the case's own site (indexed), not its visit: a case opened at a campaign has
-        # the site of its visit, and a site belongs to one campaign.
-        qs = qs.filter(site__campaign_id=campaign_id)
-    in_sql = connection.vendor == "postgresql"
-    counts = _case_counts(now, with_median=in_sql)
+        tallies = tallies.filter(campaign_id=campaign_id)
+        decisions = decisions.filter(campaign_id=campaign_id)
+        # The open cases through their own site (indexed), not their visit: a case opened at a
+        # campaign has the site of its visit, and a site belongs to one campaign.
+        cases = cases.filter(site__campaign_id=campaign_id)
 
-    totals = qs.aggregate(**counts)
-    companies = list(
-        qs.values("company_root_id", "company_root__name", "company_root__short_name")
-        .annotate(**counts)
-        .order_by("-opened", "company_root_id")
+    groups = list(_groups(tallies, rollups.open_cases(cases), now).values())
+    by_company: dict[int, list[dict]] = {}
+    by_city: dict[str | None, list[dict]] = {}
+    for group in groups:
+        by_company.setdefault(group["company_root_id"], []).append(group)
+        by_city.setdefault(group["city_id"], []).append(group)
+    medians = rollups.medians(decisions)
+    companies = sorted(
+        ({**_sum(rows), "first": rows[0], "id": company_id} for company_id, rows in by_company.items()),
+        key=lambda r: (-r["opened"], r["id"]),
     )
-    cities = list(qs.values("city_id", "city__name").annotate(**counts).order_by("city_id"))
-    if in_sql:
-        median_all = totals.get("median_seconds")
-        company_medians = {r["company_root_id"]: r["median_seconds"] for r in companies}
-        city_medians = {r["city_id"]: r["median_seconds"] for r in cities}
-    else:
-        median_all, company_medians, city_medians = _medians(qs)
-    rates = three_rates(qs, now=now)
+    cities = sorted(
+        ({**_sum(rows), "first": rows[0], "id": city_id} for city_id, rows in by_city.items()),
+        key=lambda r: (r["id"] is None, r["id"] or ""),
+    )
+    response = {c["id"]: (c["responded"], c["owed"] + c["owed_overdue"]) for c in companies}
+    rates = three_rates(cases, now=now, response=response)
     return {
         "since": since,
         "until": until,
         "campaign_id": campaign_id,
-        "totals": _finish(totals, median_all),
+        "totals": _finish(_sum(groups), medians.get((rollups.ALL, None))),
         "rates": rates[None],
         "companies": [
             {
-                "company_id": r["company_root_id"],
-                "company_name": r["company_root__name"],
-                "company_short_name": r["company_root__short_name"] or r["company_root__name"],
-                **_finish(r, company_medians.get(r["company_root_id"])),
-                "rates": rates[r["company_root_id"]],
+                "company_id": c["id"],
+                "company_name": c["first"]["company_name"],
+                "company_short_name": c["first"]["company_short_name"] or c["first"]["company_name"],
+                **_finish(c, medians.get((rollups.COMPANY, c["id"]))),
+                "rates": rates[c["id"]],
             }
-            for r in companies
+            for c in companies
         ],
         "cities": [
             {
-                "city_code": r["city_id"],
-                "city_name": r["city__name"] or "",
-                **_finish(r, city_medians.get(r["city_id"])),
+                "city_code": c["id"],
+                "city_name": c["first"]["city_name"] or "",
+                **_finish(c, medians.get((rollups.CITY, c["id"]))),
             }
-            for r in cities
+            for c in cities
         ],
     }
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("campaigns", "0004_model_names"),
-        ("cases", "0018_consumer_messages"),
+        ("cases", "0022_build_case_tallies"),
         ("directory", "0004_model_names"),
         ("intake", "0004_model_names"),
     ]
