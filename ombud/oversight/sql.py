@@ -69,9 +69,10 @@ def materialized(connection: BaseDatabaseWrapper) -> str:
     return "MATERIALIZED"
 
 
-def int_list(connection: BaseDatabaseWrapper, values: list[int]) -> tuple[str, list[Any]]:
-    """A one-column table `(pos)` of the integers `values`, as (SQL, params): one parameter
-    whatever their number (a PostgreSQL array, a JSON array for SQLite's `json_each`)."""
+def one_of(connection: BaseDatabaseWrapper, expression_sql: str, values: list[int]) -> tuple[str, list[Any]]:
+    """An SQL condition "`expression_sql` is one of the integers `values`", as (SQL, params):
+    one parameter whatever their number — on PostgreSQL `= ANY` of an array constant, which it
+    checks by hashing; on SQLite `IN` a JSON array read by `json_each`, which it indexes."""
     if connection.vendor == "postgresql":
-        return "SELECT unnest(CAST(%s AS bigint[])) AS pos", [list(values)]
-    return "SELECT value AS pos FROM json_each(%s)", [json.dumps(list(values))]
+        return f"{expression_sql} = ANY(CAST(%s AS bigint[]))", [list(values)]
+    return f"{expression_sql} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]  # noqa: S608 (our SQL)
