@@ -109,9 +109,7 @@ def filtered(user: User, f: CallBackFilters) -> QuerySet[CallBack]:
 def attempt_count() -> Coalesce:
     """The number of call attempts of a call-back, as a subquery evaluated for the rows a
     page shows only (a GROUP BY over the joined list would read every call-back first)."""
-    attempts = (
-        CallAttempt.objects.filter(callback=OuterRef("pk")).order_by().values("callback").annotate(n=Count("pk"))
-    )
+    attempts = CallAttempt.objects.filter(callback=OuterRef("pk")).order_by().values("callback").annotate(n=Count("pk"))
     return Coalesce(Subquery(attempts.values("n")), 0)
 
 

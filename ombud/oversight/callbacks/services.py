@@ -105,13 +105,14 @@ def _list_cases(fresh: QuerySet[Case], positions: list[int] | None, now: datetim
     how many were added."""
     rows = fresh.annotate(cb_case=F("pk"), cb_campaign=F("visit__campaign_id")).values("cb_case", "cb_campaign")
     select_sql, select_params = rows.order_by().query.sql_with_params()
-    number, picked, picked_params = "", "1 = 1", []  # without positions, every row
+    number, picked, picked_params = "", "1 = 1", list[Any]()  # without positions, every row
     if positions is not None:
         number = ", ROW_NUMBER() OVER (ORDER BY q.cb_case) - 1 AS pos"
         picked, picked_params = sql.one_of(connection, "f.pos", positions)
     meta, qn = CallBack._meta, connection.ops.quote_name
-    names = ("case", "campaign", "status", "comment", "created_at")
-    columns = ", ".join(qn(meta.get_field(name).column) for name in names)
+    fields = {field.attname: field for field in meta.concrete_fields}
+    names = ("case_id", "campaign_id", "status", "comment", "created_at")  # the order of the SELECT
+    columns = ", ".join(qn(fields[name].column) for name in names)
     statement = f"""
 {connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)} {qn(meta.db_table)} ({columns})
 SELECT f.cb_case, f.cb_campaign, %s, %s, %s FROM (
@@ -121,7 +122,7 @@ WHERE {picked}
 ORDER BY f.cb_case
 {connection.ops.on_conflict_suffix_sql([meta.get_field("case")], OnConflict.IGNORE, None, None)}
 """  # noqa: S608 (names from the model and Django's compiled query; values are parameters)
-    created_at = meta.get_field("created_at").get_db_prep_value(now, connection)
+    created_at = fields["created_at"].get_db_prep_value(now, connection)
     params = [CallBack.Status.PENDING.value, "", created_at, *select_params, *picked_params]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)

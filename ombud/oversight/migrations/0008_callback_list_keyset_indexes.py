@@ -5,29 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0004_model_names'),
-        ('cases', '0018_consumer_messages'),
-        ('oversight', '0007_model_names'),
+        ("campaigns", "0004_model_names"),
+        ("cases", "0018_consumer_messages"),
+        ("oversight", "0007_model_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='callback',
-            name='callback_list',
+            model_name="callback",
+            name="callback_list",
         ),
         migrations.AddIndex(
-            model_name='callback',
-            index=models.Index(fields=['created_at', 'id'], name='callback_order'),
+            model_name="callback",
+            index=models.Index(fields=["created_at", "id"], name="callback_order"),
         ),
         migrations.AddIndex(
-            model_name='callback',
-            index=models.Index(fields=['status', 'created_at', 'id'], name='callback_list'),
+            model_name="callback",
+            index=models.Index(fields=["status", "created_at", "id"], name="callback_list"),
         ),
         migrations.AddIndex(
-            model_name='callback',
-            index=models.Index(fields=['campaign', 'created_at', 'id'], name='callback_campaign'),
+            model_name="callback",
+            index=models.Index(fields=["campaign", "created_at", "id"], name="callback_campaign"),
         ),
     ]

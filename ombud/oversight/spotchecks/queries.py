@@ -9,7 +9,7 @@ the bureau's officers could not open.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
@@ -240,7 +240,7 @@ def population_counts(
 # Before ranking, each stratum of n cases keeps only the cases whose rank starts below
 # (F × k + E) / n of the range of SHA-256, k its sample size: about F × k + E of them, which
 # the database then sorts instead of n (docs/spot-checks.md). Fewer than k kept (a chance
-# below 1e-7 with these figures) and the draw runs again without this filter.
+# below 1e-12 for any k with these figures) and the draw runs again without this filter.
 PREFILTER_MARGIN = (2, 32)
 
 
@@ -253,7 +253,6 @@ class SqlDraw:
     population: int
     total: int
     passes: int = 1
-    sizes: dict[tuple[int, str], int] = field(default_factory=dict)  # each stratum's sample size
 
 
 def _size_sql(size_mode: str, size_value: int) -> tuple[str, list[int]]:
@@ -397,7 +396,7 @@ def draw_sample(
     for st in ordered:
         st.sample = [m for _rn, m in sorted(picked.get((st.company_id, st.outcome), []), key=lambda p: p[0])]
     population_size = sum(st.population for st in ordered)
-    return SqlDraw(strata=ordered, population=population_size, total=total, passes=passes, sizes=sizes)
+    return SqlDraw(strata=ordered, population=population_size, total=total, passes=passes)
 
 
 def company_names(ids: set[int]) -> dict[int, str]:
