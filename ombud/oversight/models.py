@@ -124,7 +124,13 @@ class CallBack(models.Model):
         verbose_name_plural = _("call-backs")
         ordering = ["created_at", "id"]
         verbose_name = _("call-back")
-        indexes = [models.Index(fields=["status", "created_at"], name="callback_list")]
+        # The call list, oldest first, keyset-paginated on (created_at, id): all of it, by status,
+        # by campaign (callbacks/queries.py `callback_page`).
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="callback_order"),
+            models.Index(fields=["status", "created_at", "id"], name="callback_list"),
+            models.Index(fields=["campaign", "created_at", "id"], name="callback_campaign"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} · {self.status}"

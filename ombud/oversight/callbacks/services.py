@@ -16,18 +16,22 @@ import random
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Count, F, QuerySet
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.audit.services import record as audit
 from ombud.campaigns.queries import access_campaign_in_jurisdiction
+from ombud.cases.models import Case
 from ombud.directory.access import require_regulator
 from ombud.directory.models import User
 from ombud.errors import Conflict, InvalidInput
+from ombud.oversight import sql
 from ombud.oversight.callbacks.queries import access_callback, eligible_cases, period_bounds
 from ombud.oversight.models import CallAttempt, CallBack
 
@@ -85,6 +89,46 @@ def _validate_build(
     return size
 
 
+def sample_positions(seed: str, population: int, k: int) -> list[int]:
+    """The positions (0-based, ascending) of the `k` of `population` not-yet-listed cases,
+    sorted by id, that a sample with `seed` lists: exactly the cases
+    `random.Random(seed).sample(sorted ids, k)` picks, because `Random.sample` reads its
+    population only through its length and indexing, so the same calls on
+    `range(population)` return the indexes of the cases it picks."""
+    return sorted(random.Random(seed).sample(range(population), k))  # noqa: S311 (not a secret)
+
+
+def _list_cases(fresh: QuerySet[Case], positions: list[int] | None, now: datetime) -> int:
+    """One INSERT … SELECT: a pending CallBack listed at `now` for each case of `fresh` (not
+    listed yet), or for those at `positions` of `fresh` sorted by id; in case id order. A case
+    listed meanwhile by another build stays listed once (the conflict is ignored). Returns
+    how many were added."""
+    rows = fresh.annotate(cb_case=F("pk"), cb_campaign=F("visit__campaign_id")).values("cb_case", "cb_campaign")
+    select_sql, select_params = rows.order_by().query.sql_with_params()
+    number, picked, picked_params = "", "1 = 1", list[Any]()  # without positions, every row
+    if positions is not None:
+        number = ", ROW_NUMBER() OVER (ORDER BY q.cb_case) - 1 AS pos"
+        picked, picked_params = sql.one_of(connection, "f.pos", positions)
+    meta, qn = CallBack._meta, connection.ops.quote_name
+    fields = {field.attname: field for field in meta.concrete_fields}
+    names = ("case_id", "campaign_id", "status", "comment", "created_at")  # the order of the SELECT
+    columns = ", ".join(qn(fields[name].column) for name in names)
+    statement = f"""
+{connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)} {qn(meta.db_table)} ({columns})
+SELECT f.cb_case, f.cb_campaign, %s, %s, %s FROM (
+    SELECT q.cb_case, q.cb_campaign{number} FROM ({select_sql}) q
+) f
+WHERE {picked}
+ORDER BY f.cb_case
+{connection.ops.on_conflict_suffix_sql([meta.get_field("case")], OnConflict.IGNORE, None, None)}
+"""  # noqa: S608 (names from the model and Django's compiled query; values are parameters)
+    created_at = fields["created_at"].get_db_prep_value(now, connection)
+    params = [CallBack.Status.PENDING.value, "", created_at, *select_params, *picked_params]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return max(cursor.rowcount, 0)
+
+
 def build_call_list(
     actor: User,
     *,
@@ -97,7 +141,10 @@ def build_call_list(
     """Add a CallBack for each eligible case not yet listed (building twice adds only cases
     closed since). With `sample_size`, the list for this filter is topped up to that many, the
     new ones drawn at random with `seed` (a fresh one if empty), which is returned and kept in
-    the audit log with the filter, so the draw can be repeated."""
+    the audit log with the filter, so the draw can be repeated.
+
+    Inside the database (docs/callbacks.md): one aggregate counts the eligible and the listed
+    cases, and one INSERT … SELECT lists the chosen ones; no case row comes to Python."""
     seed = (seed or "").strip()
     size = _validate_build(actor, campaign_id, since, until, sample_size, seed)
     with transaction.atomic():
@@ -106,23 +153,18 @@ def build_call_list(
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BUILD_LOCK_KEY])
         cases = eligible_cases(actor, campaign_id=campaign_id, since=since, until=until)
-        eligible = cases.count()
-        fresh = dict(cases.filter(callback__isnull=True).values_list("pk", "visit__campaign_id"))
-        listed = eligible - len(fresh)
-        chosen = sorted(fresh)
+        counts = cases.aggregate(eligible=Count("pk"), listed=Count("callback"))
+        eligible, listed = counts["eligible"], counts["listed"]
+        fresh = eligible - listed
+        positions = None  # everyone not listed yet
         if size is not None:
             seed = seed or secrets.token_hex(6)
             want = max(0, size - listed)
-            chosen = sorted(random.Random(seed).sample(chosen, min(want, len(chosen))))  # noqa: S311 (not a secret)
+            positions = sample_positions(seed, fresh, min(want, fresh))
         else:
             seed = ""
         now = timezone.now()
-        CallBack.objects.bulk_create(
-            [CallBack(case_id=pk, campaign_id=fresh[pk], created_at=now) for pk in chosen],
-            batch_size=1000,
-            ignore_conflicts=True,  # a case listed meanwhile by another build stays listed once
-        )
-        added = CallBack.objects.filter(case_id__in=chosen, created_at=now).count() if chosen else 0
+        added = 0 if positions == [] else _list_cases(cases.filter(callback__isnull=True), positions, now)
         audit(
             actor,
             "callbacks.build",

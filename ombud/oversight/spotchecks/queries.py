@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Case as SqlCase
+from django.db.models import CharField, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,8 +24,9 @@ from ombud.directory.access import Scope, jurisdiction_cities, require_regulator
 from ombud.directory.models import Organization, User
 from ombud.errors import InvalidInput, NotFound
 from ombud.intake.models import Visit
+from ombud.oversight import sql
 from ombud.oversight.models import SpotCheck, SpotCheckItem
-from ombud.oversight.spotchecks.sampling import OUTCOME_ORDER, OUTCOMES, Member, Stratum, select
+from ombud.oversight.spotchecks.sampling import OUTCOME_ORDER, OUTCOMES, Member, Stratum
 from ombud.pagination import Page, newest_first
 
 # Handled cases: the handler has decided (and may have told the consumer and closed the case),
@@ -177,6 +180,19 @@ def outcome_of(visit_outcome: str, decision: str) -> str:
     return decision or Case.Status.NOT_ACCEPTED
 
 
+def outcome_expression() -> SqlCase:
+    """`outcome_of` as an SQL CASE over a case's visit outcome and decision, so that the
+    strata are formed inside the database (the tests check it equals `outcome_of` for every
+    combination)."""
+    on_site = [Visit.Outcome.RESOLVED_ON_SITE, Visit.Outcome.TIME_LIMITED]
+    return SqlCase(
+        When(visit__outcome__in=on_site, then=F("visit__outcome")),
+        When(Q(decision="") | Q(decision__isnull=True), then=Value(Case.Status.NOT_ACCEPTED.value)),
+        default=F("decision"),
+        output_field=CharField(),
+    )
+
+
 def _population_qs(
     scope: Scope, *, campaign_id: int | None = None, since: date | None = None, until: date | None = None
 ) -> QuerySet[Case]:
@@ -198,7 +214,8 @@ def population(
     """The handled cases a spot check samples, in no particular order (the sampler does not
     depend on it): cases in `scope`, handled by the company (the regulator does not
     spot-check its own handling), in a handled status, of the campaign and/or received
-    (Asia/Shanghai days) from `since` to `until` inclusive. One query."""
+    (Asia/Shanghai days) from `since` to `until` inclusive. One query, every row: the input of
+    the reference sampler `sampling.select`; a draw runs in SQL (`draw_sample`)."""
     qs = _population_qs(scope, campaign_id=campaign_id, since=since, until=until)
     rows = qs.values_list("pk", "tracking_no", "company_root_id", "visit__outcome", "decision")
     return [Member(pk, tn, company, outcome_of(vo or "", dec or "")) for pk, tn, company, vo, dec in rows]
@@ -209,11 +226,177 @@ def population_counts(
 ) -> dict[tuple[int, str], int]:
     """The size of each stratum of the same population, as one SQL aggregate."""
     qs = _population_qs(scope, campaign_id=campaign_id, since=since, until=until)
-    counts: dict[tuple[int, str], int] = {}
-    for row in qs.values("company_root_id", "visit__outcome", "decision").annotate(n=Count("pk")).order_by():
-        key = (row["company_root_id"], outcome_of(row["visit__outcome"] or "", row["decision"] or ""))
-        counts[key] = counts.get(key, 0) + row["n"]
-    return counts
+    rows = (
+        qs.annotate(stratum_outcome=outcome_expression())
+        .values("company_root_id", "stratum_outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(r["company_root_id"], r["stratum_outcome"]): r["n"] for r in rows}
+
+
+# ---- the draw, in SQL ---------------------------------------------------------------------------
+
+# Before ranking, each stratum of n cases keeps only the cases whose rank starts below
+# (F × k + E) / n of the range of SHA-256, k its sample size: about F × k + E of them, which
+# the database then sorts instead of n (docs/spot-checks.md). Fewer than k kept (a chance
+# below 1e-12 for any k with these figures) and the draw runs again without this filter.
+PREFILTER_MARGIN = (2, 32)
+
+
+@dataclass
+class SqlDraw:
+    """What `draw_sample` found: the strata with their sizes and samples, as `sampling.select`
+    returns them; `total` sample cases; `passes`, 1, or 2 when the prefilter kept too few."""
+
+    strata: list[Stratum]
+    population: int
+    total: int
+    passes: int = 1
+
+
+def _size_sql(size_mode: str, size_value: int) -> tuple[str, list[int]]:
+    """`sampling.stratum_sample_size` of the stratum size `n` (> 0), in integer SQL."""
+    if size_mode == SpotCheck.SizeMode.PERCENT:
+        k = "(n * %s + 99) / 100"  # ceil(n × p / 100) for n, p ≥ 0
+        return f"CASE WHEN {k} < n THEN {k} ELSE n END", [size_value, size_value]
+    return "CASE WHEN n < %s THEN n ELSE %s END", [size_value, size_value]
+
+
+def _draw_sql(
+    population_sql: str,
+    population_params: tuple,
+    seed: str,
+    size_mode: str,
+    size_value: int,
+    *,
+    max_total: int | None,
+    margin: tuple[int, int] | None,
+) -> tuple[str, list]:
+    """One statement, so one snapshot of the data (docs/spot-checks.md):
+
+    p: the population (case id, tracking number, company, outcome), read once; its stratum
+       as one text key "<company id>/<outcome>", which the planner joins by hashing;
+    s: per stratum, its size n, its sample size k and, with `margin`, the rank below which
+       its cases are kept for ranking (NULL: keep all);
+    c: every case with its rank, the SHA-256 of "<seed>/<tracking number>"; none when the
+       sample sizes add up above `max_total`;
+    then the strata rows (part 0: company, outcome, n, k) and the sampled rows (part 1:
+    company, outcome, case id, tracking number, rank in the stratum ≤ k)."""
+    rank = sql.rank(connection, "CAST(%s AS TEXT) || '/' || p.sample_tn")
+    byte_order = sql.byte_order(connection)
+    size, size_params = _size_sql(size_mode, size_value)
+    params: list = [*population_params, *size_params]
+    threshold = keep_t = filter_kept = ""
+    if margin is not None:
+        want = f"({int(margin[0])} * k + {int(margin[1])})"
+        below = sql.rank_below(connection, f"{want} * 4294967296 / n")
+        threshold = f", CASE WHEN {want} < n THEN {below} END AS t"
+        keep_t = ", s.t"
+        filter_kept = "WHERE c.t IS NULL OR c.h < c.t"
+    params.append(seed)
+    cap = "1 = 1"
+    if max_total is not None:
+        cap = "(SELECT SUM(k) FROM s) <= %s"
+        params.append(max_total)
+    statement = f"""
+WITH p AS {sql.materialized(connection)} (
+    SELECT q.sample_id, q.sample_tn, q.sample_company, q.sample_outcome,
+        CAST(q.sample_company AS TEXT) || '/' || q.sample_outcome AS sample_key
+    FROM ({population_sql}) q
+),
+s AS (
+    SELECT sample_key, sample_company, sample_outcome, n, k{threshold}
+    FROM (
+        SELECT sample_key, sample_company, sample_outcome, n, {size} AS k
+        FROM (
+            SELECT sample_key, MIN(sample_company) AS sample_company, MIN(sample_outcome) AS sample_outcome,
+                COUNT(*) AS n
+            FROM p GROUP BY sample_key
+        ) g
+    ) gk
+),
+c AS (
+    SELECT p.sample_id, p.sample_tn, s.sample_key, s.sample_company, s.sample_outcome, s.k, {rank} AS h{keep_t}
+    FROM p JOIN s ON s.sample_key = p.sample_key
+    WHERE {cap}
+)
+SELECT 0, sample_company, sample_outcome, n, k, NULL, NULL, NULL FROM s
+UNION ALL
+SELECT 1, sample_company, sample_outcome, NULL, NULL, sample_id, sample_tn, rn FROM (
+    SELECT c.sample_id, c.sample_tn, c.sample_company, c.sample_outcome, c.k,
+        ROW_NUMBER() OVER (PARTITION BY c.sample_key{byte_order} ORDER BY c.h, c.sample_tn{byte_order}) AS rn
+    FROM c {filter_kept}
+) r
+WHERE rn <= k"""  # noqa: S608 (our SQL and Django's compiled population; values are parameters)
+    return statement, params
+
+
+def draw_sample(
+    scope: Scope,
+    *,
+    campaign_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    seed: str,
+    size_mode: str,
+    size_value: int,
+    max_total: int | None = None,
+    margin: tuple[int, int] | None = PREFILTER_MARGIN,
+) -> SqlDraw:
+    """`sampling.select(population(...), seed, size_mode, size_value)`, computed inside the
+    database: it ranks, counts and picks there and returns only the strata and the sampled
+    cases (docs/spot-checks.md). With `max_total`, a draw whose sample would be larger fetches
+    no sampled cases (the strata and `total` say how large it would be). One query; two when
+    the prefilter (`margin`, None for none) kept too few cases of a stratum."""
+    qs = (
+        _population_qs(scope, campaign_id=campaign_id, since=since, until=until)
+        .annotate(
+            sample_id=F("pk"),
+            sample_tn=F("tracking_no"),
+            sample_company=F("company_root_id"),
+            sample_outcome=outcome_expression(),
+        )
+        .values("sample_id", "sample_tn", "sample_company", "sample_outcome")
+        .order_by()
+    )
+    population_sql, population_params = qs.query.sql_with_params()
+    passes = 0
+    while True:
+        passes += 1
+        statement, params = _draw_sql(
+            population_sql,
+            population_params,
+            seed,
+            size_mode,
+            size_value,
+            max_total=max_total,
+            margin=margin,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            rows = cursor.fetchall()
+        strata: dict[tuple[int, str], Stratum] = {}
+        sizes: dict[tuple[int, str], int] = {}
+        picked: dict[tuple[int, str], list[tuple[int, Member]]] = {}
+        for part, company, outcome, n, k, case_id, tracking_no, rn in rows:
+            key = (int(company), outcome)
+            if part == 0:
+                strata[key] = Stratum(key[0], outcome, int(n))
+                sizes[key] = int(k)
+            else:
+                picked.setdefault(key, []).append((int(rn), Member(int(case_id), tracking_no, key[0], outcome)))
+        total = sum(sizes.values())
+        fetched = max_total is None or total <= max_total
+        if fetched and margin is not None and any(len(picked.get(key, ())) < k for key, k in sizes.items()):
+            margin = None  # the prefilter kept fewer than k cases of a stratum: rank them all
+            continue
+        break
+    ordered = sorted(strata.values(), key=lambda st: (st.company_id, OUTCOME_ORDER.get(st.outcome, 99), st.outcome))
+    for st in ordered:
+        st.sample = [m for _rn, m in sorted(picked.get((st.company_id, st.outcome), []), key=lambda p: p[0])]
+    population_size = sum(st.population for st in ordered)
+    return SqlDraw(strata=ordered, population=population_size, total=total, passes=passes)
 
 
 def company_names(ids: set[int]) -> dict[int, str]:
@@ -235,19 +418,21 @@ class Redraw:
 
 
 def redraw(spot_check: SpotCheck, sample_ids: list[int]) -> Redraw:
-    """Draw again with the stored parameters over the population as it is now, within the
-    spot check's bureau's jurisdiction. `same_sample` says whether the stored sample (case ids
-    in position order) comes out again; it does not when cases joined or left the population
-    since (new decisions, a case reopened by a finding)."""
-    members = population(
+    """Draw again (in SQL) with the stored parameters over the population as it is now, within
+    the spot check's bureau's jurisdiction. `same_sample` says whether the stored sample (case
+    ids in position order) comes out again; it does not when cases joined or left the
+    population since (new decisions, a case reopened by a finding)."""
+    drawn = draw_sample(
         bureau_scope(spot_check.bureau_id),
         campaign_id=spot_check.campaign_id,
         since=spot_check.since,
         until=spot_check.until,
+        seed=spot_check.seed,
+        size_mode=spot_check.size_mode,
+        size_value=spot_check.size_value,
     )
-    strata = select(members, spot_check.seed, spot_check.size_mode, spot_check.size_value)
-    ids = [m.case_id for s in strata for m in s.sample]
-    return Redraw(population=len(members), strata=strata, case_ids=ids, same_sample=ids == sample_ids)
+    ids = [m.case_id for s in drawn.strata for m in s.sample]
+    return Redraw(population=drawn.population, strata=drawn.strata, case_ids=ids, same_sample=ids == sample_ids)
 
 
 def strata_table(
@@ -359,7 +544,7 @@ def pass_rates(
 # ---- one spot check as the pages and the API show it --------------------------------------------
 
 
-# Above this population, a page view does not redraw by itself (it loads and hashes the whole
+# Above this population, a page view does not redraw by itself (the database hashes the whole
 # population); `verify=True` asks for it.
 AUTO_VERIFY_MAX = 20_000
 
@@ -382,19 +567,22 @@ class Described:
 
 
 def describe(user: User, spot_check_id: int, *, verify: bool | None = None) -> Described:
-    """A spot check with its items, its strata table (populations now, one aggregate) and,
-    when `verify` is true, or not given and the population is small, a fresh redraw
-    (scoped: 403/404)."""
+    """A spot check with its items, its strata table (populations now) and, when `verify` is
+    true, or not given and the population is small, a fresh redraw, which counts the strata
+    too (else one aggregate does) (scoped: 403/404)."""
     spot_check = access_spot_check(user, spot_check_id)
     items = list(items_of(spot_check))
-    counts = population_counts(
-        bureau_scope(spot_check.bureau_id),
-        campaign_id=spot_check.campaign_id,
-        since=spot_check.since,
-        until=spot_check.until,
-    )
     if verify is None:
         verify = spot_check.population <= AUTO_VERIFY_MAX
     again = redraw(spot_check, [i.case_id for i in items]) if verify else None
+    if again is not None:  # the redraw counted the strata (in the same query)
+        counts = {(st.company_id, st.outcome): st.population for st in again.strata}
+    else:
+        counts = population_counts(
+            bureau_scope(spot_check.bureau_id),
+            campaign_id=spot_check.campaign_id,
+            since=spot_check.since,
+            until=spot_check.until,
+        )
     table = strata_table(items, counts, spot_check.strata)
     return Described(spot_check, items, table, sum(counts.values()), again)

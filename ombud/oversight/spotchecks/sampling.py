@@ -1,4 +1,8 @@
-"""The sampler of spot checks (抽查): pure functions, no database.
+"""The sampler of spot checks (抽查): pure functions, no database — the reference.
+
+A draw runs inside the database (`queries.draw_sample`: ranks, counts and picks in SQL, and
+fetches only the sample); `select` here is the rule written in Python, which the tests
+(test_sampling_sql.py) require the SQL draw to equal on SQLite and PostgreSQL.
 
 How a sample is drawn (docs/spot-checks.md has the full argument):
 

@@ -1,8 +1,9 @@
 """Spot checks (抽查): the writes — drawing a sample and recording the findings.
 
-The sample is drawn by `sampling.py` (the rule, no database) from the population that
-`queries.population` reads; reads, the strata table, the pass rates and the redraw are in
-`queries.py` (docs/spot-checks.md).
+The sample is drawn inside the database by `queries.draw_sample`, which equals the rule of
+`sampling.py` (the reference, pure Python) over the population `queries.population` reads;
+reads, the strata table, the pass rates and the redraw are in `queries.py`
+(docs/spot-checks.md).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ombud.directory.models import User
 from ombud.errors import Conflict, InvalidInput
 from ombud.oversight.models import SpotCheck, SpotCheckItem
 from ombud.oversight.spotchecks import queries as q
-from ombud.oversight.spotchecks.sampling import new_seed, select
+from ombud.oversight.spotchecks.sampling import new_seed
 
 SEED_MAX = 64
 TITLE_MAX = 100
@@ -85,7 +86,8 @@ def draw(
     seed: str | None = None,
     now: datetime | None = None,
 ) -> SpotCheck:
-    """Draw and store a stratified sample of handled cases (see `sampling.py`).
+    """Draw and store a stratified sample of handled cases (the rule of `sampling.py`, run in
+    SQL by `queries.draw_sample`).
 
     Regulator officers and administrators only (403). A seed not given is generated and
     stored; every draw is kept, so drawing again and again until a convenient sample turns up
@@ -112,20 +114,28 @@ def draw(
     if errors:
         raise InvalidInput(_("The sample was not drawn."), fields=errors)
     assert size_value is not None
-    members = q.population(scope, campaign_id=campaign_id, since=since, until=until)
-    if not members:
+    drawn = q.draw_sample(
+        scope,
+        campaign_id=campaign_id,
+        since=since,
+        until=until,
+        seed=seed,
+        size_mode=size_mode,
+        size_value=size_value,
+        max_total=SAMPLE_MAX,
+    )
+    if not drawn.population:
         raise InvalidInput(
             _("No handled cases match: there is nothing to sample. Choose another campaign or period."),
             code="empty_population",
         )
-    strata = select(members, seed, size_mode, size_value)
-    total = sum(len(s.sample) for s in strata)
-    if total > SAMPLE_MAX:
+    if drawn.total > SAMPLE_MAX:
         raise InvalidInput(
             _("The sample would have %(total)d cases; at most %(max)d can be checked in one spot check.")
-            % {"total": total, "max": SAMPLE_MAX},
+            % {"total": drawn.total, "max": SAMPLE_MAX},
             fields={"size_value": _("choose a smaller size")},
         )
+    strata = drawn.strata
     spot_check = SpotCheck.objects.create(
         title=title or _default_title(campaign, since, until),
         bureau=bureau,
@@ -135,7 +145,7 @@ def draw(
         seed=seed,
         size_mode=size_mode,
         size_value=size_value,
-        population=len(members),
+        population=drawn.population,
         strata=[{"company_id": st.company_id, "outcome": st.outcome, "population": st.population} for st in strata],
         drawn_by=actor,
         drawn_at=now or timezone.now(),
