@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from ombud.api_docs import VendoredSwagger
+from ombud.directory import generation
 from ombud.directory.models import User
 from ombud.directory.services import user_for_token
 from ombud.errors import DomainError
@@ -29,13 +30,17 @@ logger = logging.getLogger("ombud.api")
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = user_for_token(token)
+        # The request's first query: the cache generation (it is the connection's health check
+        # too), under which the token, site and company caches may answer (directory/generation.py).
+        current = generation.read()
+        user = user_for_token(token, generation=current)
         if user is not None:
             # From here on the request is an ApiRequest (ombud/http.py); django-ninja sets
             # `request.auth` to the user returned.
             authed = cast(ApiRequest, request)
             authed.user = user
             authed.bearer_token = token  # for DELETE /auth/token, which revokes this token
+            authed.cache_generation = current
         return user
 
 
