@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.apps import apps
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, ProgrammingError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 logger = logging.getLogger("ombud.cache")
@@ -173,15 +173,27 @@ def read(using: str = DEFAULT_DB_ALIAS) -> int | None:
     if probe:
         conn.health_check_done = True
     try:
-        value = _select(connection)
-    except (OperationalError, InterfaceError):
-        if not probe or connection.in_atomic_block:
+        try:
+            value = _select(connection)
+        except (OperationalError, InterfaceError) as exc:
+            if not probe or connection.in_atomic_block or _no_table(exc):
+                raise
+            connection.close()
+            value = _select(connection)
+    except (ProgrammingError, OperationalError) as exc:
+        # Code newer than the database (`ombud migrate` not yet run): serve, without caching.
+        if not _no_table(exc) or connection.in_atomic_block:
             raise
-        connection.close()
-        value = _select(connection)
+        logger.warning("no %s table: caching is off; run `ombud migrate`", TABLE)
+        return None
     if value is None or not _triggers_in_place(connection):
         return None
     return value
+
+
+def _no_table(exc: Exception) -> bool:
+    text = str(exc)
+    return TABLE in text and ("does not exist" in text or "no such table" in text)
 
 
 def _select(connection: BaseDatabaseWrapper) -> int | None:

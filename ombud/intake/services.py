@@ -229,8 +229,8 @@ def record_visit(
     """Validate and record one visit; a complaint opens its case in the same transaction.
 
     Raises InvalidInput (every field error at once), Forbidden, or Conflict (an idempotency key
-    reused for a different visit) before anything is written. With an idempotency key, a retry
-    of the same request returns the first visit instead of recording a second.
+    reused for a different visit), leaving nothing written. With an idempotency key, a retry of
+    the same request returns the first visit instead of recording a second.
     `cache_generation` (an API request's, read in autocommit: directory/generation.py) lets the
     site and the company come from this process's caches.
     """
@@ -359,16 +359,23 @@ class VisitRecorder:
         fingerprint = data.fingerprint() if idempotency_key else ""
         if idempotency_key:
             assert actor is not None, "the public's idempotency is its caller's"
-            replay = _replay(actor, idempotency_key, fingerprint)
+        # An idempotency key is not looked up first: a retry is rare, a lookup before every
+        # first request would cost each of them a round trip. A retry meets the key's unique
+        # constraint when it writes (everything it wrote is rolled back and the first visit is
+        # returned, below), or, if the visit is no longer valid (the campaign has ended since),
+        # is found here before its refusal is raised.
+        try:
+            checked = self.check(data, received_at)
+            errors = checked.errors
+            if received_error:  # a time given by the caller (an import, the demo): within timebounds
+                errors["received_at"] = received_error
+            if errors:
+                raise InvalidInput(_("The visit was not recorded."), fields=errors)
+        except (InvalidInput, Forbidden):
+            replay = _replay(actor, idempotency_key, fingerprint) if idempotency_key and actor else None
             if replay:
                 return replay
-
-        checked = self.check(data, received_at)
-        errors = checked.errors
-        if received_error:  # a time given by the caller (an import, the demo): within timebounds
-            errors["received_at"] = received_error
-        if errors:
-            raise InvalidInput(_("The visit was not recorded."), fields=errors)
+            raise
         site, city_id, campaign_id, company = checked.site, checked.city_id, checked.campaign_id, checked.company
         opening = case_opening() if data.kind == Visit.Kind.COMPLAINT else None
 
