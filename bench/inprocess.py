@@ -275,6 +275,7 @@ def breakdown(token: str, site_id: int, company_id: int, n: int) -> None:
     from ombud.api import api
     from ombud.campaigns.models import Site
     from ombud.campaigns.queries import access_site_for_intake
+    from ombud.directory import generation
     from ombud.directory.services import user_for_token
     from ombud.intake import services
     from ombud.intake.api import VisitCreated, VisitIn
@@ -284,6 +285,8 @@ def breakdown(token: str, site_id: int, company_id: int, n: int) -> None:
 
     user = user_for_token(token)
     assert user is not None
+    current = generation.read()
+    user_for_token(token, generation=current)
     body, _ = Bodies(site_id, company_id).consultation()
     raw = json.dumps(body, ensure_ascii=False).encode()
     payload = VisitIn.model_validate_json(raw)
@@ -344,16 +347,25 @@ def breakdown(token: str, site_id: int, company_id: int, n: int) -> None:
         }
         api.renderer.render(request, VisitCreated.model_validate(created).model_dump(), response_status=201)
 
+    def recorder(generation_read: int | None):
+        return services.VisitRecorder(user, cache_generation=generation_read)
+
     steps = [
-        ("auth: user_for_token (ORM, .first())", lambda: user_for_token(token)),
+        ("auth: user_for_token (ORM, .get(), no cache)", lambda: user_for_token(token)),
+        ("  cache generation read (the health check)", generation.read),
+        ("  user_for_token, cached", lambda: user_for_token(token, generation=current)),
         ("  what-if: same query with .get()", lambda: token_qs.get()),
         ("  what-if: same SQL, raw cursor", raw_token_query),
-        ("access_site_for_intake (ORM)", lambda: access_site_for_intake(user, site_id)),
+        ("access_site_for_intake (ORM, no cache)", lambda: access_site_for_intake(user, site_id)),
+        (
+            "  site through the process cache",
+            lambda: services.VisitRecorder(user, cache_generation=current)._site(site_id),
+        ),
         (
             "  what-if: Site+campaign+city via .get()",
             lambda: Site.objects.select_related("campaign", "city").get(pk=site_id),
         ),
-        ("_load_company (ORM, .first())", lambda: services._load_company(user, company_id, {})),
+        ("_load_company (ORM, .get(), no cache)", lambda: services._load_company(None, company_id, {})),
         (
             "  what-if: Organization via .get()",
             lambda: Organization.objects.only("id", "head_office_id").get(pk=company_id),

@@ -10,6 +10,9 @@ visits/s, p50/p95/p99 latency, errors by status and the ratio to the 500 visits/
 finally checks with the campaign report that the server's visit count grew by exactly the
 number of 201 answers.
 
+With `--plain` it posts the same bodies to the plain Django + django-ninja endpoint of
+bench/plain/ (`POST /plain/visits`, no token, sites and companies 1-4) and checks its row count.
+
 Only the standard library, so the client costs little CPU next to the server on the same
 machine; only loopback targets; bounded by `-n` and `--max-seconds`. See bench/README.md.
 """
@@ -175,7 +178,25 @@ def count_visits(api: Api, campaign_id: int) -> tuple[int, str]:
     return listed_visits(api, campaign_id), "visits list (the report failed)"
 
 
+PLAIN_PATH = "/plain/visits"
+
+
+def plain_count(api: Api) -> int:
+    found = api.call("GET", f"{PLAIN_PATH}/count")
+    assert isinstance(found, dict)
+    return int(found["visits"])
+
+
+def set_up_plain(host: str, port: int) -> Setup:
+    api = Api(host, port)
+    before = plain_count(api)
+    api.close()
+    return Setup("", 0, [1, 2, 3, 4], [1, 2, 3, 4], before)
+
+
 def set_up(host: str, port: int, args: argparse.Namespace) -> Setup:
+    if args.plain:
+        return set_up_plain(host, port)
     anon = Api(host, port)
     token = anon.call("POST", "/api/v1/auth/token", {"username": args.username, "password": args.password})
     anon.close()
@@ -291,7 +312,14 @@ class Phase:
 
 
 def run_phase(
-    host: str, port: int, token: str, bodies: list[tuple[str, bytes]], concurrency: int, deadline: float, idem: bool
+    host: str,
+    port: int,
+    token: str,
+    bodies: list[tuple[str, bytes]],
+    concurrency: int,
+    deadline: float,
+    idem: bool,
+    path: str = "/api/v1/visits",
 ) -> Phase:
     phase = Phase()
     lock = threading.Lock()
@@ -315,7 +343,7 @@ def run_phase(
                 headers = {"Idempotency-Key": uuid.uuid4().hex} if idem else None
                 t0 = time.perf_counter()
                 try:
-                    status, data = api.raw("POST", "/api/v1/visits", body, headers)
+                    status, data = api.raw("POST", path, body, headers)
                 except ConnectionRefusedError as exc:
                     # Nobody listens any more: the server is down; stop instead of spinning.
                     statuses[f"conn:{type(exc).__name__}"] += 1
@@ -417,8 +445,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--label", default="", help="free text echoed in the JSON line (e.g. 'pg gunicorn w3')")
     p.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     p.add_argument("--markers", action="store_true", help=argparse.SUPPRESS)  # for bench/matrix.py
+    p.add_argument("--plain", action="store_true", help="post to bench/plain/'s endpoint instead (no token)")
     args = p.parse_args(argv)
-    if not args.password:
+    if not args.password and not args.plain:
         p.error("give --password or set OMBUD_BENCH_PASSWORD")
     if not (1 <= args.visits <= 1_000_000):
         p.error("-n must be between 1 and 1,000,000")
@@ -458,8 +487,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     speed_before = cpu_speed_us()
     deadline = time.monotonic() + args.max_seconds
+    path = PLAIN_PATH if args.plain else "/api/v1/visits"
     warm_phase = (
-        run_phase(host, port, setup.token, warm, args.concurrency, deadline, args.idempotency) if warm else Phase()
+        run_phase(host, port, setup.token, warm, args.concurrency, deadline, args.idempotency, path)
+        if warm
+        else Phase()
     )
     if warm and not warm_phase.statuses.get(201):
         print(f"the warm-up recorded no visit: {dict(warm_phase.statuses)}", file=sys.stderr)
@@ -468,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.markers:
         print("@@ timed phase starts", flush=True)
-    phase = run_phase(host, port, setup.token, timed, args.concurrency, deadline, args.idempotency)
+    phase = run_phase(host, port, setup.token, timed, args.concurrency, deadline, args.idempotency, path)
     if args.markers:
         print("@@ timed phase ends", flush=True)
     s = summarise(phase)
@@ -497,7 +529,10 @@ def main(argv: list[str] | None = None) -> int:
 
     created_total = warm_phase.statuses.get(201, 0) + phase.statuses.get(201, 0)
     try:
-        after, how = count_visits(Api(host, port, setup.token), setup.campaign_id)
+        if args.plain:
+            after, how = plain_count(Api(host, port)), "row count"
+        else:
+            after, how = count_visits(Api(host, port, setup.token), setup.campaign_id)
     except (BenchError, OSError, http.client.HTTPException) as exc:
         print(f"check        could not read the report: {exc}")
         return 1

@@ -1,22 +1,29 @@
-"""Run bench/intake.py against several server configurations and print a Markdown table.
+"""Run bench/intake.py against several server configurations and print Markdown tables.
 
     OMBUD_DATA_DIR=/tmp/ombud-bench-pg DATABASE_URL=postgres://postgres@127.0.0.1:5432/ombud_bench \
     OMBUD_BENCH_PASSWORD=... .venv/bin/python bench/matrix.py --db PostgreSQL \
-        --server serve:2 --server serve:3 --server serve:4 -c 8 -c 16 -n 4000
+        --server serve:3 --server granian:3 --server plain/serve:3 --server plain/granian:3 -c 8 -c 16 -n 3000
 
 For each `--server` it starts its own server on a free loopback port, waits until it answers,
 runs bench/intake.py once per concurrency, then stops that server (SIGTERM to the process it
-started, nothing else). Server specs:
+started, nothing else). Server specs, for Ombud, or with `plain/` in front for the plain Django +
+django-ninja endpoint of bench/plain/ (migrated here first, in the same database):
 
-    serve:N              `ombud serve --workers N --no-worker` (gunicorn sync, access log on)
+    serve:N              `ombud serve --workers N --no-worker` (gunicorn sync, preloaded, access
+                         log on); plain/serve:N runs gunicorn with the same arguments
+    granian:N            granian's WSGI interface, N worker processes of one Python thread each
+                         (as gunicorn's sync workers), access log on
     sync:N               gunicorn sync workers, no access log
     gthread:N:T          gunicorn gthread, N workers x T threads, no access log
 
-and what-ifs appended with `+` (bench/whatif_settings.py): `+persistent` (keep database
+and what-ifs for Ombud appended with `+` (bench/whatif_settings.py): `+persistent` (keep database
 connections; SQLite is forced to CONN_MAX_AGE=0), `+nohealth` (no CONN_HEALTH_CHECKS),
 `+lean` (only the middleware the API needs), `+fastpath` (the intake's token, site and
 company reads cached per process: bench/whatif_wsgi.py; sync and gthread only),
 e.g. `serve:2+persistent` or `sync:3+fastpath+lean`.
+
+After the table of every run, a second table gives Ombud's visits/s as a share of the plain
+endpoint's on the same server and concurrency (when both were run).
 
 The database must be migrated, with the superuser and insurers in place (bench/README.md).
 """
@@ -54,25 +61,45 @@ WHATIFS = {
 
 
 def server_command(spec: str, port: int) -> tuple[list[str], str, dict[str, str]]:
-    """(command, label, extra environment) of a server spec such as `gthread:2:4+persistent`."""
+    """(command, label, extra environment) of a server spec such as `gthread:2:4+persistent`
+    or `plain/granian:3`."""
+    app, _, spec = spec.rpartition("/")
+    if app not in ("", "ombud", "plain"):
+        raise SystemExit(f"bad --server {spec!r}: the app is ombud/ (the default) or plain/")
+    plain = app == "plain"
+    target = "bench.plain.wsgi:application" if plain else "ombud.wsgi:application"
     base, *whatifs = spec.split("+")
     kind, *rest = base.split(":")
     bind = f"127.0.0.1:{port}"
-    gunicorn = [PY, "-m", "gunicorn", "ombud.wsgi:application", "--bind", bind, "--timeout", "60"]
+    gunicorn = [PY, "-m", "gunicorn", target, "--bind", bind, "--timeout", "60", "--no-control-socket"]
+    who = "plain Django+ninja" if plain else "Ombud"
     if kind == "serve" and len(rest) == 1:
-        cmd = [PY, "-m", "ombud.cli", "serve", "--workers", rest[0], "--no-worker", "--port", str(port)]
-        label = f"gunicorn sync ×{rest[0]} (ombud serve)"
+        if plain:
+            # The arguments `ombud serve` gives gunicorn (ombud/management/commands/serve.py).
+            cmd = [*gunicorn, "--workers", rest[0], "--config", "python:ombud.gunicorn_conf", "--preload"]
+            cmd += ["--access-logfile", "-", "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(M)sms']
+            label = f"{who} · gunicorn sync ×{rest[0]} (as ombud serve)"
+        else:
+            cmd = [PY, "-m", "ombud.cli", "serve", "--workers", rest[0], "--no-worker", "--port", str(port)]
+            label = f"{who} · gunicorn sync ×{rest[0]} (ombud serve)"
+    elif kind == "granian" and len(rest) == 1:
+        cmd = [PY, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port)]
+        cmd += ["--workers", rest[0], "--blocking-threads", "1", "--runtime-threads", "1", "--no-ws", "--access-log"]
+        cmd += [target]
+        label = f"{who} · granian wsgi ×{rest[0]}"
     elif kind == "sync" and len(rest) == 1:
-        cmd, label = [*gunicorn, "--workers", rest[0]], f"gunicorn sync ×{rest[0]}, no access log"
+        cmd, label = [*gunicorn, "--workers", rest[0]], f"{who} · gunicorn sync ×{rest[0]}, no access log"
     elif kind == "gthread" and len(rest) == 2:
         cmd = [*gunicorn, "--workers", rest[0], "--worker-class", "gthread", "--threads", rest[1]]
-        label = f"gunicorn gthread {rest[0]}×{rest[1]}, no access log"
+        label = f"{who} · gunicorn gthread {rest[0]}×{rest[1]}, no access log"
     else:
-        raise SystemExit(f"bad --server {spec!r}: use serve:N, sync:N or gthread:N:T")
-    env: dict[str, str] = {}
+        raise SystemExit(f"bad --server {spec!r}: use serve:N, granian:N, sync:N or gthread:N:T")
+    env: dict[str, str] = {"DJANGO_SETTINGS_MODULE": "bench.plain.settings"} if plain else {}
+    if whatifs and plain:
+        raise SystemExit("what-ifs are for Ombud only")
     if "fastpath" in whatifs:
-        if kind == "serve":
-            raise SystemExit("+fastpath needs a sync:N or gthread:N:T server (ombud serve runs ombud.wsgi)")
+        if kind not in ("sync", "gthread"):
+            raise SystemExit("+fastpath needs a sync:N or gthread:N:T server (the others run ombud.wsgi)")
         cmd[cmd.index("ombud.wsgi:application")] = "bench.whatif_wsgi:application"
     for name in whatifs:
         if name not in WHATIFS:
@@ -210,9 +237,20 @@ def run_bench(cmd: list[str], server_pid: int, dbname: str | None) -> list[dict]
     return [row]
 
 
+def migrate_plain() -> None:
+    """The plain endpoint's one table, in the database DATABASE_URL names."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.plain.settings"}
+    subprocess.run([PY, "-m", "django", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)  # noqa: S603
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--server", action="append", required=True, help="serve:N, sync:N or gthread:N:T (repeatable)")
+    p.add_argument(
+        "--server",
+        action="append",
+        required=True,
+        help="[plain/]serve:N, granian:N, sync:N, gthread:N:T; repeatable",
+    )
     p.add_argument("-c", "--concurrency", type=int, action="append", help="repeatable; default 8 and 16")
     p.add_argument("-n", "--visits", type=int, default=3000)
     p.add_argument("--warmup", type=int, default=300)
@@ -221,7 +259,7 @@ def main() -> int:
     p.add_argument("--db", default="", help="label of the database for the table (e.g. PostgreSQL 15)")
     p.add_argument("--log-dir", default=os.environ.get("OMBUD_DATA_DIR", "var"), help="server logs go here")
     args = p.parse_args()
-    if not os.environ.get("OMBUD_BENCH_PASSWORD"):
+    if not os.environ.get("OMBUD_BENCH_PASSWORD") and any(not s.startswith("plain/") for s in args.server):
         p.error("set OMBUD_BENCH_PASSWORD (and OMBUD_BENCH_USER unless it is 'bench')")
     concurrencies = args.concurrency or [8, 16]
     db = args.db or ("PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite")
@@ -229,10 +267,13 @@ def main() -> int:
     rows = []
     url = os.environ.get("DATABASE_URL", "")
     dbname = url.rsplit("/", 1)[-1].split("?")[0] if url.startswith("postgres") else None
+    if any(s.startswith("plain/") for s in args.server):
+        migrate_plain()
     for spec in args.server:
         port = free_port()
         cmd, label, extra_env = server_command(spec, port)
-        log_path = Path(args.log_dir) / f"bench-server-{spec.replace(':', '-')}.log"
+        plain = spec.startswith("plain/")
+        log_path = Path(args.log_dir) / f"bench-server-{spec.replace(':', '-').replace('/', '-')}.log"
         with open(log_path, "ab") as log:
             env = {**os.environ, **extra_env}
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
@@ -258,15 +299,18 @@ def main() -> int:
                         "--label",
                         label,
                         *(["--idempotency"] if args.idempotency else []),
+                        *(["--plain"] if plain else []),
                     ]
-                    rows.extend(run_bench(bench, proc.pid, dbname))
+                    for row in run_bench(bench, proc.pid, dbname):
+                        row["spec"] = spec.split("+")[0]
+                        rows.append(row)
             finally:
                 stop(proc)
 
     today = datetime.now().astimezone().strftime("%Y-%m-%d")
     machine = f"{os.cpu_count()} cores, {platform.machine()}"
     print(
-        "| date | machine | DB | server | conc. | visits/s | p50 ms | p95 ms | p99 ms | errors | check "
+        "| date | machine | DB | app · server | conc. | visits/s | p50 ms | p95 ms | p99 ms | errors | check "
         "| CPU ms/visit server+DB (+client) | busy % (others) | speed µs |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -280,7 +324,29 @@ def main() -> int:
             f"| {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {errors} | {r['check']} | {cpu} | {busy} "
             f"| {r.get('cpu_speed_us', '?')} |"
         )
+    print_ratios(rows)
     return 0
+
+
+def print_ratios(rows: list[dict]) -> None:
+    """Ombud's visits/s and p99 next to the plain endpoint's, per server and concurrency."""
+    plain = {(r["spec"].removeprefix("plain/"), r["concurrency"]): r for r in rows if r["spec"].startswith("plain/")}
+    pairs = [
+        (r, plain[(r["spec"].removeprefix("ombud/"), r["concurrency"])])
+        for r in rows
+        if not r["spec"].startswith("plain/") and (r["spec"].removeprefix("ombud/"), r["concurrency"]) in plain
+    ]
+    if not pairs:
+        return
+    print()
+    print("| server | conc. | Ombud visits/s | plain visits/s | Ombud ÷ plain | Ombud p99 ms | plain p99 ms |")
+    print("|---|---|---|---|---|---|---|")
+    for ombud, base in pairs:
+        ratio = ombud["visits_per_s"] / base["visits_per_s"] if base["visits_per_s"] else float("nan")
+        print(
+            f"| {ombud['spec']} | {ombud['concurrency']} | {ombud['visits_per_s']:.0f} | {base['visits_per_s']:.0f} "
+            f"| {ratio:.2f} | {ombud['p99_ms']:.1f} | {base['p99_ms']:.1f} |"
+        )
 
 
 if __name__ == "__main__":

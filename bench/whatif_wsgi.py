@@ -1,7 +1,8 @@
-"""A what-if for bench/matrix.py (`+fastpath`): Ombud's WSGI app with the intake's three reads
-served from small per-process caches, to measure what such a change would gain before anyone
-writes it properly in ombud/. Never for production: the caches ignore revocation and edits for
-up to TTL_SECONDS.
+"""A what-if for bench/matrix.py (`+fastpath`), from before the real caches were written
+(ombud/directory/generation.py); kept to reproduce the figures of bench/README.md. Ombud's WSGI
+app with the intake's three reads served from small per-process caches, to measure what such a
+change would gain. Never for production: the caches ignore revocation and edits for up to
+TTL_SECONDS.
 
     gunicorn bench.whatif_wsgi:application   (with OMBUD_BENCH_FASTPATH=1)
 
@@ -46,7 +47,7 @@ if os.environ.get("OMBUD_BENCH_FASTPATH") == "1":
     def _fresh(entry: tuple[float, object] | None) -> bool:
         return entry is not None and time.monotonic() - entry[0] < TTL_SECONDS
 
-    def user_for_token(raw: str):
+    def user_for_token(raw: str, **_ignored):  # the generation since the real caches came
         if not raw or len(raw) > 200:
             return None
         digest = hashlib.sha256(raw.encode()).hexdigest()
@@ -68,7 +69,7 @@ if os.environ.get("OMBUD_BENCH_FASTPATH") == "1":
         _sites[site_id] = (time.monotonic(), site)
         return site
 
-    def _load_company(actor, company_id: int, errors: dict[str, str]):
+    def _load_company(actor, company_id: int, errors: dict[str, str], generation=None):
         entry = _companies.get(company_id)
         if _fresh(entry):
             company = entry[1]
@@ -82,12 +83,10 @@ if os.environ.get("OMBUD_BENCH_FASTPATH") == "1":
         if company is None:
             errors["company_id"] = _("Unknown company.")
             return None
-        if actor.is_company_user:
-            own = actor.organization.head_office_id if actor.organization else None
-            if company.head_office_id != own:
-                raise Forbidden(
-                    _("You may record visits only about your own company."), fields={"company_id": "not your company"}
-                )
+        if actor is not None and company.head_office_id != actor.company_id:  # a company user's scope
+            raise Forbidden(
+                _("You may record visits only about your own company."), fields={"company_id": "not your company"}
+            )
         return company
 
     ombud.api.user_for_token = user_for_token

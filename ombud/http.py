@@ -29,3 +29,4 @@ class ApiRequest(HttpRequest):
     user: User
     auth: User
     bearer_token: str  # the raw token this request came with (for DELETE /auth/token)
+    cache_generation: int | None  # read at authentication (directory/generation.py); None: no caching

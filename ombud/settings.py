@@ -47,20 +47,24 @@ INSTALLED_APPS = [
     "ombud",  # project-level commands (serve, worker, demo), base templates and static files
 ]
 
+# The ones from ombud.middleware are Django's (or Ombud's) for pages only: a request to the
+# API (/api/, bearer tokens) steps over sessions, CSRF, messages, the page user and the error
+# pages; it keeps the security headers, the host check, the lockout answer, the error format and
+# the body guards (ombud/middleware.py).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "ombud.locale_choice.ChineseByDefaultLocaleMiddleware",
+    "ombud.middleware.SessionMiddleware",
+    "ombud.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "ombud.middleware.CsrfViewMiddleware",
+    "ombud.middleware.AuthenticationMiddleware",
+    "ombud.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ombud.security.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
     "ombud.api.JsonErrorsMiddleware",
-    "ombud.directory.access.DomainErrorPageMiddleware",
+    "ombud.middleware.DomainErrorPageMiddleware",
     "ombud.security.JsonDepthLimitMiddleware",
     "ombud.security.RejectNulBytesMiddleware",
 ]

@@ -170,6 +170,17 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
                 connection.creation.deserialize_db_from_string(contents)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Each test starts with empty per-process caches (directory/generation.py): a test's rows
+    are rolled back, and on SQLite the next test's rows get the same ids again."""
+    from ombud.directory import generation
+
+    generation.clear_all()
+    yield
+    generation.clear_all()
+
+
 @pytest.fixture
 def world(db) -> World:
     return make_world()

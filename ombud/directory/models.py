@@ -224,3 +224,18 @@ class ApiToken(models.Model):
             if self.expires_at
             else f"{self.user_id}: {self.digest[:8]}…"
         )
+
+
+class CacheGeneration(models.Model):
+    """One row: the number that the per-process caches check (directory/generation.py). The
+    database's triggers change it; nothing in Python writes it."""
+
+    id = models.SmallIntegerField(primary_key=True)
+    value = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("cache generation")
+        verbose_name_plural = _("cache generations")
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -91,7 +91,9 @@ def create_visit(request: ApiRequest, payload: VisitIn, response: HttpResponse) 
         raise InvalidInput(
             "Idempotency-Key has 1 to 128 characters.", fields={"Idempotency-Key": "1 to 128 characters"}
         )
-    recorded = record_visit(request.user, payload.to_input(), idempotency_key=key)
+    recorded = record_visit(
+        request.user, payload.to_input(), idempotency_key=key, cache_generation=request.cache_generation
+    )
     if recorded.replayed:
         response["Idempotent-Replayed"] = "true"
     return Status(201, _created(recorded))

@@ -7,6 +7,7 @@ opened from a visit and reads it), so intake never imports `ombud.cases`: the ca
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from ombud.campaigns.models import Site
 from ombud.campaigns.queries import access_site_for_intake
 from ombud.directory.access import Scope, bureau_holding, is_company_user, require_bureau, require_city, scope_for
+from ombud.directory.generation import ProcessCache
 from ombud.directory.models import Organization, Practitioner, Region, User
 from ombud.errors import Conflict, Forbidden, InvalidInput
 from ombud.intake import policy
@@ -173,13 +175,29 @@ def _check_fields(data: VisitInput, received_at: datetime) -> dict[str, str]:
     return errors
 
 
-def _load_company(scope: Scope | None, company_id: int, errors: dict[str, str]) -> Organization | None:
+# The API's caches, per process, valid under the cache generation the request read
+# (directory/generation.py; the tables they depend on are watched in IntakeConfig.ready):
+# (user id, site id) → the site with its campaign and city, which that user may record at;
+# company id → the company. Only what was found and allowed is kept.
+_shared_sites: ProcessCache[tuple[int, int], Site] = ProcessCache("intake sites")
+_shared_companies: ProcessCache[int, Organization] = ProcessCache("intake companies")
+
+
+def _load_company(
+    scope: Scope | None, company_id: int, errors: dict[str, str], generation: int | None = None
+) -> Organization | None:
     """The company a visit names; `scope` is a company user's (None for everybody else)."""
-    try:
-        company = Organization.objects.only("id", "head_office_id", "name").get(pk=company_id, kind__in=COMPANY_KINDS)
-    except Organization.DoesNotExist:
-        errors["company_id"] = _("Unknown company.")
-        return None
+    company = _shared_companies.get(company_id, generation)
+    if company is None:
+        try:
+            company = Organization.objects.only("id", "head_office_id", "name").get(
+                pk=company_id, kind__in=COMPANY_KINDS
+            )
+        except Organization.DoesNotExist:
+            errors["company_id"] = _("Unknown company.")
+            return None
+        _shared_companies.put(company_id, company, generation)
+    company = copy.copy(company)  # the cached one is never handed out
     if scope is not None and company.head_office_id != scope.company_id:
         raise Forbidden(
             _("You may record visits only about your own company."), fields={"company_id": _("not your company")}
@@ -206,14 +224,19 @@ def record_visit(
     *,
     received_at: datetime | None = None,
     idempotency_key: str | None = None,
+    cache_generation: int | None = None,
 ) -> RecordedVisit:
     """Validate and record one visit; a complaint opens its case in the same transaction.
 
     Raises InvalidInput (every field error at once), Forbidden, or Conflict (an idempotency key
-    reused for a different visit) before anything is written. With an idempotency key, a retry
-    of the same request returns the first visit instead of recording a second.
+    reused for a different visit), leaving nothing written. With an idempotency key, a retry of
+    the same request returns the first visit instead of recording a second.
+    `cache_generation` (an API request's, read in autocommit: directory/generation.py) lets the
+    site and the company come from this process's caches.
     """
-    return VisitRecorder(actor).record(data, received_at=received_at, idempotency_key=idempotency_key)
+    return VisitRecorder(actor, cache_generation=cache_generation).record(
+        data, received_at=received_at, idempotency_key=idempotency_key
+    )
 
 
 def record_online_visit(data: VisitInput, *, received_at: datetime | None = None) -> RecordedVisit:
@@ -239,14 +262,17 @@ class VisitRecorder:
     loaded and checked: the same rules as `record_visit`, for batches (the demo's replay of
     15,307 visits, spreadsheet imports) without re-reading the same site 15,000 times.
 
-    Only successful checks are remembered; a refusal is raised again on every visit.
+    Only successful checks are remembered; a refusal is raised again on every visit. With a
+    `cache_generation` (see `record_visit`), what one recorder found is shared with the next
+    ones of this process while the generation stays the same.
     """
 
-    def __init__(self, actor: User | None, *, public: bool = False):
+    def __init__(self, actor: User | None, *, public: bool = False, cache_generation: int | None = None):
         if actor is None and not public:
             raise ValueError("a staff recording needs its actor")
         self.actor = actor
         self.public = public  # record_online_visit: the public's rules for the place
+        self.cache_generation = cache_generation
         self._sites: dict[int, Site] = {}
         self._companies: dict[int, Organization] = {}
         self._scope: Scope | None = None
@@ -262,14 +288,19 @@ class VisitRecorder:
         site = self._sites.get(site_id)
         if site is None:
             assert self.actor is not None, "the public records no site"
-            site = self._sites[site_id] = access_site_for_intake(self.actor, site_id)
+            key = (self.actor.pk, site_id)
+            shared = _shared_sites.get(key, self.cache_generation)
+            if shared is None:
+                shared = access_site_for_intake(self.actor, site_id)
+                _shared_sites.put(key, shared, self.cache_generation)
+            site = self._sites[site_id] = copy.copy(shared)  # the cached one is never handed out
         return site
 
     def _company(self, company_id: int, errors: dict[str, str]) -> Organization | None:
         company = self._companies.get(company_id)
         if company is None:
             own = self.scope if not self.public and is_company_user(self.actor) else None
-            company = _load_company(own, company_id, errors)
+            company = _load_company(own, company_id, errors, self.cache_generation)
             if company is not None:
                 self._companies[company_id] = company
         return company
@@ -328,16 +359,23 @@ class VisitRecorder:
         fingerprint = data.fingerprint() if idempotency_key else ""
         if idempotency_key:
             assert actor is not None, "the public's idempotency is its caller's"
-            replay = _replay(actor, idempotency_key, fingerprint)
+        # An idempotency key is not looked up first: a retry is rare, a lookup before every
+        # first request would cost each of them a round trip. A retry meets the key's unique
+        # constraint when it writes (everything it wrote is rolled back and the first visit is
+        # returned, below), or, if the visit is no longer valid (the campaign has ended since),
+        # is found here before its refusal is raised.
+        try:
+            checked = self.check(data, received_at)
+            errors = checked.errors
+            if received_error:  # a time given by the caller (an import, the demo): within timebounds
+                errors["received_at"] = received_error
+            if errors:
+                raise InvalidInput(_("The visit was not recorded."), fields=errors)
+        except (InvalidInput, Forbidden):
+            replay = _replay(actor, idempotency_key, fingerprint) if idempotency_key and actor else None
             if replay:
                 return replay
-
-        checked = self.check(data, received_at)
-        errors = checked.errors
-        if received_error:  # a time given by the caller (an import, the demo): within timebounds
-            errors["received_at"] = received_error
-        if errors:
-            raise InvalidInput(_("The visit was not recorded."), fields=errors)
+            raise
         site, city_id, campaign_id, company = checked.site, checked.city_id, checked.campaign_id, checked.company
         opening = case_opening() if data.kind == Visit.Kind.COMPLAINT else None
 

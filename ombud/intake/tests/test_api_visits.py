@@ -104,6 +104,26 @@ def test_an_idempotency_key_reused_for_another_visit_is_a_conflict(world):
     assert counts() == before
 
 
+def test_a_retry_returns_the_first_visit_even_when_it_could_no_longer_be_recorded(world):
+    """The key is found after the checks fail (it is not looked up before them): a retry after
+    the campaign ended, or after the user was taken off the roster, still gets its visit; a
+    different body under the same key is still a conflict, not the check's refusal."""
+    from ombud.campaigns.models import Campaign, RosterEntry
+
+    api = world.api(world.staff_mm)
+    first = api.post("/api/v1/visits", complaint(world), HTTP_IDEMPOTENCY_KEY="late-retry")
+    Campaign.objects.filter(pk=world.campaign.pk).update(ends_at=timezone.now() - timedelta(minutes=1))
+    before = counts()
+    again = api.post("/api/v1/visits", complaint(world), HTTP_IDEMPOTENCY_KEY="late-retry")
+    assert again.status_code == 201 and again.json() == first.json()
+    other = api.post("/api/v1/visits", complaint(world, summary="另一件事"), HTTP_IDEMPOTENCY_KEY="late-retry")
+    assert other.status_code == 409
+    assert api.post("/api/v1/visits", complaint(world), HTTP_IDEMPOTENCY_KEY="new-key").status_code == 400
+    RosterEntry.objects.filter(staff__user=world.staff_mm).delete()
+    assert api.post("/api/v1/visits", complaint(world), HTTP_IDEMPOTENCY_KEY="late-retry").status_code == 201
+    assert counts() == before
+
+
 def test_idempotency_keys_belong_to_one_user(world):
     world.api(world.staff_mm).post("/api/v1/visits", complaint(world), HTTP_IDEMPOTENCY_KEY="shared")
     r = world.api(world.officer).post("/api/v1/visits", complaint(world), HTTP_IDEMPOTENCY_KEY="shared")
