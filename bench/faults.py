@@ -395,7 +395,7 @@ def run(opts: Options, log=print) -> dict:
                 break
             time.sleep(0.1)
 
-        args = argparse.Namespace(username=USERNAME, password=PASSWORD, campaign_id=None)
+        args = argparse.Namespace(username=USERNAME, password=PASSWORD, campaign_id=None, plain=False)
         setup = intake.set_up("127.0.0.1", port, args)
         rng = random.Random(opts.seed)
         today = datetime.now(intake.SHANGHAI).date()

@@ -1,10 +1,11 @@
 """The pages' middleware, stepped over by requests to the API (`/api/`).
 
-A bearer-token API call has no session, no CSRF cookie, no flash messages and no signed-in
-page user: running that middleware for it only costs time on every call (bench/README.md,
-"Intake"). Each class here is Django's own (or Ombud's) with one change: under `/api/` it hands
+A bearer-token API call has no session, no flash messages and no signed-in page user:
+running that middleware for it only costs time on every call (bench/README.md, "Intake"). Each class here is Django's own (or Ombud's) with one change: under `/api/` it hands
 the request straight on, and its view and exception hooks do nothing. Everything else in
-`MIDDLEWARE` runs for the API as before: the security headers (SecurityMiddleware, X-Frame-
+`MIDDLEWARE` runs for the API as before: Django's CSRF middleware (the API's views are
+csrf_exempt, so it costs next to nothing, and Django's deployment checks know its name), the
+security headers (SecurityMiddleware, X-Frame-
 Options, the Content-Security-Policy), CommonMiddleware (allowed hosts), django-axes' lockout
 answer for `POST /api/v1/auth/token`, the API's error format (JsonErrorsMiddleware), and the
 body guards (JSON depth, NUL bytes); request size is Django's own DATA_UPLOAD_MAX_MEMORY_SIZE.
@@ -24,7 +25,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.middleware import MessageMiddleware as _MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as _SessionMiddleware
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware as _CsrfViewMiddleware
 
 from ombud.directory.access import DomainErrorPageMiddleware as _DomainErrorPageMiddleware
 from ombud.locale_choice import ChineseByDefaultLocaleMiddleware
@@ -77,7 +77,6 @@ def pages_only(cls: M) -> M:
 
 
 SessionMiddleware = pages_only(_SessionMiddleware)
-CsrfViewMiddleware = pages_only(_CsrfViewMiddleware)
 MessageMiddleware = pages_only(_MessageMiddleware)
 DomainErrorPageMiddleware = pages_only(_DomainErrorPageMiddleware)
 
