@@ -1,14 +1,15 @@
 """The pages' middleware, stepped over by requests to the API (`/api/`).
 
 A bearer-token API call has no session, no flash messages and no signed-in page user:
-running that middleware for it only costs time on every call (bench/README.md, "Intake"). Each class here is Django's own (or Ombud's) with one change: under `/api/` it hands
-the request straight on, and its view and exception hooks do nothing. Everything else in
+running that middleware for it only costs time on every call (bench/README.md, "Intake").
+Each class here is Django's own (or Ombud's) with one change: under `/api/` it hands the
+request straight on, and its view and exception hooks do nothing. Everything else in
 `MIDDLEWARE` runs for the API as before: Django's CSRF middleware (the API's views are
 csrf_exempt, so it costs next to nothing, and Django's deployment checks know its name), the
-security headers (SecurityMiddleware, X-Frame-
-Options, the Content-Security-Policy), CommonMiddleware (allowed hosts), django-axes' lockout
-answer for `POST /api/v1/auth/token`, the API's error format (JsonErrorsMiddleware), and the
-body guards (JSON depth, NUL bytes); request size is Django's own DATA_UPLOAD_MAX_MEMORY_SIZE.
+security headers (SecurityMiddleware, X-Frame-Options, the Content-Security-Policy),
+CommonMiddleware (allowed hosts), django-axes' lockout answer for `POST /api/v1/auth/token`,
+the API's error format (JsonErrorsMiddleware), and the body guards (JSON depth, NUL bytes);
+request size is Django's own DATA_UPLOAD_MAX_MEMORY_SIZE.
 
 Two keep a little work for the API: the language (the cookie's choice or Chinese, as for pages,
 so that messages are in the same language; without the response headers and redirects that
