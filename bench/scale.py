@@ -216,7 +216,7 @@ def _default_literal(table: str, column: str, data_type: str) -> str:
         "boolean": "f",
         "jsonb": "{}",
         "json": "{}",
-        "date": date.today().isoformat(),
+        "date": datetime.now(UTC).date().isoformat(),
         "timestamp with time zone": datetime.now(UTC).isoformat(),
     }
     if data_type in zero:
@@ -359,7 +359,8 @@ def bootstrap_directory(rng: random.Random) -> None:
             [Site(campaign=campaign, city_id=c.code, name=c.site_name, address=c.address) for c in figures.CITIES]
         )
     log(
-        f"  empty database: created {len(heads)} insurers, {len(branches)} branches, a bureau and campaign {campaign.pk}"
+        f"  empty database: created {len(heads)} insurers, {len(branches)} branches, "
+        f"a bureau and campaign {campaign.pk}"
     )
 
 
@@ -441,13 +442,14 @@ def load_world(rng: random.Random) -> World:
         districts[code] = districts[code] or list(figures.TOWNS.get(code, ())) or [names.get(code, code)]
         counties[code] = counties[code] or [code]
 
-    handlers: dict[int, int] = {}
-    for pk, org in (
-        User.objects.filter(role=User.Role.COMPANY_HANDLER, organization_id__in=list(heads), is_active=True)
+    handlers = {  # the lowest id wins (ordered by -pk)
+        org: pk
+        for pk, org in User.objects.filter(
+            role=User.Role.COMPANY_HANDLER, organization_id__in=list(heads), is_active=True
+        )
         .order_by("-pk")
         .values_list("pk", "organization_id")
-    ):
-        handlers[org] = pk  # the lowest id wins (order by -pk)
+    }
     practitioners: dict[int, list[int]] = defaultdict(list)
     for pk, org in Practitioner.objects.values_list("pk", "employer_id"):
         practitioners[org].append(pk)
@@ -638,7 +640,7 @@ def make_pools(world: World, rng: random.Random) -> Pools:
                 rows.append((h.id if h else None, esc(t.summary), t.line if t.line in world.lines else ""))
             target[city] = rows
 
-    issues = [i for i in texts.ISSUES]
+    issues = list(texts.ISSUES)
     dec = ("upheld", "partly_upheld", "not_upheld")
     replies_pool: dict[tuple[int, str], list[tuple[str, str]]] = {}
     regulator_pool: dict[tuple[int, str], list[tuple[str, str]]] = {}
@@ -731,15 +733,17 @@ class Calendar:
     def office(self, sec: int) -> int:
         """`sec` moved forward into office hours (9:00–17:30 on a working day)."""
         d, t = divmod(sec + TZ, DAY)
+        # Moved to a morning: spread over 9:00–11:00 (a hash of `sec`, so no random stream).
+        morning = 9 * HOUR + (sec * 2654435761) % (2 * HOUR)
         if t > 17 * HOUR + 1800:
-            d, t = d + 1, 9 * HOUR
+            d, t = d + 1, morning
         elif t < 9 * HOUR:
-            t = 9 * HOUR
+            t = morning
         moved = False
         while not self.working(d):
             d, moved = d + 1, True
         if moved:
-            t = 9 * HOUR
+            t = morning
         return d * DAY + t - TZ
 
 
@@ -825,13 +829,12 @@ class Generator:
                 t = moved if moved < end else t
             return (t << 16) | (kind << 3) | ch
 
-        out = []
         n = a.cases
-        for _ in range(n):
-            out.append(
-                campaign_visit(COMPLAINT) if slots and rng.random() < CAMPAIGN_COMPLAINT_SHARE else offsite(COMPLAINT)
-            )
-        for _ in range(int(round(n * OTHER_VISITS_PER_CASE))):
+        out = [
+            campaign_visit(COMPLAINT) if slots and rng.random() < CAMPAIGN_COMPLAINT_SHARE else offsite(COMPLAINT)
+            for _ in range(n)
+        ]
+        for _ in range(round(n * OTHER_VISITS_PER_CASE)):
             if slots and rng.random() < CAMPAIGN_SHARE_OF_OTHERS:
                 out.append(campaign_visit(CONSULTATION if rng.random() < CAMPAIGN_CONSULTATION else SUGGESTION))
             else:
@@ -878,10 +881,10 @@ class Generator:
         else:
             site_id, city, recorder = None, self.city(), (None if channel == ONLINE else w.officer_id)
         head_id = None
-        line = category = issue = ""
+        line = category = ""
         if kind == COMPLAINT:
             pool = p.complaints[city]
-            head_id, summary, line, category, issue = pool[rng.randrange(len(pool))]
+            head_id, summary, line, category, _issue = pool[rng.randrange(len(pool))]
         else:
             pool = (p.consultations if kind == CONSULTATION else p.suggestions)[city]
             head_id, summary, line = pool[rng.randrange(len(pool))]
@@ -959,7 +962,7 @@ class Generator:
                 outcome=outcome,
                 handled_visit=handled_visit,
                 due_day=due_day,
-                category=category if (camp is None or outcome == "time_limited" and rng.random() < 0.5) else "",
+                category=category if (camp is None or (outcome == "time_limited" and rng.random() < 0.5)) else "",
                 has_phone=phone >= 0,
             )
 
@@ -1536,7 +1539,8 @@ def main() -> int:
     rng = random.Random(args.seed)
 
     log(
-        f"Database {connection.settings_dict['NAME']}: adding {args.cases:,} cases over {args.years:g} years to {now:%Y-%m-%d %H:%M} UTC"
+        f"Database {connection.settings_dict['NAME']}: adding {args.cases:,} cases "
+        f"over {args.years:g} years to {now:%Y-%m-%d %H:%M} UTC"
     )
     world = load_world(rng)
     ensure_campaigns(world, args.start_sec, args.now_sec - 600)
@@ -1547,7 +1551,8 @@ def main() -> int:
     pools = make_pools(world, random.Random(args.seed + 2))
     phases["pools (texts, encryption)"] = time.perf_counter() - t
     log(
-        f"  pools: {len(pools.names)} names, {len(pools.phones)} phones, {sum(map(len, pools.complaints.values()))} complaint texts ({phases['pools (texts, encryption)']:.1f} s)"
+        f"  pools: {len(pools.names)} names, {len(pools.phones)} phones, "
+        f"{sum(map(len, pools.complaints.values()))} complaint texts ({phases['pools (texts, encryption)']:.1f} s)"
     )
 
     connection.ensure_connection()
@@ -1631,7 +1636,8 @@ def report(args, gen: Generator, tables: dict[str, Table], phases: dict[str, flo
     cases = args.cases
     log("")
     log(
-        f"Added {cases:,} cases, {sum(t.rows for n, t in tables.items() if n == 'intake_visit'):,} visits, {s['events']:,} events ({s['events'] / cases:.2f} per case)"
+        f"Added {cases:,} cases, {tables['intake_visit'].rows:,} visits, "
+        f"{s['events']:,} events ({s['events'] / cases:.2f} per case)"
     )
     log("  statuses: " + ", ".join(f"{k} {v:,}" for k, v in gen.statuses.most_common()))
     log(
@@ -1639,7 +1645,8 @@ def report(args, gen: Generator, tables: dict[str, Table], phases: dict[str, flo
         + ", ".join(f"{k.removeprefix('visits.')} {v:,}" for k, v in sorted(s.items()) if k.startswith("visits."))
     )
     log(
-        f"  reviews {s['cases.review_requested']:,}, mediations {s['cases.mediation_started']:,}, ratings {s['ratings']:,}, "
+        f"  reviews {s['cases.review_requested']:,}, mediations {s['cases.mediation_started']:,}, "
+        f"ratings {s['ratings']:,}, "
         f"call-backs {s['callbacks']:,} ({s['call_attempts']:,} attempts), spot checks {s['spot_checks']:,} "
         f"({s['spot_check_items']:,} items), company figures {s['company_figures']:,}"
     )
