@@ -1610,10 +1610,6 @@ def main() -> int:
                 f"WHERE type IN ({types}) GROUP BY case_id) x WHERE x.case_id = c.id"
             )
             phases[f"UPDATE {', '.join(c for c, _ in flags)}"] = time.perf_counter() - t
-        if not args.no_analyze:
-            t = time.perf_counter()
-            cur.execute("ANALYZE")
-            phases["ANALYZE"] = time.perf_counter() - t
     connection.close()
 
     rebuild = command_named("rebuild-rollups")
@@ -1623,6 +1619,12 @@ def main() -> int:
         phases["ombud rebuild-rollups"] = time.perf_counter() - t
     else:
         log("  (no `ombud rebuild-rollups` command in this code: no rollups to rebuild)")
+    if not args.no_analyze:  # last: the rollups too
+        t = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+        phases["ANALYZE"] = time.perf_counter() - t
+        connection.close()
 
     total = time.perf_counter() - t0
     report(args, gen, tables, phases, total)
