@@ -59,12 +59,13 @@ class Scope:
     def sees_nothing(self) -> bool:
         return not self.everything and self.city_codes is None and self.company_id is None and (self.site_ids is None)
 
-    def q(self, prefix: str = "", *, bureau: str | None = "bureau_id") -> Q:
+    def q(self, prefix: str = "", *, bureau: str | Callable[[int], Q] | None = "bureau_id") -> Q:
         """A filter for any model carrying city_id, company_root_id and site_id columns.
 
         `bureau` names the supervising-bureau column (relative to `prefix`) of a case without
-        a city, or None for a model that has none: a bureau sees its cities' records and its
-        own city-less cases (a complaint against a head office filed without a city).
+        a city, or gives the filter on it for a bureau's id, or is None for a model that has
+        none: a bureau sees its cities' records and its own city-less cases (a complaint
+        against a head office filed without a city).
         """
         if self.everything:
             return Q()
@@ -74,7 +75,8 @@ class Scope:
         if self.city_codes is not None:
             cities = Q(**{f"{prefix}city_id__in": sorted(self.city_codes)})
             if bureau is not None and self.bureau_id is not None:
-                cities |= Q(**{f"{prefix}city_id__isnull": True, f"{prefix}{bureau}": self.bureau_id})
+                own = bureau(self.bureau_id) if callable(bureau) else Q(**{f"{prefix}{bureau}": self.bureau_id})
+                cities |= Q(**{f"{prefix}city_id__isnull": True}) & own
             q &= cities
         if self.company_id is not None:
             q &= Q(**{f"{prefix}company_root_id": self.company_id})
@@ -99,14 +101,22 @@ class Scope:
         return self.bureau_id is not None and bureau_id == self.bureau_id
 
 
-def _bureau_lookup(model: type[Model]) -> str | None:
-    """The supervising-bureau column of a case, seen from `model`: a case's own, a visit's
-    through its case; None for models without one."""
+def _bureau_lookup(model: type[Model]) -> str | Callable[[int], Q] | None:
+    """The supervising-bureau column of a case, seen from `model`: a case's own; for a visit,
+    the visits of the bureau's city-less cases, as a subquery on the cases' bureau index (a
+    join would make PostgreSQL hash every case to count one campaign's visits: 0.6 s at a
+    million cases); None for models without one."""
     names = {f.name for f in model._meta.get_fields()}
     if "bureau" in names and "city" in names:
         return "bureau_id"
     if "case" in names and "city" in names:
-        return "case__bureau_id"
+        rel = model._meta.get_field("case")
+        cases, visit_column = rel.related_model._base_manager, rel.field.attname  # type: ignore[union-attr]
+
+        def visits_of_bureau(bureau_id: int) -> Q:
+            return Q(pk__in=cases.filter(bureau_id=bureau_id, city_id__isnull=True).values(visit_column))
+
+        return visits_of_bureau
     return None
 
 
