@@ -186,6 +186,37 @@ def world(db) -> World:
     return make_world()
 
 
+def site_complaint(
+    world: World,
+    *,
+    by: User | None = None,
+    outcome: str = "time_limited",
+    handled_by: str = "company",
+    product_line: str = "",
+):
+    """A complaint recorded at the Maoming site against company A's branch, through intake's
+    service (as staff_mm unless `by` is given): its case. A time-limited one is due in 10 days."""
+    from ombud.cases.models import Case
+    from ombud.intake.services import VisitInput, record_visit
+
+    limited = outcome == "time_limited"
+    recorded = record_visit(
+        by or world.staff_mm,
+        VisitInput(
+            kind="complaint",
+            visitor_name="李秀英",
+            summary="理赔被拒",
+            site_id=world.site_mm.pk,
+            company_id=world.company_a_maoming.pk,
+            product_line=product_line,
+            outcome=outcome,
+            due_date=timezone.localdate() + timedelta(days=10) if limited else None,
+            handled_by=handled_by if limited else "",
+        ),
+    )
+    return Case.objects.get(pk=recorded.case_id)
+
+
 def complaint(world: World, **overrides) -> dict:
     """A valid complaint visit body for POST /api/v1/visits."""
     body = {

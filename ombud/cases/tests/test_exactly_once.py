@@ -21,10 +21,9 @@ from ombud.cases.notify_backends import Message, message_id_header
 from ombud.cases.services import ComplaintInput, register_complaint, take_action, take_action_once
 from ombud.cases.tasks import LOST, TASK_MAX_CLAIMS, deliver_notification, recover_lost_tasks
 from ombud.errors import Conflict
-from ombud.intake.services import VisitInput, record_visit
 from ombud.oversight.spotchecks import services as spotchecks
 from ombud.oversight.tests.test_spotchecks import draw, item_of, population  # noqa: F401 (a fixture)
-from ombud.testing import MAOMING
+from ombud.testing import MAOMING, site_complaint
 
 pytestmark = pytest.mark.django_db
 
@@ -32,20 +31,7 @@ PHONE = "13812345678"
 
 
 def make_case(world, *, handled_by: str = "company") -> Case:
-    recorded = record_visit(
-        world.admin,
-        VisitInput(
-            kind="complaint",
-            visitor_name="李秀英",
-            summary="理赔被拒",
-            site_id=world.site_mm.pk,
-            company_id=world.company_a_maoming.pk,
-            outcome="time_limited",
-            due_date=timezone.localdate() + timedelta(days=10),
-            handled_by=handled_by,
-        ),
-    )
-    return Case.objects.get(pk=recorded.case_id)
+    return site_complaint(world, by=world.admin, handled_by=handled_by)
 
 
 def events_of(case: Case, type_: str) -> int:

@@ -42,7 +42,7 @@ from ombud.errors import Conflict, DomainError
 from ombud.intake.services import VisitInput, record_visit
 from ombud.portal.tests.casepage_helpers import decided, new_case
 from ombud.reports.statistics.queries import case_statistics
-from ombud.testing import GUANGZHOU, MAOMING, SHENZHEN
+from ombud.testing import GUANGZHOU, MAOMING, SHENZHEN, site_complaint
 
 pytestmark = pytest.mark.django_db
 
@@ -127,21 +127,7 @@ def complaint_by_phone(world, *, company=None, city=MAOMING, received_at=None, c
 
 
 def visit_at_site(world, *, outcome="time_limited", handled_by="company", product_line="health_illness"):
-    recorded = record_visit(
-        world.staff_mm,
-        VisitInput(
-            kind="complaint",
-            visitor_name="李秀英",
-            summary="理赔被拒",
-            site_id=world.site_mm.pk,
-            company_id=world.company_a_maoming.pk,
-            product_line=product_line,
-            outcome=outcome,
-            due_date=timezone.localdate() + timedelta(days=10) if outcome == "time_limited" else None,
-            handled_by=handled_by if outcome == "time_limited" else "",
-        ),
-    )
-    return Case.objects.get(pk=recorded.case_id)
+    return site_complaint(world, outcome=outcome, handled_by=handled_by, product_line=product_line)
 
 
 def tallies(**filters):

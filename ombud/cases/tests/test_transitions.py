@@ -11,7 +11,7 @@ from ombud.cases.models import Case, CaseEvent
 from ombud.cases.services import take_action
 from ombud.directory.models import Organization
 from ombud.errors import Conflict, Forbidden, InvalidInput, NotFound
-from ombud.intake.services import VisitInput, record_visit
+from ombud.testing import site_complaint
 
 pytestmark = pytest.mark.django_db
 
@@ -22,21 +22,7 @@ def mediator(db):
 
 
 def make_case(world, status, *, handled_by="company"):
-    due = timezone.localdate() + timedelta(days=10)
-    recorded = record_visit(
-        world.admin,
-        VisitInput(
-            kind="complaint",
-            visitor_name="李秀英",
-            summary="理赔被拒",
-            site_id=world.site_mm.pk,
-            company_id=world.company_a_maoming.pk,
-            outcome="time_limited",
-            due_date=due,
-            handled_by=handled_by,
-        ),
-    )
-    case = Case.objects.get(pk=recorded.case_id)
+    case = site_complaint(world, by=world.admin, handled_by=handled_by)
     case.status = status
     if status == Case.Status.INFORMED:
         case.informed_at = timezone.now()
