@@ -74,6 +74,9 @@ class Case(models.Model):
         limit_choices_to={"kind": "regulator"},
     )
     resolved_on_site = models.BooleanField(_("resolved on site"), default=False)
+    # Taken away from a reception site with a promised date (the visit's outcome `time_limited`),
+    # kept on the case so that the spot-check strata are read from the case alone.
+    time_limited = models.BooleanField(_("time-limited on site"), default=False)
     opened_at = models.DateTimeField(_("opened at"))
     due_date = models.DateField(_("due date"), null=True, blank=True, db_index=True)
     # The end of the due day (24:00 Asia/Shanghai, Civil Code art. 203); what "overdue" means.
@@ -127,6 +130,23 @@ class Case(models.Model):
                 fields=["company_root", "due_at"],
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="case_company_open_due",
+            ),
+            # The statistics' open and overdue figures (cases/rollups.py `open_counts`) from the
+            # index alone: every column they group, scope, filter and count on.
+            models.Index(
+                fields=[
+                    "company_root",
+                    "city",
+                    "bureau",
+                    "site",
+                    "opened_at",
+                    "due_at",
+                    "decided_at",
+                    "resolved_on_site",
+                    "id",
+                ],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="case_open_figures",
             ),
         ]
 
@@ -237,12 +257,42 @@ TALLY_TUPLE = (
 )
 
 
-class CaseTally(models.Model):
+# The answer sources of the three rates (cases/queries.py ANSWER_SOURCES: the consumer's rating,
+# the reached call-back) and what each counts of one case: 0 or 1 each, and the satisfaction
+# given (1–5, 0 for none), whose sum over `satisfaction_of` is the mean satisfaction.
+ANSWER_SOURCE_NAMES = ("ratings", "callbacks")
+ANSWER_FIGURES = ("answers", "solved", "solved_of", "satisfied", "satisfaction_of", "satisfaction_sum")
+ANSWER_COLUMNS = tuple(f"{source}_{figure}" for source in ANSWER_SOURCE_NAMES for figure in ANSWER_FIGURES)
+
+
+class AnswerFigures(models.Model):
+    """The three rates' answers of the cases of a rollup tuple, per answer source: the consumers'
+    ratings and the reached call-backs (ANSWER_COLUMNS)."""
+
+    ratings_answers = models.IntegerField(_("ratings"), default=0)
+    ratings_solved = models.IntegerField(_("ratings: solved"), default=0)
+    ratings_solved_of = models.IntegerField(_("ratings: answered whether solved"), default=0)
+    ratings_satisfied = models.IntegerField(_("ratings: satisfied"), default=0)
+    ratings_satisfaction_of = models.IntegerField(_("ratings: answered how satisfied"), default=0)
+    ratings_satisfaction_sum = models.IntegerField(_("ratings: satisfaction added up"), default=0)
+    callbacks_answers = models.IntegerField(_("call-backs reached"), default=0)
+    callbacks_solved = models.IntegerField(_("call-backs: solved"), default=0)
+    callbacks_solved_of = models.IntegerField(_("call-backs: answered whether solved"), default=0)
+    callbacks_satisfied = models.IntegerField(_("call-backs: satisfied"), default=0)
+    callbacks_satisfaction_of = models.IntegerField(_("call-backs: answered how satisfied"), default=0)
+    callbacks_satisfaction_sum = models.IntegerField(_("call-backs: satisfaction added up"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CaseTally(AnswerFigures):
     """How many cases share one tuple: the day they were opened (Asia/Shanghai), their head
     office and handling organisation, the columns every scope filters on (city, supervising
     bureau, site; directory/access.py), the campaign and the visit's product line and channel,
-    the category, status and handler, and the flags the statistics count. `n` > 0: a tuple no
-    case holds any more is deleted (cases/rollups.py)."""
+    the category, status and handler, and the flags the statistics count; beside the count, the
+    three rates' answers of those cases. `n` > 0: a tuple no case holds any more is deleted
+    (cases/rollups.py)."""
 
     day = models.DateField(_("opened on"))
     company_root = _dimension(Organization)
@@ -302,6 +352,8 @@ class DecisionTally(models.Model):
         constraints = [models.UniqueConstraint(*_key(*DECISION_TUPLE), name="decision_tally_tuple")]
         indexes = [
             models.Index(fields=["company_root", "day"], name="decision_tally_company_day"),
+            # The middle values of a median that falls between two tenths (rollups.medians).
+            models.Index(fields=["hundredths"], name="decision_tally_hundredths"),
             models.Index(
                 fields=["campaign"], condition=models.Q(campaign__isnull=False), name="decision_tally_campaign"
             ),
@@ -309,6 +361,109 @@ class DecisionTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} · {self.company_root_id} · {self.hundredths / 100} d: {self.n}"
+
+
+MONTH_TUPLE = ("month", "company_root", "city", "bureau", "site", "campaign")
+# What a case adds to its month's row (cases/rollups.py `place_of`): 1 opened, and 0 or 1 of each
+# figure the statistics and the evaluation sum (`rollups.tally_sums` names the same ones over
+# `CaseTally`), then each answer source's figures.
+MONTH_SUMS = (
+    "opened",
+    "decisions",
+    "decisions_in_time",
+    "reviews",
+    "mediations",
+    "responded",
+    "owed",
+    *ANSWER_COLUMNS,
+)
+
+
+class CaseMonthTally(AnswerFigures):
+    """The figures of the cases opened in one month (Asia/Shanghai) per head office and the
+    columns the scopes and the campaign filter read: what the statistics and the evaluation
+    read for the whole months of a period (the days at its ends come from `CaseTally`). A
+    tuple no case holds any more (`opened` 0) is deleted."""
+
+    month = models.DateField(_("month"))  # its first day
+    company_root = _dimension(Organization)
+    city = _dimension(Region, null=True)
+    bureau = _dimension(Organization, null=True)
+    site = _dimension(Site, null=True)
+    campaign = _dimension(Campaign, null=True)
+    opened = models.IntegerField(_("cases"))
+    decisions = models.IntegerField(_("decided"))
+    decisions_in_time = models.IntegerField(_("decided within the deadline"))
+    reviews = models.IntegerField(_("went to review"))
+    mediations = models.IntegerField(_("went to mediation"))
+    responded = models.IntegerField(_("answered within the deadline"))
+    owed = models.IntegerField(_("had to be answered"))
+
+    class Meta:
+        verbose_name = _("case month tally")
+        verbose_name_plural = _("case month tallies")
+        ordering = ["month", "id"]
+        constraints = [models.UniqueConstraint(*_key(*MONTH_TUPLE), name="case_month_tally_tuple")]
+        indexes = [
+            models.Index(fields=["company_root", "month"], name="case_month_company_month"),
+            models.Index(fields=["campaign"], condition=models.Q(campaign__isnull=False), name="case_month_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} · {self.company_root_id} · {self.city_id}: {self.opened}"
+
+
+TENTHS_TUPLE = ("company_root", "city", "bureau", "site", "campaign", "tenth")
+DAYS_TUPLE = ("company_root", "city", "bureau", "site", "campaign", "days")
+
+
+class DecisionTenths(models.Model):
+    """How many decided cases, of any opening day, took a time to decision that rounds half up
+    to a given tenth of a day (`tenth` t: hundredths from 10·t − 5 to 10·t + 4), per head office
+    and the scoping and campaign columns: the second pass of the all-time medians
+    (cases/rollups.py `medians`)."""
+
+    company_root = _dimension(Organization)
+    city = _dimension(Region, null=True)
+    bureau = _dimension(Organization, null=True)
+    site = _dimension(Site, null=True)
+    campaign = _dimension(Campaign, null=True)
+    tenth = models.IntegerField(_("days to decision (tenths, rounded half up)"))
+    n = models.IntegerField(_("cases"))
+
+    class Meta:
+        verbose_name = _("decision tenths histogram")
+        verbose_name_plural = _("decision tenths histograms")
+        ordering = ["company_root", "tenth", "id"]
+        constraints = [models.UniqueConstraint(*_key(*TENTHS_TUPLE), name="decision_tenths_tuple")]
+        # The tenths of the days the first pass found (rollups.medians).
+        indexes = [models.Index(fields=["tenth"], name="decision_tenths_tenth")]
+
+    def __str__(self) -> str:
+        return f"{self.company_root_id} · {self.city_id} · {self.tenth / 10} d: {self.n}"
+
+
+class DecisionDays(models.Model):
+    """The same cases by ten tenths (`days` = tenth // 10: hundredths from 100·d − 5 to
+    100·d + 94): the first pass of the all-time medians, which finds the day each middle value
+    lies in (cases/rollups.py `medians`)."""
+
+    company_root = _dimension(Organization)
+    city = _dimension(Region, null=True)
+    bureau = _dimension(Organization, null=True)
+    site = _dimension(Site, null=True)
+    campaign = _dimension(Campaign, null=True)
+    days = models.IntegerField(_("days to decision (ten tenths)"))
+    n = models.IntegerField(_("cases"))
+
+    class Meta:
+        verbose_name = _("decision days histogram")
+        verbose_name_plural = _("decision days histograms")
+        ordering = ["company_root", "days", "id"]
+        constraints = [models.UniqueConstraint(*_key(*DAYS_TUPLE), name="decision_days_tuple")]
+
+    def __str__(self) -> str:
+        return f"{self.company_root_id} · {self.city_id} · {self.days} d: {self.n}"
 
 
 class RoutingRule(models.Model):

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ombud.cases.models import OPEN_STATUSES, Case, Rating
+from ombud.cases.models import ANSWER_SOURCE_NAMES, OPEN_STATUSES, Case, Rating
 from ombud.directory.access import Scope, scope_for
 from ombud.directory.models import User
 from ombud.errors import InvalidInput, NotFound
@@ -253,6 +254,7 @@ class Answers:
     solved_of: int = 0
     satisfied: int = 0
     satisfaction_of: int = 0
+    satisfaction_sum: int = 0  # the satisfactions given (1–5) added up: the mean's numerator
 
     def __add__(self, other: Answers) -> Answers:
         return Answers(
@@ -261,17 +263,37 @@ class Answers:
             self.solved_of + other.solved_of,
             self.satisfied + other.satisfied,
             self.satisfaction_of + other.satisfaction_of,
+            self.satisfaction_sum + other.satisfaction_sum,
         )
 
 
 AnswerSource = Callable[[QuerySet[Case]], dict[int, Answers]]
+# The same answers of one case as SQL expressions over a Case row (0 or 1 each, the satisfaction
+# for `satisfaction_sum`), named as models.ANSWER_FIGURES: what the rollups add up
+# (cases/rollups.py), so that their sums are the source's own GROUP BY over the same cases (the
+# rollup tests check it).
+AnswerExpressions = Callable[[], dict[str, Any]]
 # source name → answers per head office (company_root) for the cases given; "ratings" is here,
 # "callbacks" is registered by the oversight app (OversightConfig.ready).
 ANSWER_SOURCES: dict[str, AnswerSource] = {}
+ANSWER_EXPRESSIONS: dict[str, AnswerExpressions] = {}
 
 
-def register_answer_source(name: str, source: AnswerSource) -> None:
+def register_answer_source(name: str, source: AnswerSource, expressions: AnswerExpressions) -> None:
+    if name not in ANSWER_SOURCE_NAMES:
+        raise ValueError(f"{name}: the month rollup has no columns for this answer source")
     ANSWER_SOURCES[name] = source
+    ANSWER_EXPRESSIONS[name] = expressions
+
+
+def one_if(condition: Q) -> CaseWhen:
+    """1 where `condition` holds, else 0: a figure of an answer source's expressions."""
+    return value_if(condition, Value(1))
+
+
+def value_if(condition: Q, value: Any) -> CaseWhen:
+    """`value` (an integer expression) where `condition` holds, else 0."""
+    return CaseWhen(When(condition, then=value), default=Value(0), output_field=IntegerField())
 
 
 def rating_answers(cases: QuerySet[Case]) -> dict[int, Answers]:
@@ -284,12 +306,31 @@ def rating_answers(cases: QuerySet[Case]) -> dict[int, Answers]:
             n=Count("pk"),
             n_solved=Count("pk", filter=Q(solved=True)),
             n_satisfied=Count("pk", filter=Q(satisfaction__gte=SATISFIED_FROM)),
+            n_satisfaction_sum=Sum("satisfaction"),
         )
     )
-    return {r["case__company_root_id"]: Answers(r["n"], r["n_solved"], r["n"], r["n_satisfied"], r["n"]) for r in rows}
+    return {
+        r["case__company_root_id"]: Answers(
+            r["n"], r["n_solved"], r["n"], r["n_satisfied"], r["n"], r["n_satisfaction_sum"] or 0
+        )
+        for r in rows
+    }
 
 
-register_answer_source("ratings", rating_answers)
+def rating_expressions() -> dict[str, Any]:
+    """`rating_answers` of one case, over a Case row."""
+    rated = Q(rating__isnull=False)
+    return {
+        "answers": one_if(rated),
+        "solved": one_if(Q(rating__solved=True)),
+        "solved_of": one_if(rated),
+        "satisfied": one_if(Q(rating__satisfaction__gte=SATISFIED_FROM)),
+        "satisfaction_of": one_if(rated),
+        "satisfaction_sum": value_if(rated, F("rating__satisfaction")),
+    }
+
+
+register_answer_source("ratings", rating_answers, rating_expressions)
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -322,13 +363,15 @@ def three_rates(
     *,
     now: datetime | None = None,
     response: dict[int, tuple[int, int]] | None = None,
+    answers: dict[str, dict[int, Answers]] | None = None,
 ) -> dict[int | None, dict[str, Any]]:
     """The three rates of `cases` (already scoped and filtered by the caller) per head office,
     and under the key None for all of them together: one GROUP BY for the response rate, one
     per answer source. A caller that has the response figures already (responded, due) per
     head office — the statistics and the evaluation read them from the rollups,
     cases/rollups.py `tally_sums` + `open_counts` — passes them as `response`: one GROUP BY
-    less, and no scan of every case."""
+    less, and no scan of every case. Likewise `answers`, every source's answers per head office
+    (the month rollup's, `rollups.month_answers`): no query of the sources."""
     from ombud.cases.lifecycle import OPEN
 
     now = now or timezone.now()
@@ -345,7 +388,8 @@ def three_rates(
             .values("company_root_id")
             .annotate(responded=Count("pk", filter=in_time), due=Count("pk", filter=due))
         }
-    answers = {name: source(cases) for name, source in ANSWER_SOURCES.items()}
+    if answers is None:
+        answers = {name: source(cases) for name, source in ANSWER_SOURCES.items()}
     companies = set(response) | {c for per in answers.values() for c in per}
     out: dict[int | None, dict[str, Any]] = {}
     for company in companies:

@@ -5,24 +5,33 @@ Shanghai) × head office × handling organisation × city × supervising bureau 
 × category × product line × channel × status × handler × resolved on site × decided ×
 decided in time × went to review × went to mediation — and `DecisionTally` counts the decided
 cases per opening day × head office × city × bureau × site × campaign × time to decision in
-hundredths of a day (the histogram the medians are read from). The scoping columns are the
-ones `directory.access.Scope` filters on, so `scope.filter(CaseTally.objects…)` shows a reader
+hundredths of a day (the histogram the medians are read from). Coarser ones serve long
+periods: `CaseMonthTally` sums the figures the readers need (opened, decided, in time, review,
+mediation, the three rates' response figures and every answer source's answers) per opening
+month × head office × city × bureau × site × campaign, 14 times fewer rows than `CaseTally`;
+`DecisionTenths` and `DecisionDays` count the decided cases of all time per tenth of a day to
+decision and per ten tenths, with the same columns: the medians' first passes, 7 and 28 times
+fewer rows than `DecisionTally`. The scoping columns are the ones
+`directory.access.Scope` filters on, so `scope.filter(CaseTally.objects…)` shows a reader
 exactly the counts of the cases `cases_for(user)` shows them.
 
 Every change of a counted attribute calls `move(before, after)` once, inside its transaction,
 with the case's `place_of` before and after the change: opening a case (intake's CaseOpening
 hook, `services.open_case_for_visit`), every lifecycle action (`take_action`), every consumer
 action (`take_consumer_action`), a category set after opening (`services.set_category`). The
-backlog import and the demo go through those services. A write that bypasses them (a bulk SQL
-load, a hand-made UPDATE) leaves the rollups stale until `ombud rebuild-rollups`.
+backlog import and the demo go through those services. An answer that changes without a
+case action (a call-back reached: oversight's `record_attempt`) moves the case the same way. A
+write that bypasses them (a bulk SQL load, a hand-made UPDATE) leaves the rollups stale until
+`ombud rebuild-rollups`.
 
 How a count moves (docs/statistics.md "Rollups"): one statement per tuple,
 ``INSERT … VALUES (…, ±1) ON CONFLICT (tuple) DO UPDATE SET n = n + excluded.n RETURNING id, n``
 — atomic on both databases, so two transactions adding to the same tuple never lose one (on
 PostgreSQL the second waits for the first's row lock, or for its uncommitted insert, then
-adds to the committed row); a tuple that reaches 0 is deleted in the same transaction. A move
-touches its tuples in one fixed order (sorted), so two moves in opposite directions cannot
-deadlock.
+adds to the committed row); a tuple that reaches 0 is deleted in the same transaction. The
+month tally adds a vector of figures the same way (`SET opened = opened + excluded.opened, …`).
+A move touches its tuples in one fixed order (table by table, sorted), so two moves in opposite
+directions cannot deadlock.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Count,
+    DateField,
     DurationField,
     ExpressionWrapper,
     F,
@@ -52,11 +62,28 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as CaseWhen
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from ombud.cases import lifecycle
-from ombud.cases.models import DECISION_TUPLE, TALLY_TUPLE, Case, CaseTally, DecisionTally
+from ombud.cases.models import (
+    ANSWER_COLUMNS,
+    ANSWER_FIGURES,
+    ANSWER_SOURCE_NAMES,
+    DAYS_TUPLE,
+    DECISION_TUPLE,
+    MONTH_SUMS,
+    MONTH_TUPLE,
+    TALLY_TUPLE,
+    TENTHS_TUPLE,
+    Case,
+    CaseMonthTally,
+    CaseTally,
+    DecisionDays,
+    DecisionTally,
+    DecisionTenths,
+)
+from ombud.cases.queries import ANSWER_EXPRESSIONS, Answers
 from ombud.directory.access import Scope, scope_for
 from ombud.directory.models import User
 
@@ -76,18 +103,50 @@ def _zone() -> ZoneInfo:
 @dataclass(frozen=True)
 class Place:
     """The tuples one case counts in: its CaseTally tuple, and its DecisionTally tuple when
-    decided (values in the order of TALLY_TUPLE / DECISION_TUPLE, ids for the foreign keys)."""
+    decided (values in the order of TALLY_TUPLE / DECISION_TUPLE, ids for the foreign keys);
+    its CaseMonthTally tuple and what it adds there (MONTH_TUPLE, MONTH_SUMS), and its
+    DecisionTenths and DecisionDays tuples when decided (TENTHS_TUPLE, DAYS_TUPLE)."""
 
     tally: tuple
     decision: tuple | None
+    month: tuple
+    sums: tuple[int, ...]
+    tenths: tuple | None
+    days: tuple | None
 
 
-def place_of(case: Case) -> Place:
+# What a case without a rating or a call-back adds to the answer columns of its month.
+NO_ANSWERS: tuple[int, ...] = (0,) * (len(ANSWER_SOURCE_NAMES) * len(ANSWER_FIGURES))
+
+
+def _answer_expressions() -> dict[str, Any]:
+    """Every answer source's figures of a case, named as the month tally's columns."""
+    out: dict[str, Any] = {}
+    for source in ANSWER_SOURCE_NAMES:
+        expressions = ANSWER_EXPRESSIONS[source]() if source in ANSWER_EXPRESSIONS else {}
+        for figure in ANSWER_FIGURES:
+            out[f"{source}_{figure}"] = expressions.get(figure, Value(0))
+    return out
+
+
+def answers_of(case: Case) -> tuple[int, ...]:
+    """The answer figures of one saved case now (the month tally's answer columns, in order):
+    one query on the case's rating and call-back."""
+    expressions = _answer_expressions()
+    row = Case._base_manager.filter(pk=case.pk).values(**expressions).first()
+    return tuple(int(row[name] or 0) for name in expressions) if row else NO_ANSWERS
+
+
+def place_of(case: Case, *, answers: tuple[int, ...] | None = None) -> Place:
     """Where `case` counts now. Reads `case.visit` (campaign, product line, channel: fixed
-    when the visit is recorded): load it with the case (`select_related("visit")`)."""
+    when the visit is recorded): load it with the case (`select_related("visit")`). The
+    answers of its rating and call-back are read from the database (`answers_of`) unless
+    given (`NO_ANSWERS` for a case just opened)."""
     visit = case.visit
     day = timezone.localtime(case.opened_at, _zone()).date()
     where = (case.city_id, case.bureau_id, case.site_id, visit.campaign_id)  # what scopes and filters read
+    decided = case.decided_at is not None
+    in_time = decided and case.decided_in_time is True
     tally = (
         day,
         case.company_root_id,
@@ -99,35 +158,75 @@ def place_of(case: Case) -> Place:
         case.status,
         case.handled_by,
         case.resolved_on_site,
-        case.decided_at is not None,
+        decided,
         case.decided_in_time is True,
         case.had_review,
         case.had_mediation,
     )
-    decision = None
+    decision = tenths = days = None
     if case.decided_at is not None:
-        decision = (day, case.company_root_id, *where, (case.decided_at - case.opened_at) // BUCKET)
-    return Place(tally, decision)
+        hundredths = (case.decided_at - case.opened_at) // BUCKET
+        decision = (day, case.company_root_id, *where, hundredths)
+        tenth = tenth_of(hundredths)
+        tenths, days = (case.company_root_id, *where, tenth), (case.company_root_id, *where, tenth // 10)
+    sums = (
+        1,
+        int(decided),
+        int(in_time),
+        int(case.had_review),
+        int(case.had_mediation),
+        int(case.resolved_on_site or in_time),
+        int(case.resolved_on_site or decided),
+        *(answers_of(case) if answers is None else answers),
+    )
+    return Place(tally, decision, (day.replace(day=1), case.company_root_id, *where), sums, tenths, days)
+
+
+def tenth_of(hundredths: int) -> int:
+    """The tenth of a day a time of `hundredths` (rounded down) rounds to, half up: the tenth
+    t with 10·t − 5 ≤ hundredths ≤ 10·t + 4."""
+    return (hundredths + 5) // 10
+
+
+ROLLUP_MODELS: tuple[type[Model], ...] = (CaseTally, DecisionTally, CaseMonthTally, DecisionTenths, DecisionDays)
+
+
+def _entries(place: Place) -> list[tuple[type[Model], tuple | None, tuple[int, ...]]]:
+    """(rollup, tuple, what the case adds to its counted columns) for each rollup."""
+    answers = place.sums[len(place.sums) - len(ANSWER_COLUMNS) :]
+    return [
+        (CaseTally, place.tally, (1, *answers)),
+        (DecisionTally, place.decision, (1,)),
+        (CaseMonthTally, place.month, place.sums),
+        (DecisionTenths, place.tenths, (1,)),
+        (DecisionDays, place.days, (1,)),
+    ]
 
 
 def move(before: Place | None, after: Place | None) -> None:
     """Move one case from the tuples of `before` to those of `after` (None: it did not count /
-    no longer counts): -1 on each old tuple, +1 on each new one, nothing where they agree. Call
-    it inside the transaction of the change, after the change is saved."""
+    no longer counts): in each rollup, what it added before taken away from its old tuple and
+    what it adds now added to its new one, one statement where they are the same tuple and
+    nothing where nothing changes. Call it inside the transaction of the change, after the
+    change is saved."""
     assert transaction.get_connection().in_atomic_block, "call inside the change's transaction"
     if before == after:
         return
-    pairs: list[tuple[type[Model], tuple | None, tuple | None]] = [
-        (CaseTally, before.tally if before else None, after.tally if after else None),
-        (DecisionTally, before.decision if before else None, after.decision if after else None),
-    ]
-    for model, old, new in pairs:
-        if old == new:
+    moves: dict[type[Model], dict[tuple, list[int]]] = {}
+    for place, sign in ((before, -1), (after, 1)):
+        if place is None:
             continue
-        steps = [(key, delta) for key, delta in ((old, -1), (new, 1)) if key is not None]
-        # One order for every transaction: opposite moves never wait for each other's rows.
-        for key, delta in sorted(steps, key=lambda step: repr(step[0])):
-            _add(model, key, delta)
+        for model, key, vector in _entries(place):
+            if key is not None:
+                row = moves.setdefault(model, {}).setdefault(key, [0] * len(vector))
+                for i, value in enumerate(vector):
+                    row[i] += sign * value
+    # One order for every transaction (table by table, tuples sorted): opposite moves never
+    # wait for each other's rows.
+    for model in ROLLUP_MODELS:
+        for key, deltas in sorted(moves.get(model, {}).items(), key=lambda item: repr(item[0])):
+            if any(deltas):
+                _add(model, key, deltas)
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -143,6 +242,141 @@ def tallies_for(user: User, scope: Scope | None = None) -> QuerySet[CaseTally]:
 def decisions_for(user: User, scope: Scope | None = None) -> QuerySet[DecisionTally]:
     """The decision histogram of the decided cases `user` may see."""
     return (scope or scope_for(user)).filter(DecisionTally.objects.all())
+
+
+def month_tallies_for(user: User, scope: Scope | None = None) -> QuerySet[CaseMonthTally]:
+    """The month tallies of the cases `user` may see."""
+    return (scope or scope_for(user)).filter(CaseMonthTally.objects.all())
+
+
+@dataclass(frozen=True)
+class Histograms:
+    """The all-time histograms of one reader's decided cases (scoped and filtered alike)."""
+
+    tenths: QuerySet[DecisionTenths]
+    days: QuerySet[DecisionDays]
+
+    def filter(self, **lookups: Any) -> Histograms:
+        return Histograms(self.tenths.filter(**lookups), self.days.filter(**lookups))
+
+
+def histograms_for(user: User, scope: Scope | None = None) -> Histograms:
+    """The all-time histograms (tenths, ten tenths) of the decided cases `user` may see."""
+    scope = scope or scope_for(user)
+    return Histograms(scope.filter(DecisionTenths.objects.all()), scope.filter(DecisionDays.objects.all()))
+
+
+@dataclass(frozen=True)
+class PeriodParts:
+    """A period of opening days [since, until] (None: open on that side) cut into the whole
+    months in it, read from `CaseMonthTally` (`months`: the first day of the first one and of
+    the month after the last one, None for open; None when there is no whole month), and the
+    days at its ends outside them, read from `CaseTally` and, for the answers, from the cases
+    (`days`: inclusive ranges)."""
+
+    months: tuple[date | None, date | None] | None
+    days: tuple[tuple[date | None, date | None], ...]
+
+    def of_months(self, qs: QuerySet[CaseMonthTally]) -> QuerySet[CaseMonthTally]:
+        if self.months is None:
+            return qs.none()
+        first, after = self.months
+        if first is not None:
+            qs = qs.filter(month__gte=first)
+        if after is not None:
+            qs = qs.filter(month__lt=after)
+        return qs
+
+    def of_days(self, qs: QuerySet, field: str = "day") -> QuerySet:
+        """The rows of `qs` on the days at the ends: a rollup's `day`, or (`field`, e.g.
+        "opened_at") a datetime compared with the days' bounds in Asia/Shanghai."""
+        if not self.days:
+            return qs.none()
+        q = Q()
+        for low, high in self.days:
+            part = Q()
+            if field == "day":
+                part &= Q(day__gte=low) if low else Q()
+                part &= Q(day__lte=high) if high else Q()
+            else:
+                part &= Q(**{f"{field}__gte": day_start(low)}) if low else Q()
+                part &= Q(**{f"{field}__lt": day_start(high + timedelta(days=1))}) if high else Q()
+            q |= part
+        return qs.filter(q)
+
+
+def _month_after(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def split_period(since: date | None, until: date | None) -> PeriodParts:
+    """`PeriodParts` of [since, until] (Beijing dates, both included; since ≤ until)."""
+    first = since if since is None or since.day == 1 else _month_after(since)
+    after = (
+        None
+        if until is None
+        else (until + timedelta(days=1) if (until + timedelta(days=1)).day == 1 else until.replace(day=1))
+    )
+    if first is not None and after is not None and first >= after:
+        return PeriodParts(None, ((since, until),))
+    days = []
+    if since is not None and first is not None and since < first:
+        days.append((since, first - timedelta(days=1)))
+    if until is not None and after is not None and after <= until:
+        days.append((after, until))
+    return PeriodParts((first, after), tuple(days))
+
+
+def day_start(day: date) -> datetime:
+    """00:00 of a Beijing date, aware."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=_zone())
+
+
+def month_sums() -> dict[str, Sum]:
+    """`tally_sums`, over `CaseMonthTally`."""
+    return {
+        name: Sum(name)
+        for name in ("opened", "decisions", "decisions_in_time", "reviews", "mediations", "responded", "owed")
+    }
+
+
+def answers_in(tallies: QuerySet) -> dict[str, dict[int, Answers]]:
+    """Every answer source's answers per head office, summed over the tallies given (month or
+    day tallies): what the sources (cases.queries.ANSWER_SOURCES) count over the same cases.
+    One GROUP BY."""
+    rows = tallies.order_by().values("company_root_id").annotate(**{f"a_{c}": Sum(c) for c in ANSWER_COLUMNS})
+    out: dict[str, dict[int, Answers]] = {source: {} for source in ANSWER_SOURCE_NAMES}
+    for row in rows:
+        for source in ANSWER_SOURCE_NAMES:
+            figures = [int(row[f"a_{source}_{figure}"] or 0) for figure in ANSWER_FIGURES]
+            if any(figures):
+                out[source][row["company_root_id"]] = Answers(*figures)
+    return out
+
+
+def period_answers(
+    parts: PeriodParts, months: QuerySet[CaseMonthTally], days: QuerySet[CaseTally]
+) -> dict[str, dict[int, Answers]]:
+    """The three rates' answers per source and head office of the cases of a period: the
+    whole months' from `months`, the days' at the ends from `days` (both scoped and filtered
+    alike)."""
+    found = []
+    if parts.months is not None:
+        found.append(answers_in(parts.of_months(months)))
+    if parts.days:
+        found.append(answers_in(parts.of_days(days)))
+    return add_answers(*found) if found else {source: {} for source in ANSWER_SOURCE_NAMES}
+
+
+def add_answers(*parts: dict[str, dict[int, Answers]]) -> dict[str, dict[int, Answers]]:
+    """The answers of several parts of a period, added per source and head office."""
+    out: dict[str, dict[int, Answers]] = {}
+    for part in parts:
+        for source, per in part.items():
+            into = out.setdefault(source, {})
+            for company, answers in per.items():
+                into[company] = into.get(company, Answers()) + answers
+    return out
 
 
 def opened_between(qs: QuerySet, since: date | None, until: date | None) -> QuerySet:
@@ -180,11 +414,12 @@ def open_cases(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 def open_counts(now: datetime) -> dict[str, Count]:
     """Over `open_cases`: open, overdue (due before now), and overdue undecided (the three
-    rates' `owed` beyond the tallies' part)."""
+    rates' `owed` beyond the tallies' part: not resolved on site either)."""
     return {
         "open": Count("pk"),
         "overdue": Count("pk", filter=Q(due_at__lt=now)),
-        "owed_overdue": Count("pk", filter=Q(decided_at__isnull=True, due_at__lt=now)),
+        # (not resolved on site: a reopened one is in `owed` already)
+        "owed_overdue": Count("pk", filter=Q(decided_at__isnull=True, resolved_on_site=False, due_at__lt=now)),
     }
 
 
@@ -192,7 +427,7 @@ def open_counts(now: datetime) -> dict[str, Count]:
 ALL, COMPANY, CITY = "all", "company", "city"
 
 
-def medians(decisions: QuerySet[DecisionTally]) -> dict[tuple[str, Any], float]:
+def medians(decisions: QuerySet[DecisionTally], histograms: Histograms | None = None) -> dict[tuple[str, Any], float]:
     """Median days to decision of the histogram rows given (already scoped and filtered), in
     total (key `(ALL, None)`), per head office (`(COMPANY, id)`) and per city (`(CITY, code)`,
     None for cases without a city): one query, whatever the number of rows.
@@ -200,41 +435,115 @@ def medians(decisions: QuerySet[DecisionTally]) -> dict[tuple[str, Any], float]:
     The median is the middle value of the hundredths, the mean of the middle two for an even
     count, each bucket counted at its lower edge, then rounded half up to one decimal of a
     day: with buckets of 0.01 day no bucket straddles a rounding boundary (x.x5 is an edge),
-    so the shown median equals the exact one's rounding (docs/statistics.md "Medians")."""
-    inner = decisions.order_by().values("company_root_id", "city_id", "hundredths").annotate(m=Sum("n"))
+    so the shown median equals the exact median's rounding (docs/statistics.md "Medians").
+
+    In three passes inside the one statement, each reading few rows: the ten tenths ("day")
+    each middle value lies in and how many cases took less; the tenth it rounds to, from the
+    tenths of those days only; where the two middle values round to the same tenth that tenth
+    is the median, and where they fall in two tenths (an even count only) the largest
+    hundredth of the lower and the smallest of the upper one, read from `decisions` (its
+    index on `hundredths`), give it as above. The first two passes read `histograms`, the
+    all-time `DecisionDays` / `DecisionTenths` of the same cases, when given (a reader of all
+    time), else `decisions` grouped the same way."""
+    fine = decisions.order_by().values("company_root_id", "city_id", "hundredths", "n")
+    place = ("company_root_id", "city_id")
+    if histograms is not None:
+        days = histograms.days.order_by().values(*place, bin=F("days"), m=F("n"))
+        tenths = histograms.tenths.order_by().values(*place, bin=F("tenth"), m=F("n"))
+        tenths_of_day = "t.bin >= 10 * days.d AND t.bin < 10 * days.d + 10"
+    else:
+        h = F("hundredths")
+        days = decisions.order_by().values(*place, bin=_FloorDiv(h + 5, 100), m=F("n"))
+        tenths = decisions.order_by().values(*place, bin=_FloorDiv(h + 5, 10), m=F("n"), h=h)
+        tenths_of_day = "t.h >= 100 * days.d - 5 AND t.h < 100 * days.d + 95"  # on its index
     try:
-        sql, params = inner.query.sql_with_params()
+        days_sql, days_params = days.query.sql_with_params()
+        tenths_sql, tenths_params = tenths.query.sql_with_params()
+        fine_sql, fine_params = fine.query.sql_with_params()
     except EmptyResultSet:  # a scope that sees nothing
         return {}
-    # Ranks 1-based: the lower middle is the first bucket where 2·cum ≥ total, the upper the
-    # first where 2·cum > total (the same bucket for an odd total).
+    # `a` is read twice; PostgreSQL would store it first (materialize) unless told not to.
+    inline = "NOT MATERIALIZED" if connection.vendor == "postgresql" else ""
+    of_group = "(r.k = 0 OR (r.k = 1 AND d.company_root_id = r.gc) OR (r.k = 2 AND COALESCE(d.city_id, '') = r.gy))"
+
+    def edge(aggregate: str, tenth: str) -> str:
+        return (
+            f"(SELECT {aggregate}(d.hundredths) FROM ({fine_sql}) d"  # noqa: S608 (Django's query; values are parameters)
+            f" WHERE d.hundredths BETWEEN 10 * r.{tenth} - 5 AND 10 * r.{tenth} + 4 AND {of_group})"
+        )
+
+    def expanded(rows: str, columns: str) -> str:
+        """Each row of `rows` once for all (k 0), its head office (1) and its city (2)."""
+        return f"""
+            SELECT 0 AS k, 0 AS gc, '' AS gy, {columns} FROM {rows}
+            UNION ALL
+            SELECT 1, company_root_id, '', {columns} FROM {rows}
+            UNION ALL
+            SELECT 2, 0, COALESCE(city_id, ''), {columns} FROM {rows}"""  # noqa: S608 (our names)
+
+    # A group: k = 0 all, 1 a head office (gc), 2 a city (gy, '' for none). Ranks are 1-based:
+    # the lower middle is the first value where 2·cum ≥ total, the upper the first where
+    # 2·cum > total (the same one for an odd total); `below`, the cases in earlier days.
     query = f"""
-        WITH h0 AS ({sql}),
+        WITH a AS {inline} ({days_sql}),
+        hc AS (SELECT company_root_id, bin, SUM(m) AS m FROM a GROUP BY company_root_id, bin),
         hs AS (
-            SELECT 0 AS k, NULL AS company_root_id, NULL AS city_id, hundredths, SUM(m) AS m
-              FROM h0 GROUP BY hundredths
+            SELECT 0 AS k, 0 AS gc, '' AS gy, bin, SUM(m) AS m FROM hc GROUP BY bin
             UNION ALL
-            SELECT 1, company_root_id, NULL, hundredths, SUM(m) FROM h0 GROUP BY company_root_id, hundredths
+            SELECT 1, company_root_id, '', bin, m FROM hc
             UNION ALL
-            SELECT 2, NULL, city_id, hundredths, SUM(m) FROM h0 GROUP BY city_id, hundredths
+            SELECT 2, 0, COALESCE(city_id, ''), bin, SUM(m) FROM a GROUP BY COALESCE(city_id, ''), bin
         ),
         c AS (
-            SELECT k, company_root_id, city_id, hundredths,
-                   SUM(m) OVER (PARTITION BY k, company_root_id, city_id ORDER BY hundredths) AS cum,
-                   SUM(m) OVER (PARTITION BY k, company_root_id, city_id) AS total
+            SELECT k, gc, gy, bin, m,
+                   SUM(m) OVER (PARTITION BY k, gc, gy ORDER BY bin) AS cum,
+                   SUM(m) OVER (PARTITION BY k, gc, gy) AS total
               FROM hs
+        ),
+        mid AS (
+            SELECT k, gc, gy, MAX(total) AS total,
+                   MIN(CASE WHEN 2 * cum >= total THEN bin END) AS d1,
+                   MIN(CASE WHEN 2 * cum >= total THEN cum - m END) AS below1,
+                   MIN(CASE WHEN 2 * cum > total THEN bin END) AS d2,
+                   MIN(CASE WHEN 2 * cum > total THEN cum - m END) AS below2
+              FROM c GROUP BY k, gc, gy
+        ),
+        days AS (SELECT d1 AS d FROM mid UNION SELECT d2 FROM mid),
+        tt AS (
+            SELECT t.company_root_id, t.city_id, t.bin, t.m, days.d
+              FROM days JOIN ({tenths_sql}) t ON {tenths_of_day}
+        ),
+        e AS ({expanded("tt", "d, bin, m")}),
+        f AS (
+            SELECT e.k, e.gc, e.gy, e.d, e.bin, SUM(e.m) AS m, MIN(mid.total) AS total,
+                   MIN(CASE WHEN e.d = mid.d1 THEN mid.below1 ELSE mid.below2 END) AS below,
+                   MAX(CASE WHEN e.d = mid.d1 THEN 1 ELSE 0 END) AS lower_day,
+                   MAX(CASE WHEN e.d = mid.d2 THEN 1 ELSE 0 END) AS upper_day
+              FROM e JOIN mid ON mid.k = e.k AND mid.gc = e.gc AND mid.gy = e.gy AND (e.d = mid.d1 OR e.d = mid.d2)
+             GROUP BY e.k, e.gc, e.gy, e.d, e.bin
+        ),
+        g AS (
+            SELECT k, gc, gy, bin, total, lower_day, upper_day,
+                   below + SUM(m) OVER (PARTITION BY k, gc, gy, d ORDER BY bin) AS cum
+              FROM f
+        ),
+        r AS (
+            SELECT k, gc, gy,
+                   MIN(CASE WHEN lower_day = 1 AND 2 * cum >= total THEN bin END) AS t1,
+                   MIN(CASE WHEN upper_day = 1 AND 2 * cum > total THEN bin END) AS t2
+              FROM g GROUP BY k, gc, gy
         )
-        SELECT k, company_root_id, city_id,
-               MIN(CASE WHEN 2 * cum >= total THEN hundredths END),
-               MIN(CASE WHEN 2 * cum > total THEN hundredths END)
-          FROM c GROUP BY k, company_root_id, city_id
-    """  # noqa: S608 (the inner query is Django's, its values are parameters)
+        SELECT k, gc, gy, t1, t2,
+               CASE WHEN t1 <> t2 THEN {edge("MAX", "t1")} END,
+               CASE WHEN t1 <> t2 THEN {edge("MIN", "t2")} END
+          FROM r
+    """  # noqa: S608 (the inner queries are Django's, their values are parameters)
     out: dict[tuple[str, Any], float] = {}
     with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        for k, company_root_id, city_id, low, high in cursor.fetchall():
-            key = (ALL, None) if k == 0 else (COMPANY, company_root_id) if k == 1 else (CITY, city_id)
-            out[key] = median_days(int(low), int(high))
+        cursor.execute(query, [*days_params, *tenths_params, *fine_params, *fine_params])
+        for k, gc, gy, t1, t2, low, high in cursor.fetchall():
+            key = (ALL, None) if k == 0 else (COMPANY, gc) if k == 1 else (CITY, gy or None)
+            out[key] = int(t1) / 10 if t1 == t2 else median_days(int(low), int(high))
     return out
 
 
@@ -248,9 +557,30 @@ def median_days(low: int, high: int) -> float:
 # ---- the SQL of a step -------------------------------------------------------------------------
 
 
+_TUPLES = {
+    "casetally": TALLY_TUPLE,
+    "decisiontally": DECISION_TUPLE,
+    "casemonthtally": MONTH_TUPLE,
+    "decisiontenths": TENTHS_TUPLE,
+    "decisiondays": DAYS_TUPLE,
+}
+
+
 def _names(model: type[Model]) -> tuple[str, ...]:
     """The tuple members of a rollup model (the current one, or a migration's historical one)."""
-    return TALLY_TUPLE if model._meta.model_name == "casetally" else DECISION_TUPLE
+    return _TUPLES[str(model._meta.model_name)]
+
+
+def _counted(model: type[Model]) -> tuple[str, ...]:
+    """The columns a rollup model counts in: `n` (and the case tally's answers), or the month
+    tally's figures."""
+    name = model._meta.model_name
+    if name == "casemonthtally":
+        return MONTH_SUMS
+    if name == "casetally":  # (a migration's historical model before the answers: `n` alone)
+        has = {f.name for f in model._meta.get_fields()}
+        return ("n", *(c for c in ANSWER_COLUMNS if c in has))
+    return ("n",)
 
 
 def _columns(model: type[Model]) -> list[tuple[str, Any]]:
@@ -289,27 +619,30 @@ def _upsert_sql(model: type[Model]) -> str:
         qn = connection.ops.quote_name
         table = qn(model._meta.db_table)
         columns = [qn(c) for c, _f in _columns(model)]
-        # Names from the model's meta; every value is a parameter.
+        counted = [qn(c) for c in _counted(model)]
+        # Names from the model's meta; every value is a parameter. The first counted column
+        # (`n`, the month's `opened`) is 0 exactly when no case counts in the tuple any more.
         _SQL[key] = (
-            f"INSERT INTO {table} ({', '.join(columns)}, {qn('n')}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * (len(columns) + 1))}) "
+            f"INSERT INTO {table} ({', '.join(columns + counted)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * (len(columns) + len(counted)))}) "
             f"ON CONFLICT ({_conflict_target(model)}) "
-            f"DO UPDATE SET {qn('n')} = {table}.{qn('n')} + excluded.{qn('n')} "
-            f"RETURNING {qn('id')}, {qn('n')}"
+            f"DO UPDATE SET {', '.join(f'{c} = {table}.{c} + excluded.{c}' for c in counted)} "
+            f"RETURNING {qn('id')}, {counted[0]}"
         )
     return _SQL[key]
 
 
-def _add(model: type[Model], key: tuple, delta: int) -> None:
+def _add(model: type[Model], key: tuple, deltas: list[int]) -> None:
     params = [_adapt(field, value) for (_c, field), value in zip(_columns(model), key, strict=True)]
     with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(model), [*params, delta])
+        cursor.execute(_upsert_sql(model), [*params, *deltas])
         row_id, n = cursor.fetchone()
         if n == 0:
             # Nobody else can have added to it meanwhile: this transaction holds the row's lock
             # since its UPDATE. A later +1 on the tuple inserts it afresh.
-            table = connection.ops.quote_name(model._meta.db_table)
-            cursor.execute(f'DELETE FROM {table} WHERE "id" = %s AND "n" = 0', [row_id])  # noqa: S608 (the model's table)
+            qn = connection.ops.quote_name
+            table, first = qn(model._meta.db_table), qn(_counted(model)[0])
+            cursor.execute(f'DELETE FROM {table} WHERE "id" = %s AND {first} = 0', [row_id])  # noqa: S608 (the model's table)
 
 
 # ---- the aggregate over the raw rows: the rebuild and the check ----------------------------------
@@ -329,7 +662,23 @@ class _Hundredths(Func):
         # integer division (SQLite's `/` and `%` truncate toward zero).
         sql, params = compiler.compile(self.source_expressions[0])
         b = BUCKET_MICROSECONDS
-        return f"(({sql}) - ((({sql}) %% {b}) + {b}) %% {b}) / {b}", [*params, *params, *params]
+        return f"(({sql}) - ((({sql}) %% {b}) + {b}) %% {b}) / {b}", [*params, *params]
+
+
+class _FloorDiv(Func):
+    """floor(x / k) of an integer x and a positive integer k, also below zero (PostgreSQL's
+    and SQLite's `/` and `%` truncate toward zero)."""
+
+    output_field = IntegerField()
+
+    def __init__(self, expression: Any, divisor: int) -> None:
+        super().__init__(expression)
+        self.divisor = int(divisor)
+
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> tuple[str, list]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        k = self.divisor
+        return f"(({sql}) - ((({sql}) %% {k}) + {k}) %% {k}) / {k}", [*params, *params]
 
 
 def _flag(q: Q) -> CaseWhen:
@@ -359,26 +708,59 @@ def _place_expressions() -> dict[str, Any]:
         "had_review": F("had_review"),
         "had_mediation": F("had_mediation"),
         "hundredths": _Hundredths(to_decision),
+        "month": TruncMonth("opened_at", tzinfo=_zone(), output_field=DateField()),
+        "tenth": _FloorDiv(_Hundredths(to_decision) + 5, 10),
+        "days": _FloorDiv(_Hundredths(to_decision) + 5, 100),
     }
+
+
+def _one(q: Q) -> CaseWhen:
+    return CaseWhen(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _sum_expressions() -> dict[str, Any]:
+    """What `place_of` adds to a case's month (MONTH_SUMS), in SQL over a Case row."""
+    decided = Q(decided_at__isnull=False)
+    in_time = decided & Q(decided_in_time=True)
+    figures = {
+        "opened": Value(1),
+        "decisions": _one(decided),
+        "decisions_in_time": _one(in_time),
+        "reviews": _one(Q(had_review=True)),
+        "mediations": _one(Q(had_mediation=True)),
+        "responded": _one(Q(resolved_on_site=True) | in_time),
+        "owed": _one(Q(resolved_on_site=True) | decided),
+        **_answer_expressions(),
+    }
+    return {name: figures[name] for name in MONTH_SUMS}
 
 
 def fresh(model: type[Model], cases: QuerySet) -> QuerySet:
     """The rows `model` should hold, aggregated from `cases` (all of them: `Case.objects`):
-    one GROUP BY, values named `t_<member>` in tuple order, then `n`."""
+    one GROUP BY, values named `t_<member>` in tuple order, then `s_<counted column>`."""
     names = _names(model)
     expressions = _place_expressions()
     qs = cases.order_by()
-    if names is DECISION_TUPLE:
+    if names in (DECISION_TUPLE, TENTHS_TUPLE, DAYS_TUPLE):
         qs = qs.filter(decided_at__isnull=False)
-    return qs.values(**{f"t_{name}": expressions[name] for name in names}).annotate(n=Count("id"))
+    qs = qs.values(**{f"t_{name}": expressions[name] for name in names})
+    if names is MONTH_TUPLE:
+        return qs.annotate(**{f"s_{name}": Sum(e) for name, e in _sum_expressions().items()})
+    if names is TALLY_TUPLE:
+        answers = _answer_expressions()
+        counted = _counted(model)[1:]
+        return qs.annotate(s_n=Count("id"), **{f"s_{name}": Sum(answers[name]) for name in counted})
+    return qs.annotate(s_n=Count("id"))
 
 
 def _insert_select(model: type[Model], cases: QuerySet) -> int:
-    qs = fresh(model, cases)
+    # In tuple order, so that the rows of one day (or month, or head office) lie together on
+    # disk: a period's ends read a few pages, not one row per page.
+    qs = fresh(model, cases).order_by(*(f"t_{name}" for name in _names(model)))
     query = qs.query
     order = [*query.values_select, *query.annotation_select]  # the SELECT's order (Django's own)
     by_name = {f"t_{name}": column for name, (column, _f) in zip(_names(model), _columns(model), strict=True)}
-    by_name["n"] = "n"
+    by_name.update({f"s_{name}": model._meta.get_field(name).column for name in _counted(model)})  # type: ignore[union-attr, misc]
     qn = connection.ops.quote_name
     sql, params = query.sql_with_params()
     with connection.cursor() as cursor:
@@ -393,31 +775,50 @@ def _insert_select(model: type[Model], cases: QuerySet) -> int:
 class Rebuilt:
     tallies: int
     decisions: int
+    months: int
+    tenths: int
+    days: int
 
 
-def _models(apps: Any) -> tuple[type[Model], type[Model], type[Model]]:
+ROLLUPS = ("CaseTally", "DecisionTally", "CaseMonthTally", "DecisionTenths", "DecisionDays")
+
+
+def _models(apps: Any) -> tuple[type[Model], list[type[Model]]]:
+    """The Case model and the rollup models (those a migration's historical state has)."""
     if apps is None:
-        return Case, CaseTally, DecisionTally
-    case, tally, decision = (apps.get_model("cases", name) for name in ("Case", "CaseTally", "DecisionTally"))
-    return case, tally, decision
+        return Case, list(ROLLUP_MODELS)
+    models = []
+    for name in ROLLUPS:
+        try:
+            models.append(apps.get_model("cases", name))
+        except LookupError:  # a migration before it was added
+            continue
+    return apps.get_model("cases", "Case"), models
 
 
 @transaction.atomic
 def rebuild(apps: Any = None) -> Rebuilt:
-    """Empty both rollups and fill them from the cases (INSERT … SELECT … GROUP BY), in one
-    transaction. On PostgreSQL the two tables are locked first (EXCLUSIVE: readers go on,
+    """Empty the rollups and fill them from the cases (INSERT … SELECT … GROUP BY), in one
+    transaction. On PostgreSQL the tables are locked first (EXCLUSIVE: readers go on,
     writers wait), so a change committed meanwhile is either in the SELECT or applied after.
-    `apps`: a migration's historical models (migration 0022 builds the rollups this way)."""
-    case, tally, decision = _models(apps)
+    `apps`: a migration's historical models (the migrations that add a rollup fill it so)."""
+    case, models = _models(apps)
     qn = connection.ops.quote_name
-    tables = [qn(m._meta.db_table) for m in (tally, decision)]
+    tables = [qn(m._meta.db_table) for m in models]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
         for table in tables:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (the models' tables)
     cases = case._default_manager.all()
-    return Rebuilt(_insert_select(tally, cases), _insert_select(decision, cases))
+    counts = {m._meta.model_name: _insert_select(m, cases) for m in models}
+    return Rebuilt(
+        counts.get("casetally", 0),
+        counts.get("decisiontally", 0),
+        counts.get("casemonthtally", 0),
+        counts.get("decisiontenths", 0),
+        counts.get("decisiondays", 0),
+    )
 
 
 @dataclass(frozen=True)
@@ -434,24 +835,34 @@ class Difference:
         return f"{self.table}({members}): stored {self.stored}, cases {self.expected}"
 
 
-def _counts(rows: Iterable[tuple]) -> dict[tuple, int]:
-    out: dict[tuple, int] = {}
-    for *key, n in rows:
-        out[tuple(key)] = out.get(tuple(key), 0) + n
+def _counts(rows: Iterable[tuple], width: int) -> dict[tuple, tuple]:
+    out: dict[tuple, tuple] = {}
+    for row in rows:
+        key, values = tuple(row[:-width]), row[-width:]
+        before = out.get(key, (0,) * width)
+        out[key] = tuple(int(a) + int(b or 0) for a, b in zip(before, values, strict=True))
     return out
 
 
 def differences() -> list[Difference]:
-    """Every tuple of both rollups whose stored `n` is not the count over the cases now
-    (an absent tuple counts 0): what `ombud rebuild-rollups --check` prints."""
+    """Every tuple of the rollups whose stored figures are not those over the cases now (an
+    absent tuple counts 0): what `ombud rebuild-rollups --check` prints, one line per tuple
+    and figure (`n`, or a month tally's column)."""
     out: list[Difference] = []
-    for model in (CaseTally, DecisionTally):
-        names = _names(model)
-        stored = _counts(model.objects.order_by().values_list(*names, "n"))
-        expected = _counts(fresh(model, Case.objects.all()).values_list(*(f"t_{n}" for n in names), "n"))
-        out.extend(
-            Difference(model.__name__, dict(zip(names, key, strict=True)), stored.get(key, 0), expected.get(key, 0))
-            for key in sorted(stored.keys() | expected.keys(), key=repr)
-            if stored.get(key, 0) != expected.get(key, 0)
+    for model in ROLLUP_MODELS:
+        names, counted = _names(model), _counted(model)
+        zero = (0,) * len(counted)
+        stored = _counts(model._default_manager.order_by().values_list(*names, *counted), len(counted))
+        fresh_rows = fresh(model, Case.objects.all()).values_list(
+            *(f"t_{n}" for n in names), *(f"s_{c}" for c in counted)
         )
+        expected = _counts(fresh_rows, len(counted))
+        for key in sorted(stored.keys() | expected.keys(), key=repr):
+            have, want = stored.get(key, zero), expected.get(key, zero)
+            for column, a, b in zip(counted, have, want, strict=True):
+                if a != b:
+                    members = dict(zip(names, key, strict=True))
+                    if len(counted) > 1:
+                        members["figure"] = column
+                    out.append(Difference(model.__name__, members, a, b))
     return out

@@ -50,6 +50,7 @@ def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "", b
         company_id=visit.company_id,
         company_root_id=visit.company_root_id,
         resolved_on_site=on_site,
+        time_limited=visit.outcome == Visit.Outcome.TIME_LIMITED,
         opened_at=visit.received_at,
     )
     if on_site:
@@ -74,7 +75,7 @@ def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "", b
         case.company = handler
         due = _set_due(case, "complaint.decision", visit.received_at)
     case.save()
-    rollups.move(None, rollups.place_of(case))
+    rollups.move(None, rollups.place_of(case, answers=rollups.NO_ANSWERS))  # new: no rating, no call-back
     if on_site:
         events.case_resolved_on_site_event(case, actor, visit.received_at)
     elif case.status == Case.Status.RECEIVED:

@@ -11,10 +11,10 @@ class OversightConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from ombud.cases.queries import register_answer_source
-        from ombud.oversight.callbacks.queries import callback_answers
+        from ombud.oversight.callbacks.queries import callback_answers, callback_expressions
         from ombud.oversight.sql import register_functions
 
         # The call-backs answer the three rates beside the consumers' ratings (cases/queries.py).
-        register_answer_source("callbacks", callback_answers)
+        register_answer_source("callbacks", callback_answers, callback_expressions)
         # SQLite connections get sha256_hex, which the spot-check draw ranks with (oversight/sql.py).
         connection_created.connect(register_functions, dispatch_uid="oversight.sql.register_functions")

@@ -28,7 +28,15 @@ from hypothesis import strategies as st
 
 from ombud import cli
 from ombud.cases import lifecycle, rollups
-from ombud.cases.models import Case, CaseEvent, CaseTally, DecisionTally
+from ombud.cases.models import (
+    Case,
+    CaseEvent,
+    CaseMonthTally,
+    CaseTally,
+    DecisionDays,
+    DecisionTally,
+    DecisionTenths,
+)
 from ombud.cases.queries import cases_for, three_rates
 from ombud.cases.services import (
     ComplaintInput,
@@ -479,12 +487,68 @@ def branch_world(world):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(steps=sequences)
-def test_random_intake_and_lifecycle_keep_every_rollup_equal_to_the_cases(branch_world, mediator, steps):
+@given(steps=sequences, since=st.integers(0, 100), days=st.integers(0, 100))
+def test_random_intake_and_lifecycle_keep_every_rollup_equal_to_the_cases(branch_world, mediator, steps, since, days):
     with transaction.atomic():
         _run(branch_world, mediator, steps)
         assert rollups.differences() == []  # the function behind `ombud rebuild-rollups --check`
+        # The readers over any period (whole months and days at its ends) and over all time
+        # give the figures of the raw cases.
+        admin = branch_world.admin
+        first = timezone.localdate(NOW) - timedelta(days=95)
+        for period in ((None, None), (first + timedelta(days=since), first + timedelta(days=since + days))):
+            _assert_statistics_are_those_of_the_cases(admin, *period)
+        decisions = rollups.decisions_for(admin)
+        assert rollups.medians(decisions, rollups.histograms_for(admin)) == rollups.medians(decisions)
         transaction.set_rollback(True)  # the next example starts from the same world
+
+
+def _assert_statistics_are_those_of_the_cases(user, since, until):
+    stats = case_statistics(user, since=since, until=until, now=NOW)
+    cases = cases_for(user)
+    if since:
+        cases = cases.filter(opened_at__gte=rollups.day_start(since))
+    if until:
+        cases = cases.filter(opened_at__lt=rollups.day_start(until + timedelta(days=1)))
+    decided = cases.filter(decided_at__isnull=False)
+    totals = stats["totals"]
+    assert (totals["opened"], totals["decided"], totals["decided_in_time"]) == (
+        cases.count(),
+        decided.count(),
+        decided.filter(decided_in_time=True).count(),
+    )
+    assert (totals["reviews"], totals["mediations"]) == (
+        cases.filter(had_review=True).count(),
+        cases.filter(had_mediation=True).count(),
+    )
+    raw = three_rates(cases, now=NOW)
+    assert stats["rates"] == raw[None]
+    assert {c["company_id"]: c["rates"] for c in stats["companies"]} == {k: v for k, v in raw.items() if k}
+
+
+def test_a_period_is_cut_into_its_whole_months_and_the_days_at_its_ends():
+    d = date
+    split = rollups.split_period
+    assert split(None, None) == rollups.PeriodParts((None, None), ())
+    assert split(d(2026, 3, 1), d(2026, 5, 31)) == rollups.PeriodParts((d(2026, 3, 1), d(2026, 6, 1)), ())
+    assert split(d(2026, 3, 15), d(2026, 5, 10)) == rollups.PeriodParts(
+        (d(2026, 4, 1), d(2026, 5, 1)), ((d(2026, 3, 15), d(2026, 3, 31)), (d(2026, 5, 1), d(2026, 5, 10)))
+    )
+    # Within one month, or across two without a whole one between: days only.
+    assert split(d(2026, 3, 2), d(2026, 3, 30)) == rollups.PeriodParts(None, ((d(2026, 3, 2), d(2026, 3, 30)),))
+    assert split(d(2026, 3, 2), d(2026, 4, 30)) == rollups.PeriodParts(
+        (d(2026, 4, 1), d(2026, 5, 1)), ((d(2026, 3, 2), d(2026, 3, 31)),)
+    )
+    assert split(d(2026, 3, 20), d(2026, 4, 10)) == rollups.PeriodParts(None, ((d(2026, 3, 20), d(2026, 4, 10)),))
+    # Open on one side; December into January; a leap February.
+    assert split(None, d(2026, 12, 7)) == rollups.PeriodParts(
+        (None, d(2026, 12, 1)), ((d(2026, 12, 1), d(2026, 12, 7)),)
+    )
+    assert split(d(2025, 12, 31), None) == rollups.PeriodParts(
+        (d(2026, 1, 1), None), ((d(2025, 12, 31), d(2025, 12, 31)),)
+    )
+    assert split(d(2028, 2, 1), d(2028, 2, 29)) == rollups.PeriodParts((d(2028, 2, 1), d(2028, 3, 1)), ())
+    assert split(d(2026, 7, 4), d(2026, 7, 4)) == rollups.PeriodParts(None, ((d(2026, 7, 4), d(2026, 7, 4)),))
 
 
 # ---- the readers: the same figures as over the raw cases -------------------------------------------
@@ -523,8 +587,21 @@ def test_the_median_of_the_histogram_is_the_exact_median_to_a_tenth_of_a_day(wor
             for h, n in buckets.items()
         )
         shown = rollups.medians(DecisionTally.objects.all())[(rollups.ALL, None)]
+        # The all-time path (the day, then the tenth from the all-time histograms, then the
+        # hundredths where the middle two fall in two tenths) gives the same figure.
+        tenths = Counter(rollups.tenth_of(h) for h in lower_edges_of(durations))
+        DecisionTenths.objects.bulk_create(
+            DecisionTenths(company_root=world.company_a, tenth=t, n=n) for t, n in tenths.items()
+        )
+        days = Counter(rollups.tenth_of(h) // 10 for h in lower_edges_of(durations))
+        DecisionDays.objects.bulk_create(
+            DecisionDays(company_root=world.company_a, days=d, n=n) for d, n in days.items()
+        )
+        histograms = rollups.Histograms(DecisionTenths.objects.all(), DecisionDays.objects.all())
+        both = rollups.medians(DecisionTally.objects.all(), histograms)
+        assert both[(rollups.ALL, None)] == shown
         # What it is by definition: the middle bucket(s), each at its lower edge, half up.
-        lower_edges = sorted(d // rollups.BUCKET_MICROSECONDS for d in durations)
+        lower_edges = lower_edges_of(durations)
         assert shown == _half_up_tenths(Decimal(str(statistics.median(lower_edges))) / 100)
         exact = Decimal(str(statistics.median(durations))) / Decimal(86400 * 10**6)
         if len(durations) % 2:
@@ -532,6 +609,10 @@ def test_the_median_of_the_histogram_is_the_exact_median_to_a_tenth_of_a_day(wor
         else:
             assert abs(Decimal(str(shown)) - exact) <= Decimal("0.1")
         transaction.set_rollback(True)
+
+
+def lower_edges_of(durations: list[int]) -> list[int]:
+    return sorted(d // rollups.BUCKET_MICROSECONDS for d in durations)
 
 
 def test_the_medians_per_company_and_per_city(spread):
@@ -573,7 +654,11 @@ def test_two_transactions_adding_to_one_new_tuple_lose_neither(world):
     no_bureau = no_site = no_campaign = no_line = None
     flags = (False, False, False, False, False)  # resolved on site, decided, in time, review, mediation
     tally = (day, company, company, MAOMING, no_bureau, no_site, no_campaign, "", no_line, "phone", "received")
-    place = rollups.Place(tally=(*tally, "company", *flags), decision=None)
+    month = (day.replace(day=1), company, MAOMING, no_bureau, no_site, no_campaign)
+    sums = (1, 0, 0, 0, 0, 0, 0, *rollups.NO_ANSWERS)
+    place = rollups.Place(
+        tally=(*tally, "company", *flags), decision=None, month=month, sums=sums, tenths=None, days=None
+    )
     first_added, second_started, commit_first = threading.Event(), threading.Event(), threading.Event()
     errors: list[BaseException] = []
 
@@ -620,3 +705,4 @@ def test_two_transactions_adding_to_one_new_tuple_lose_neither(world):
     assert errors == []
     assert waiting == 1
     assert list(CaseTally.objects.values_list("n", flat=True)) == [2]
+    assert list(CaseMonthTally.objects.values_list("opened", flat=True)) == [2]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ombud.cases.models import Case
 from ombud.cases.queries import three_rates
 from ombud.cases.services import take_action, take_consumer_action
+from ombud.oversight.callbacks import services as callbacks
 from ombud.oversight.evaluation.queries import Period, scorecard
 from ombud.oversight.models import CallBack
 from ombud.portal.tests.casepage_helpers import decided, new_case
@@ -23,7 +24,8 @@ def small_world(world):
     take_consumer_action(a1.pk, "rate", {"solved": True, "satisfaction": 5})
     a2 = decided(world, new_case(world))
     take_consumer_action(a2.pk, "rate", {"solved": False, "satisfaction": 2})
-    CallBack.objects.create(case=a2, status="reached", solved=True, satisfaction=4, created_at=timezone.now())
+    listed = CallBack.objects.create(case=a2, created_at=timezone.now())  # as an officer records the call:
+    callbacks.record_attempt(world.officer, listed.pk, result="reached", solved=True, satisfaction=4)
     a3 = new_case(world)  # open, past its due date, undecided
     Case.objects.filter(pk=a3.pk).update(due_at=timezone.now() - timedelta(days=1))
     decided(world, new_case(world), now=timezone.now() + timedelta(days=40))  # decided after its deadline

@@ -44,20 +44,20 @@ def test_a_first_consultation_costs_five_queries(world, django_assert_num_querie
         assert api.post("/api/v1/visits", body).status_code == 201
 
 
-def test_a_complaint_with_practitioner_and_idempotency_key_costs_nine(world, api, django_assert_num_queries):
-    # generation, SAVEPOINT, practitioner lookup, visit, case, its tally (the rollups' one
-    # upsert, cases/rollups.py), case event, idempotency insert, RELEASE: the key is not looked
-    # up first (its unique constraint finds a retry)
-    with django_assert_num_queries(9):
+def test_a_complaint_with_practitioner_and_idempotency_key_costs_ten(world, api, django_assert_num_queries):
+    # generation, SAVEPOINT, practitioner lookup, visit, case, its day's and its month's tally
+    # (the rollups' two upserts, cases/rollups.py), case event, idempotency insert, RELEASE:
+    # the key is not looked up first (its unique constraint finds a retry)
+    with django_assert_num_queries(10):
         assert api.post("/api/v1/visits", complaint(world), HTTP_IDEMPOTENCY_KEY="k-1").status_code == 201
 
 
 def test_an_idempotent_replay_writes_and_rolls_back_then_finds_the_key(world, api, django_assert_num_queries):
     api.post("/api/v1/visits", complaint(world), HTTP_IDEMPOTENCY_KEY="k-2")
-    # the nine above (the tally's upsert rolled back with the rest), the insert of the key
+    # the ten above (the tallies' upserts rolled back with the rest), the insert of the key
     # failing (+ ROLLBACK TO SAVEPOINT before the RELEASE; in production a ROLLBACK instead of
     # the COMMIT), then the stored key ⋈ visit ⋈ case
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         r = api.post("/api/v1/visits", complaint(world), HTTP_IDEMPOTENCY_KEY="k-2")
     assert r.status_code == 201 and r["Idempotent-Replayed"] == "true"
 

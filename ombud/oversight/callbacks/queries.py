@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.campaigns.queries import access_campaign_in_jurisdiction
 from ombud.cases.models import Case
-from ombud.cases.queries import SATISFIED_FROM, Answers, cases_for
+from ombud.cases.queries import SATISFIED_FROM, Answers, cases_for, one_if, value_if
 from ombud.directory.access import require_regulator, scope_for
 from ombud.directory.models import User
 from ombud.errors import InvalidInput, NotFound
@@ -234,6 +235,19 @@ def callback_report(
     return {"totals": _figures(sums), "by_company": by_company, "by_city": by_city}
 
 
+def callback_expressions() -> dict[str, Any]:
+    """`callback_answers` of one case, over a Case row (its call-back, if reached)."""
+    reached = Q(callback__status=ST.REACHED)
+    return {
+        "answers": one_if(reached),
+        "solved": one_if(reached & Q(callback__solved=True)),
+        "solved_of": one_if(reached & Q(callback__solved__isnull=False)),
+        "satisfied": one_if(reached & Q(callback__satisfaction__gte=SATISFIED_FROM)),
+        "satisfaction_of": one_if(reached & Q(callback__satisfaction__isnull=False)),
+        "satisfaction_sum": value_if(reached & Q(callback__satisfaction__isnull=False), F("callback__satisfaction")),
+    }
+
+
 def callback_answers(cases: QuerySet[Case]) -> dict[int, Answers]:
     """The reached call-backs of `cases`, per head office, as answers to the three rates
     (cases/queries.py `three_rates`; registered in OversightConfig.ready): one GROUP BY."""
@@ -247,12 +261,18 @@ def callback_answers(cases: QuerySet[Case]) -> dict[int, Answers]:
             n_solved_of=Count("pk", filter=Q(solved__isnull=False)),
             n_satisfied=Count("pk", filter=Q(satisfaction__gte=SATISFIED_FROM)),
             n_satisfaction_of=Count("pk", filter=Q(satisfaction__isnull=False)),
+            n_satisfaction_sum=Sum("satisfaction"),
         )
     )
     # (n_*: an annotation named like a field, "solved", would shadow it inside the filters)
     return {
         r["case__company_root_id"]: Answers(
-            r["n"], r["n_solved"], r["n_solved_of"], r["n_satisfied"], r["n_satisfaction_of"]
+            r["n"],
+            r["n_solved"],
+            r["n_solved_of"],
+            r["n_satisfied"],
+            r["n_satisfaction_of"],
+            r["n_satisfaction_sum"] or 0,
         )
         for r in rows
     }

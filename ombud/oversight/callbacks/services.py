@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from ombud.audit.services import record as audit
 from ombud.campaigns.queries import access_campaign_in_jurisdiction
+from ombud.cases import rollups
 from ombud.cases.models import Case
 from ombud.directory.access import require_regulator
 from ombud.directory.models import User
@@ -289,6 +290,10 @@ def record_attempt(
             )
         if errors:
             raise InvalidInput(_("The call was not recorded."), fields=errors)
+        # A reached call-back is an answer of the three rates, which the case's month tally
+        # counts: the case is locked as its own actions lock it, and moved (cases/rollups.py).
+        case = Case.objects.select_for_update().select_related("visit").get(pk=callback.case_id)
+        before = rollups.place_of(case)
         now = timezone.now()
         CallAttempt.objects.create(callback=callback, result=result, note=note, by=actor, at=now)
         fields = ["status", "completed_at", "completed_by"]
@@ -310,4 +315,5 @@ def record_attempt(
             callback.assigned_to = actor
             fields.append("assigned_to")
         callback.save(update_fields=fields)
+        rollups.move(before, rollups.place_of(case))
     return callback

@@ -20,7 +20,8 @@ each row carries the three rates (三率: response, resolution, satisfaction; co
 and call-backs), `cases.queries.three_rates`, shown but not weighted.
 
 The case figures (volume, decisions, timeliness, reviews, mediations, the response rate) are
-read from the case rollups (cases/rollups.py `CaseTally`), never from every case; the open
+read from the case rollups (cases/rollups.py: `CaseMonthTally` for whole months, `CaseTally` for
+the days at a period's ends), never from every case; the open
 cases alone give what depends on now (overdue undecided, for the response rate).
 
 The evaluated companies are the head offices with complaints in the caller's scope in the
@@ -35,19 +36,19 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ombud.cases import rollups
-from ombud.cases.models import Case, CaseTally
-from ombud.cases.queries import cases_for, three_rates
+from ombud.cases.models import Case
+from ombud.cases.queries import Answers, cases_for, three_rates
 from ombud.directory.access import Scope, require_regulator, scope_for, sees_everything
 from ombud.directory.models import Organization, User
 from ombud.errors import InvalidInput
 from ombud.oversight.evaluation.scoring import FOUR_PLACES, CompanyScore, MetricScore, score
-from ombud.oversight.models import CallBack, CompanyFigures, EvaluationWeight
+from ombud.oversight.models import CompanyFigures, EvaluationWeight
 from ombud.oversight.spotchecks.queries import pass_rates
 from ombud.timebounds import EARLIEST_DAY, LATEST_DAY
 
@@ -147,8 +148,29 @@ def _in_period(qs: QuerySet[Case], period: Period) -> QuerySet[Case]:
     return qs.filter(opened_at__gte=period.starts_at, opened_at__lt=period.ends_at)
 
 
-def _tallies(user: User, scope: Scope, period: Period) -> QuerySet[CaseTally]:
-    return rollups.opened_between(rollups.tallies_for(user, scope), period.start, period.end)
+def _sums(user: User, scope: Scope, period: Period, names: tuple[str, ...]) -> dict[int, dict[str, int]]:
+    """Per head office, the figures `names` (rollups.tally_sums' names) of the cases opened in
+    the period: a GROUP BY over the month tallies of its whole months and one over the day
+    tallies of the days at its ends, added here."""
+    parts = rollups.split_period(period.start, period.end)
+    sources: list[QuerySet] = []
+    if parts.months is not None:
+        months = parts.of_months(rollups.month_tallies_for(user, scope))
+        sources.append(months.values("company_root_id").annotate(**_only(rollups.month_sums(), names)))
+    if parts.days:
+        days = parts.of_days(rollups.tallies_for(user, scope))
+        sources.append(days.values("company_root_id").annotate(**_only(rollups.tally_sums(), names)))
+    out: dict[int, dict[str, int]] = {}
+    for rows in sources:
+        for r in rows.order_by():
+            into = out.setdefault(r["company_root_id"], dict.fromkeys(names, 0))
+            for name in names:
+                into[name] += r[name] or 0
+    return out
+
+
+def _only(sums: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: sums[name] for name in names}
 
 
 def _case_figures(user: User, scope: Scope, period: Period, now: datetime) -> dict[int, dict[str, Any]]:
@@ -157,15 +179,16 @@ def _case_figures(user: User, scope: Scope, period: Period, now: datetime) -> di
     and, for what depends on now (open cases overdue undecided), the open cases: two GROUP BYs
     that never read every case."""
     rows: dict[int, dict[str, Any]] = {}
-    for r in _tallies(user, scope, period).order_by().values("company_root_id").annotate(**rollups.tally_sums()):
-        rows[r["company_root_id"]] = {
-            "complaints": r["opened"] or 0,
-            "decided": r["decisions"] or 0,
-            "in_time": r["decisions_in_time"] or 0,
-            "reviews": r["reviews"] or 0,
-            "mediations": r["mediations"] or 0,
-            "responded": r["responded"] or 0,
-            "due": r["owed"] or 0,
+    names = ("opened", "decisions", "decisions_in_time", "reviews", "mediations", "responded", "owed")
+    for company_id, r in _sums(user, scope, period, names).items():
+        rows[company_id] = {
+            "complaints": r["opened"],
+            "decided": r["decisions"],
+            "in_time": r["decisions_in_time"],
+            "reviews": r["reviews"],
+            "mediations": r["mediations"],
+            "responded": r["responded"],
+            "due": r["owed"],
         }
     open_cases = rollups.open_cases(_in_period(cases_for(user, scope), period))
     for r in open_cases.order_by().values("company_root_id").annotate(**rollups.open_counts(now)):
@@ -175,8 +198,7 @@ def _case_figures(user: User, scope: Scope, period: Period, now: datetime) -> di
 
 
 def _complaints(user: User, scope: Scope, period: Period) -> dict[int, int]:
-    rows = _tallies(user, scope, period).order_by().values("company_root_id").annotate(n=Sum("n"))
-    return {r["company_root_id"]: r["n"] for r in rows}
+    return {company_id: r["opened"] for company_id, r in _sums(user, scope, period, ("opened",)).items()}
 
 
 def figures_bureau(user: User) -> int | None:
@@ -213,15 +235,14 @@ def _spot_checks(user: User, period: Period) -> dict[int, dict[str, Any]]:
     return {r["company_id"]: r for r in rows if r["checked"]}
 
 
-def _satisfaction(scoped: QuerySet[Case], period: Period) -> dict[int, Decimal]:
-    cases = _in_period(scoped, period).values("pk")
-    rows = (
-        CallBack.objects.filter(case__in=cases, status=CallBack.Status.REACHED, satisfaction__isnull=False)
-        .order_by()
-        .values("case__company_root")
-        .annotate(mean=Avg("satisfaction"))
-    )
-    return {r["case__company_root"]: Decimal(str(r["mean"])).quantize(FOUR_PLACES, ROUND_HALF_UP) for r in rows}
+def _satisfaction(answers: dict[str, dict[int, Answers]]) -> dict[int, Decimal]:
+    """Per head office, the mean satisfaction (1–5) the reached call-backs gave, from the
+    rollups' answers of the period (cases/rollups.py `period_answers`)."""
+    return {
+        company: (Decimal(a.satisfaction_sum) / Decimal(a.satisfaction_of)).quantize(FOUR_PLACES, ROUND_HALF_UP)
+        for company, a in answers.get("callbacks", {}).items()
+        if a.satisfaction_of
+    }
 
 
 def rates_none() -> dict[str, Any]:
@@ -245,9 +266,11 @@ def scorecard(user: User, period: Period) -> Scorecard:
     previous = _complaints(user, scope, before_period) if before_period else {}
     previous_figures = _figures(user, before_period) if before_period else {}
     checks = _spot_checks(user, period)
-    satisfaction = _satisfaction(scoped, period)
     response = {company: (c["responded"], c["due"]) for company, c in cases.items()}
-    rates = three_rates(_in_period(scoped, period), now=now, response=response)
+    parts = rollups.split_period(period.start, period.end)
+    answers = rollups.period_answers(parts, rollups.month_tallies_for(user, scope), rollups.tallies_for(user, scope))
+    rates = three_rates(_in_period(scoped, period), now=now, response=response, answers=answers)
+    satisfaction = _satisfaction(answers)
 
     company_ids = set(cases) | set(figures)
     names = dict(Organization.objects.filter(pk__in=company_ids).values_list("pk", "name"))

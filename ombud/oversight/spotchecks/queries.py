@@ -181,12 +181,13 @@ def outcome_of(visit_outcome: str, decision: str) -> str:
 
 
 def outcome_expression() -> SqlCase:
-    """`outcome_of` as an SQL CASE over a case's visit outcome and decision, so that the
-    strata are formed inside the database (the tests check it equals `outcome_of` for every
-    combination)."""
-    on_site = [Visit.Outcome.RESOLVED_ON_SITE, Visit.Outcome.TIME_LIMITED]
+    """`outcome_of` as an SQL CASE over the case row alone — its visit's outcome is kept on it
+    (`resolved_on_site`, `time_limited`), so the draw reads no visit — and its decision, so
+    that the strata are formed inside the database (the tests check it equals `outcome_of`
+    over the visits for every combination)."""
     return SqlCase(
-        When(visit__outcome__in=on_site, then=F("visit__outcome")),
+        When(resolved_on_site=True, then=Value(Visit.Outcome.RESOLVED_ON_SITE.value)),
+        When(time_limited=True, then=Value(Visit.Outcome.TIME_LIMITED.value)),
         When(Q(decision="") | Q(decision__isnull=True), then=Value(Case.Status.NOT_ACCEPTED.value)),
         default=F("decision"),
         output_field=CharField(),

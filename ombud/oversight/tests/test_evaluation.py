@@ -34,6 +34,7 @@ from ombud.cases.models import Case
 from ombud.cases.services import ComplaintInput, register_complaint, take_action
 from ombud.directory.models import Organization
 from ombud.errors import Forbidden, InvalidInput
+from ombud.oversight.callbacks import services as callbacks
 from ombud.oversight.evaluation.queries import Period, parse_period, scorecard
 from ombud.oversight.evaluation.services import FiguresInput, import_figures
 from ombud.oversight.models import CallBack, SpotCheck, SpotCheckItem
@@ -119,9 +120,12 @@ def data(world):
     SpotCheckItem.objects.create(  # sampled but not yet checked: not counted
         spot_check=check, case=a[2], position=9, stratum_company=world.company_a, stratum_outcome="upheld"
     )
+    # The calls are recorded as an officer records them (the rollups count what they answer).
     for case, satisfaction in [(a[0], 4), (b[0], 5), (b[1], 3)]:
-        CallBack.objects.create(case=case, status="reached", satisfaction=satisfaction, created_at=at(2026, 4, 1))
-    CallBack.objects.create(case=a[1], status="unreachable", created_at=at(2026, 4, 1))
+        listed = CallBack.objects.create(case=case, created_at=at(2026, 4, 1))
+        callbacks.record_attempt(world.officer, listed.pk, result="reached", solved=True, satisfaction=satisfaction)
+    listed = CallBack.objects.create(case=a[1], created_at=at(2026, 4, 1))
+    callbacks.record_attempt(world.officer, listed.pk, result="wrong_number")
     return a, b
 
 

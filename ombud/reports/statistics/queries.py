@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from ombud.campaigns.models import Campaign, RosterEntry, Site, SiteOrganization
 from ombud.campaigns.queries import access_campaign
 from ombud.cases import rollups
-from ombud.cases.models import Case, CaseTally
+from ombud.cases.models import Case, CaseMonthTally, CaseTally
 from ombud.cases.queries import cases_for, three_rates
 from ombud.directory.access import Scope, scope_for
-from ombud.directory.models import Organization, Staff, User
+from ombud.directory.models import Organization, Region, Staff, User
 from ombud.errors import InvalidInput
 from ombud.intake.models import Visit
 
@@ -222,30 +222,44 @@ def _finish(row: dict, median_days: float | None) -> dict:
     return out
 
 
-def _groups(tallies: QuerySet[CaseTally], open_cases: QuerySet[Case], now: datetime) -> dict[tuple, dict]:
-    """Per (head office, city): the tallies' sums (opened, decided, in time, reviews,
-    mediations, the response figures) and the open cases' counts (open, overdue): two
-    GROUP BYs, over the rollup and over the open cases only."""
-    # Grouped by the ids alone (a hash aggregate); the names depend on them, so MIN() is each
-    # group's one name — grouping by the text too would sort every row of the rollup.
-    names = {
-        "company_name": Min("company_root__name"),
-        "company_short_name": Min("company_root__short_name"),
-        "city_name": Min("city__name"),
-    }
+def _groups(
+    parts: rollups.PeriodParts,
+    months: QuerySet[CaseMonthTally],
+    days: QuerySet[CaseTally],
+    open_cases: QuerySet[Case],
+    now: datetime,
+) -> dict[tuple, dict]:
+    """Per (head office, city): the rollups' sums (opened, decided, in time, reviews,
+    mediations, the response figures) — the whole months' from the month tallies, the days'
+    at the ends from the day tallies — and the open cases' counts (open, overdue): a GROUP BY
+    over each part of the period and one over the open cases only."""
+    # Grouped by the ids alone (a hash aggregate, no join); the names are read after, for the
+    # few groups found.
     ids = ("company_root_id", "city_id")
     groups: dict[tuple, dict] = {}
-    for rows in (
-        tallies.order_by().values(*ids).annotate(**names, **rollups.tally_sums()),
-        open_cases.order_by().values(*ids).annotate(**names, **rollups.open_counts(now)),
-    ):
+    sources: list[QuerySet] = []
+    if parts.months is not None:
+        sources.append(parts.of_months(months).order_by().values(*ids).annotate(**rollups.month_sums()))
+    if parts.days:
+        sources.append(parts.of_days(days).order_by().values(*ids).annotate(**rollups.tally_sums()))
+    sources.append(open_cases.order_by().values(*ids).annotate(**rollups.open_counts(now)))
+    for rows in sources:
         for row in rows:
-            kept = (*ids, *names)
-            group = groups.setdefault((row["company_root_id"], row["city_id"]), {k: row[k] for k in kept})
+            group = groups.setdefault((row["company_root_id"], row["city_id"]), {k: row[k] for k in ids})
             for key, value in row.items():
-                if key not in kept:
+                if key not in ids:
                     key = _SHOWN_AS.get(key, key)
                     group[key] = group.get(key, 0) + (value or 0)
+    companies = {
+        pk: (name, short)
+        for pk, name, short in Organization.objects.filter(
+            pk__in=sorted({company for company, _city in groups})
+        ).values_list("pk", "name", "short_name")
+    }
+    cities = dict(Region.objects.filter(code__in=sorted({c for _co, c in groups if c})).values_list("code", "name"))
+    for (company, city), group in groups.items():
+        group["company_name"], group["company_short_name"] = companies.get(company, ("", ""))
+        group["city_name"] = cities.get(city, "")
     return groups
 
 
@@ -268,19 +282,25 @@ def case_statistics(
     and in total, the three rates (三率, `cases.queries.three_rates`: consumer ratings beside
     the call-backs).
 
-    What does not depend on now is read from the rollups (cases/rollups.py): the counts from
-    `CaseTally`, the medians from the `DecisionTally` histogram; open and overdue from the open
-    cases alone. A fixed number of queries whatever the data: the tallies and the open cases
-    (one GROUP BY by head office and city each, summed here into companies, cities and the
-    total), the medians (one), the two answer sources of the three rates, plus the campaign
-    check when a campaign is given.
+    What does not depend on now is read from the rollups (cases/rollups.py): the counts and
+    the three rates' answers from `CaseMonthTally` for the whole months of the period and from
+    `CaseTally` for the days at its ends; the medians from the all-time
+    `DecisionDays` and `DecisionTenths` (all time) or the `DecisionTally` histogram (a period);
+    open and overdue from the open cases alone (their covering index). A fixed number of
+    queries whatever the data: the rollups and the open cases (one GROUP BY by head office and
+    city each, summed here into companies, cities and the total), their names (two), the
+    medians (one), the answers (one per part of the period), plus the campaign check when a
+    campaign is given.
     """
     if since and until and since > until:
         raise InvalidInput(_("The period starts after it ends."), fields={"since": _("after until")})
     now = now or timezone.now()
     scope = scope_for(user)
-    tallies = rollups.opened_between(rollups.tallies_for(user, scope), since, until)
+    parts = rollups.split_period(since, until)
+    months = rollups.month_tallies_for(user, scope)
+    days = rollups.tallies_for(user, scope)
     decisions = rollups.opened_between(rollups.decisions_for(user, scope), since, until)
+    histograms = rollups.histograms_for(user, scope) if since is None and until is None else None
     cases = cases_for(user, scope)
     if since:
         cases = cases.filter(opened_at__gte=_day_start(since))
@@ -288,19 +308,21 @@ def case_statistics(
         cases = cases.filter(opened_at__lt=_day_start(until + timedelta(days=1)))
     if campaign_id is not None:
         access_campaign(user, campaign_id)
-        tallies = tallies.filter(campaign_id=campaign_id)
+        months = months.filter(campaign_id=campaign_id)
+        days = days.filter(campaign_id=campaign_id)
         decisions = decisions.filter(campaign_id=campaign_id)
+        histograms = histograms.filter(campaign_id=campaign_id) if histograms is not None else None
         # The open cases through their own site (indexed), not their visit: a case opened at a
         # campaign has the site of its visit, and a site belongs to one campaign.
         cases = cases.filter(site__campaign_id=campaign_id)
 
-    groups = list(_groups(tallies, rollups.open_cases(cases), now).values())
+    groups = list(_groups(parts, months, days, rollups.open_cases(cases), now).values())
     by_company: dict[int, list[dict]] = {}
     by_city: dict[str | None, list[dict]] = {}
     for group in groups:
         by_company.setdefault(group["company_root_id"], []).append(group)
         by_city.setdefault(group["city_id"], []).append(group)
-    medians = rollups.medians(decisions)
+    medians = rollups.medians(decisions, histograms)
     companies = sorted(
         ({**_sum(rows), "first": rows[0], "id": company_id} for company_id, rows in by_company.items()),
         key=lambda r: (-r["opened"], r["id"]),
@@ -310,7 +332,7 @@ def case_statistics(
         key=lambda r: (r["id"] is None, r["id"] or ""),
     )
     response = {c["id"]: (c["responded"], c["owed"] + c["owed_overdue"]) for c in companies}
-    rates = three_rates(cases, now=now, response=response)
+    rates = three_rates(cases, now=now, response=response, answers=rollups.period_answers(parts, months, days))
     return {
         "since": since,
         "until": until,

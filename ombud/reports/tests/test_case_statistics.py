@@ -182,19 +182,25 @@ def test_the_campaign_filter_counts_the_cases_born_at_its_sites(history):
 
 
 def test_a_fixed_number_of_queries_whatever_the_data(history, django_assert_num_queries):
-    # The tallies and the open cases (by head office and city), the medians (the histogram),
-    # and the three rates' two answer sources (consumer ratings, call-backs): the same on
-    # both databases.
-    expected = 5
+    # All time: the month tallies and the open cases (by head office and city), the names of
+    # the head offices and of the cities, the medians (the all-time histograms), the three
+    # rates' answers (the month tallies). A period that starts and ends within months adds the
+    # day tallies of its ends, for the counts and for the answers. The same on both databases.
+    all_time, period = 6, 8
     admin = history.admin
-    with django_assert_num_queries(expected):
+    with django_assert_num_queries(all_time):
         case_statistics(admin, now=NOW)
+    between = {"since": date(2026, 9, 15), "until": date(2026, 11, 20)}
+    with django_assert_num_queries(period):
+        decided = case_statistics(admin, **between, now=NOW)["totals"]["decided"]
     for _ in range(5):
         c = complaint(history, history.company_b, GUANGZHOU, at(11, 1), handler=history.handler_b)
         act(c, "accept", at(11, 2))
         act(c, "decide", at(11, 3), **DECIDE)
-    with django_assert_num_queries(expected):
+    with django_assert_num_queries(all_time):
         assert case_statistics(admin, now=NOW)["totals"]["decided"] == 9
+    with django_assert_num_queries(period):
+        assert case_statistics(admin, **between, now=NOW)["totals"]["decided"] == decided + 5
 
 
 def test_the_median_of_an_even_count_is_the_mean_of_the_middle_two(history):

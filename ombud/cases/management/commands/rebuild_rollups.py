@@ -1,7 +1,7 @@
 """`ombud rebuild-rollups [--check]`: the case rollups (cases/rollups.py) from scratch, or
 compared with the cases.
 
-Without `--check`: both rollups are emptied and filled again from the cases in one
+Without `--check`: every rollup is emptied and filled again from the cases in one
 transaction (INSERT … SELECT … GROUP BY); on PostgreSQL writers wait meanwhile, readers go on.
 Run it after anything that wrote cases without the case services (a bulk SQL load such as
 bench/scale.py, a repair by hand).
@@ -32,8 +32,17 @@ class Command(BaseCommand):
         if not opts["check"]:
             rebuilt = rollups.rebuild()
             self.stdout.write(
-                _("The rollups were rebuilt: %(tallies)d case tuples, %(decisions)d decision tuples.")
-                % {"tallies": rebuilt.tallies, "decisions": rebuilt.decisions}
+                _(
+                    "The rollups were rebuilt: %(tallies)d case tuples, %(months)d month tuples, "
+                    "%(decisions)d decision tuples, %(tenths)d + %(days)d histogram tuples."
+                )
+                % {
+                    "tallies": rebuilt.tallies,
+                    "months": rebuilt.months,
+                    "decisions": rebuilt.decisions,
+                    "tenths": rebuilt.tenths,
+                    "days": rebuilt.days,
+                }
             )
             return
         found = rollups.differences()
