@@ -80,6 +80,9 @@ def bulk_cases(world, specs: list[dict]) -> list[Case]:
                 bureau=None if city else world.gd_bureau,
                 opened_at=now,
                 decision=spec.get("decision", ""),
+                # the visit's outcome, kept on the case as its opening keeps it
+                resolved_on_site=visit.outcome == Visit.Outcome.RESOLVED_ON_SITE,
+                time_limited=visit.outcome == Visit.Outcome.TIME_LIMITED,
             )
         )
     return Case.objects.bulk_create(cases)
@@ -104,7 +107,11 @@ def test_the_outcome_case_expression_equals_outcome_of_for_every_combination(wor
             channel=Visit.Channel.ON_SITE if visit_outcome else Visit.Channel.PHONE,
             due_date=timezone.localdate() if visit_outcome == Visit.Outcome.TIME_LIMITED else None,
         )
-        Case.objects.filter(pk=case.pk).update(decision=decision)
+        Case.objects.filter(pk=case.pk).update(
+            decision=decision,
+            resolved_on_site=visit_outcome == Visit.Outcome.RESOLVED_ON_SITE,
+            time_limited=visit_outcome == Visit.Outcome.TIME_LIMITED,
+        )
         in_sql = Case.objects.filter(pk=case.pk).annotate(o=queries.outcome_expression()).values_list("o", flat=True)
         assert in_sql.get() == queries.outcome_of(visit_outcome, decision), (visit_outcome, decision)
 
