@@ -340,43 +340,30 @@ def month_sums() -> dict[str, Sum]:
     }
 
 
+def answer_sums() -> dict[str, Sum]:
+    """The answer columns summed (`a_<column>`), over either tally: what `answers_of_rows`
+    reads."""
+    return {f"a_{c}": Sum(c) for c in ANSWER_COLUMNS}
+
+
+def answers_of_rows(rows: Iterable[dict]) -> dict[str, dict[int, Answers]]:
+    """Every answer source's answers per head office from rows carrying `company_root_id` and
+    `answer_sums()` (several rows of one head office are added)."""
+    out: dict[str, dict[int, Answers]] = {source: {} for source in ANSWER_SOURCE_NAMES}
+    for row in rows:
+        for source in ANSWER_SOURCE_NAMES:
+            found = Answers(*(int(row.get(f"a_{source}_{figure}") or 0) for figure in ANSWER_FIGURES))
+            if found != Answers():
+                into = out[source]
+                into[row["company_root_id"]] = into.get(row["company_root_id"], Answers()) + found
+    return out
+
+
 def answers_in(tallies: QuerySet) -> dict[str, dict[int, Answers]]:
     """Every answer source's answers per head office, summed over the tallies given (month or
     day tallies): what the sources (cases.queries.ANSWER_SOURCES) count over the same cases.
     One GROUP BY."""
-    rows = tallies.order_by().values("company_root_id").annotate(**{f"a_{c}": Sum(c) for c in ANSWER_COLUMNS})
-    out: dict[str, dict[int, Answers]] = {source: {} for source in ANSWER_SOURCE_NAMES}
-    for row in rows:
-        for source in ANSWER_SOURCE_NAMES:
-            figures = [int(row[f"a_{source}_{figure}"] or 0) for figure in ANSWER_FIGURES]
-            if any(figures):
-                out[source][row["company_root_id"]] = Answers(*figures)
-    return out
-
-
-def period_answers(
-    parts: PeriodParts, months: QuerySet[CaseMonthTally], days: QuerySet[CaseTally]
-) -> dict[str, dict[int, Answers]]:
-    """The three rates' answers per source and head office of the cases of a period: the
-    whole months' from `months`, the days' at the ends from `days` (both scoped and filtered
-    alike)."""
-    found = []
-    if parts.months is not None:
-        found.append(answers_in(parts.of_months(months)))
-    if parts.days:
-        found.append(answers_in(parts.of_days(days)))
-    return add_answers(*found) if found else {source: {} for source in ANSWER_SOURCE_NAMES}
-
-
-def add_answers(*parts: dict[str, dict[int, Answers]]) -> dict[str, dict[int, Answers]]:
-    """The answers of several parts of a period, added per source and head office."""
-    out: dict[str, dict[int, Answers]] = {}
-    for part in parts:
-        for source, per in part.items():
-            into = out.setdefault(source, {})
-            for company, answers in per.items():
-                into[company] = into.get(company, Answers()) + answers
-    return out
+    return answers_of_rows(tallies.order_by().values("company_root_id").annotate(**answer_sums()))
 
 
 def opened_between(qs: QuerySet, since: date | None, until: date | None) -> QuerySet:

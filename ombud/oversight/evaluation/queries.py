@@ -148,23 +148,27 @@ def _in_period(qs: QuerySet[Case], period: Period) -> QuerySet[Case]:
     return qs.filter(opened_at__gte=period.starts_at, opened_at__lt=period.ends_at)
 
 
-def _sums(user: User, scope: Scope, period: Period, names: tuple[str, ...]) -> dict[int, dict[str, int]]:
+def _sums(
+    user: User, scope: Scope, period: Period, names: tuple[str, ...], *, answers: bool = False
+) -> dict[int, dict[str, int]]:
     """Per head office, the figures `names` (rollups.tally_sums' names) of the cases opened in
-    the period: a GROUP BY over the month tallies of its whole months and one over the day
-    tallies of the days at its ends, added here."""
+    the period, and with `answers` the three rates' answers (`rollups.answer_sums`): a GROUP
+    BY over the month tallies of its whole months and one over the day tallies of the days at
+    its ends, added here."""
     parts = rollups.split_period(period.start, period.end)
+    extra = rollups.answer_sums() if answers else {}
     sources: list[QuerySet] = []
     if parts.months is not None:
         months = parts.of_months(rollups.month_tallies_for(user, scope))
-        sources.append(months.values("company_root_id").annotate(**_only(rollups.month_sums(), names)))
+        sources.append(months.values("company_root_id").annotate(**_only(rollups.month_sums(), names), **extra))
     if parts.days:
         days = parts.of_days(rollups.tallies_for(user, scope))
-        sources.append(days.values("company_root_id").annotate(**_only(rollups.tally_sums(), names)))
+        sources.append(days.values("company_root_id").annotate(**_only(rollups.tally_sums(), names), **extra))
     out: dict[int, dict[str, int]] = {}
     for rows in sources:
         for r in rows.order_by():
-            into = out.setdefault(r["company_root_id"], dict.fromkeys(names, 0))
-            for name in names:
+            into = out.setdefault(r["company_root_id"], dict.fromkeys((*names, *extra), 0))
+            for name in (*names, *extra):
                 into[name] += r[name] or 0
     return out
 
@@ -173,14 +177,18 @@ def _only(sums: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return {name: sums[name] for name in names}
 
 
-def _case_figures(user: User, scope: Scope, period: Period, now: datetime) -> dict[int, dict[str, Any]]:
+def _case_figures(
+    user: User, scope: Scope, period: Period, now: datetime
+) -> tuple[dict[int, dict[str, Any]], dict[str, dict[int, Answers]]]:
     """Per head office: complaints, decisions, in-time decisions, reviews and mediations, and
     the three rates' response figures (responded, due), from the rollups (cases/rollups.py)
-    and, for what depends on now (open cases overdue undecided), the open cases: two GROUP BYs
-    that never read every case."""
+    and, for what depends on now (open cases overdue undecided), the open cases; and the three
+    rates' answers per source, read with them: GROUP BYs that never read every case."""
     rows: dict[int, dict[str, Any]] = {}
     names = ("opened", "decisions", "decisions_in_time", "reviews", "mediations", "responded", "owed")
-    for company_id, r in _sums(user, scope, period, names).items():
+    sums = _sums(user, scope, period, names, answers=True)
+    answers = rollups.answers_of_rows({"company_root_id": company_id, **r} for company_id, r in sums.items())
+    for company_id, r in sums.items():
         rows[company_id] = {
             "complaints": r["opened"],
             "decided": r["decisions"],
@@ -194,7 +202,7 @@ def _case_figures(user: User, scope: Scope, period: Period, now: datetime) -> di
     for r in open_cases.order_by().values("company_root_id").annotate(**rollups.open_counts(now)):
         if r["company_root_id"] in rows:  # (every open case is in its tally)
             rows[r["company_root_id"]]["due"] += r["owed_overdue"]
-    return rows
+    return rows, answers
 
 
 def _complaints(user: User, scope: Scope, period: Period) -> dict[int, int]:
@@ -237,7 +245,7 @@ def _spot_checks(user: User, period: Period) -> dict[int, dict[str, Any]]:
 
 def _satisfaction(answers: dict[str, dict[int, Answers]]) -> dict[int, Decimal]:
     """Per head office, the mean satisfaction (1–5) the reached call-backs gave, from the
-    rollups' answers of the period (cases/rollups.py `period_answers`)."""
+    rollups' answers of the period (`_case_figures`)."""
     return {
         company: (Decimal(a.satisfaction_sum) / Decimal(a.satisfaction_of)).quantize(FOUR_PLACES, ROUND_HALF_UP)
         for company, a in answers.get("callbacks", {}).items()
@@ -260,15 +268,13 @@ def scorecard(user: User, period: Period) -> Scorecard:
     weights = list(EvaluationWeight.objects.all())
     scope = scope_for(user)
     scoped = cases_for(user, scope)
-    cases = _case_figures(user, scope, period, now)
+    cases, answers = _case_figures(user, scope, period, now)
     figures = _figures(user, period)
     before_period = _previous_period(user, period)
     previous = _complaints(user, scope, before_period) if before_period else {}
     previous_figures = _figures(user, before_period) if before_period else {}
     checks = _spot_checks(user, period)
     response = {company: (c["responded"], c["due"]) for company, c in cases.items()}
-    parts = rollups.split_period(period.start, period.end)
-    answers = rollups.period_answers(parts, rollups.month_tallies_for(user, scope), rollups.tallies_for(user, scope))
     rates = three_rates(_in_period(scoped, period), now=now, response=response, answers=answers)
     satisfaction = _satisfaction(answers)
 

@@ -230,18 +230,19 @@ def _groups(
     now: datetime,
 ) -> dict[tuple, dict]:
     """Per (head office, city): the rollups' sums (opened, decided, in time, reviews,
-    mediations, the response figures) — the whole months' from the month tallies, the days'
-    at the ends from the day tallies — and the open cases' counts (open, overdue): a GROUP BY
-    over each part of the period and one over the open cases only."""
+    mediations, the response figures, the answers as `a_*`) — the whole months' from the
+    month tallies, the days' at the ends from the day tallies — and the open cases' counts
+    (open, overdue): a GROUP BY over each part of the period and one over the open cases."""
     # Grouped by the ids alone (a hash aggregate, no join); the names are read after, for the
     # few groups found.
     ids = ("company_root_id", "city_id")
     groups: dict[tuple, dict] = {}
     sources: list[QuerySet] = []
+    answers = rollups.answer_sums()  # the three rates' answers, read with the counts
     if parts.months is not None:
-        sources.append(parts.of_months(months).order_by().values(*ids).annotate(**rollups.month_sums()))
+        sources.append(parts.of_months(months).order_by().values(*ids).annotate(**rollups.month_sums(), **answers))
     if parts.days:
-        sources.append(parts.of_days(days).order_by().values(*ids).annotate(**rollups.tally_sums()))
+        sources.append(parts.of_days(days).order_by().values(*ids).annotate(**rollups.tally_sums(), **answers))
     sources.append(open_cases.order_by().values(*ids).annotate(**rollups.open_counts(now)))
     for rows in sources:
         for row in rows:
@@ -288,9 +289,9 @@ def case_statistics(
     `DecisionDays` and `DecisionTenths` (all time) or the `DecisionTally` histogram (a period);
     open and overdue from the open cases alone (their covering index). A fixed number of
     queries whatever the data: the rollups and the open cases (one GROUP BY by head office and
-    city each, summed here into companies, cities and the total), their names (two), the
-    medians (one), the answers (one per part of the period), plus the campaign check when a
-    campaign is given.
+    city each, the answers read with the counts, summed here into companies, cities and the
+    total), their names (two), the medians (one), plus the campaign check when a campaign is
+    given.
     """
     if since and until and since > until:
         raise InvalidInput(_("The period starts after it ends."), fields={"since": _("after until")})
@@ -332,7 +333,7 @@ def case_statistics(
         key=lambda r: (r["id"] is None, r["id"] or ""),
     )
     response = {c["id"]: (c["responded"], c["owed"] + c["owed_overdue"]) for c in companies}
-    rates = three_rates(cases, now=now, response=response, answers=rollups.period_answers(parts, months, days))
+    rates = three_rates(cases, now=now, response=response, answers=rollups.answers_of_rows(groups))
     return {
         "since": since,
         "until": until,
