@@ -436,8 +436,13 @@ class DecisionTenths(models.Model):
         verbose_name_plural = _("decision tenths histograms")
         ordering = ["company_root", "tenth", "id"]
         constraints = [models.UniqueConstraint(*_key(*TENTHS_TUPLE), name="decision_tenths_tuple")]
-        # The tenths of the days the first pass found (rollups.medians).
-        indexes = [models.Index(fields=["tenth"], name="decision_tenths_tenth")]
+        indexes = [
+            # The tenths of the days the first pass found (rollups.medians).
+            models.Index(fields=["tenth"], name="decision_tenths_tenth"),
+            models.Index(
+                fields=["campaign"], condition=models.Q(campaign__isnull=False), name="decision_tenths_campaign"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.company_root_id} · {self.city_id} · {self.tenth / 10} d: {self.n}"
@@ -461,6 +466,9 @@ class DecisionDays(models.Model):
         verbose_name_plural = _("decision days histograms")
         ordering = ["company_root", "days", "id"]
         constraints = [models.UniqueConstraint(*_key(*DAYS_TUPLE), name="decision_days_tuple")]
+        indexes = [
+            models.Index(fields=["campaign"], condition=models.Q(campaign__isnull=False), name="decision_days_campaign")
+        ]
 
     def __str__(self) -> str:
         return f"{self.company_root_id} · {self.city_id} · {self.days} d: {self.n}"

@@ -130,8 +130,8 @@ def test_the_queue_counts_read_only_open_cases(world):
     assert counts == {"overdue": 0, "due_soon": 0}
     sql = next(q["sql"] for q in ctx.captured_queries if 'FROM "cases_case"' in q["sql"])
     plan = _plan(sql)
-    # The partial index of open cases: its size follows the backlog, not the years of closed cases.
-    assert "case_company_open_due" in plan or "case_open_due" in plan, plan
+    # A partial index of open cases: its size follows the backlog, not the years of closed cases.
+    assert any(name in plan for name in ("case_company_open_due", "case_open_due", "case_open_figures")), plan
 
 
 def test_postgresql_connections_run_without_jit():
