@@ -1152,6 +1152,7 @@ class Generator:
                     NULL,  # bureau: only for a case without a city
                     "t" if outcome == "resolved_on_site" else "f",
                     "t" if outcome == "time_limited" else "f",
+                    "t" if has_phone else "f",
                     ts(sec),
                     day_str(due) if due is not None else NULL,
                     ts(end_of_local_day(due)) if due is not None else NULL,
@@ -1392,8 +1393,8 @@ COLUMNS = {
     ],
     "cases_case": [
         "id", "visit_id", "tracking_no", "status", "handled_by", "site_id", "city_id", "company_id",
-        "company_root_id", "bureau_id", "resolved_on_site", "time_limited", "opened_at", "due_date", "due_at",
-        "due_provisional",
+        "company_root_id", "bureau_id", "resolved_on_site", "time_limited", "has_phone", "opened_at", "due_date",
+        "due_at", "due_provisional",
         "category", "nature", "extension", "decision", "amount_paid", "reply", "decided_at", "decided_in_time",
         "informed_at", "escalated_at", "mediation_body_id", "closed_at", "updated_at",
     ],

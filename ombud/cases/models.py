@@ -77,6 +77,9 @@ class Case(models.Model):
     # Taken away from a reception site with a promised date (the visit's outcome `time_limited`),
     # kept on the case so that the spot-check strata are read from the case alone.
     time_limited = models.BooleanField(_("time-limited on site"), default=False)
+    # The consumer left a phone number (the visit's, fixed when it is recorded): who a call-back
+    # can reach, read from the case alone (oversight/callbacks/queries.py).
+    has_phone = models.BooleanField(_("has a phone number"), default=False)
     opened_at = models.DateTimeField(_("opened at"))
     due_date = models.DateField(_("due date"), null=True, blank=True, db_index=True)
     # The end of the due day (24:00 Asia/Shanghai, Civil Code art. 203); what "overdue" means.
@@ -133,6 +136,13 @@ class Case(models.Model):
             ),
             # The statistics' open and overdue figures (cases/rollups.py `open_counts`) from the
             # index alone: every column they group, scope, filter and count on.
+            # The call-back list's eligible cases: closed, with a phone, by closing time, with
+            # the scope's columns (oversight/callbacks/queries.py `eligible_cases`).
+            models.Index(
+                fields=["closed_at", "city", "bureau", "company_root", "site", "id"],
+                condition=models.Q(status="closed", has_phone=True),
+                name="case_callable_closed",
+            ),
             models.Index(
                 fields=[
                     "company_root",

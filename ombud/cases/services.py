@@ -51,6 +51,7 @@ def open_case_for_visit(visit: Visit, actor: User | None, *, nature: str = "", b
         company_root_id=visit.company_root_id,
         resolved_on_site=on_site,
         time_limited=visit.outcome == Visit.Outcome.TIME_LIMITED,
+        has_phone=bool(visit.visitor_phone),
         opened_at=visit.received_at,
     )
     if on_site:

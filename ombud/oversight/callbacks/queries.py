@@ -79,7 +79,7 @@ def eligible_cases(
     """Closed cases in the actor's scope whose consumer left a phone number: closed after a
     decision, not accepted, or resolved on site (those consumers are asked too: was it really
     settled?). `since`/`until` bound the day the case closed."""
-    qs = cases_for(actor).filter(status=Case.Status.CLOSED).exclude(visit__visitor_phone="")
+    qs = cases_for(actor).filter(status=Case.Status.CLOSED, has_phone=True)  # (the visit's phone, kept on the case)
     if campaign_id:
         qs = qs.filter(visit__campaign_id=campaign_id)
     start, end = period_bounds(since, until)

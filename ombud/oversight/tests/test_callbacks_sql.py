@@ -80,6 +80,7 @@ def bulk_cases(world, specs: list[dict]) -> list[Case]:
             city_id=visit.city_id,
             opened_at=now,
             closed_at=None if spec.get("open") else now,
+            has_phone=bool(visit.visitor_phone),  # as the case's opening sets it
         )
         for spec, visit in zip(specs, visits, strict=True)
     )
