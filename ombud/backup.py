@@ -35,6 +35,7 @@ from django.db import connections
 from django.utils.translation import gettext as _
 
 from ombud import keyring
+from ombud.directory import generation
 from ombud.errors import Conflict, InvalidInput
 
 FORMAT = 1
@@ -375,6 +376,9 @@ def restore(directory: Path, *, alias: str = "default") -> RestoreResult:
     if problem:  # checked before loading; a database that disagrees with its own manifest
         raise InvalidInput(problem, code="key_mismatch")
     keyring.record_current_key(alias)
+    # The backup's cache generation is the number of the moment it was taken: a fresh one, so
+    # that no process keeps trusting what it cached since (directory/generation.py).
+    generation.renew(alias)
     return RestoreResult(manifest, time.monotonic() - started, [str(p) for p, _prev in written], behind)
 
 

@@ -121,6 +121,15 @@ def install(using: str = DEFAULT_DB_ALIAS) -> int:
     return len(tables)
 
 
+def renew(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Give the generation a fresh random number. A restored backup brings back the number of
+    the moment it was taken, and a running process may hold, under that number, rows added
+    since (a new token: additions do not bump) that the restored database no longer has; a new
+    number makes every process's cache stale at once (`ombud restore` calls this)."""
+    with connections[using].cursor() as cur:
+        cur.execute(f"UPDATE {TABLE} SET value = %s WHERE id = 1", [secrets.randbelow(2**62)])  # noqa: S608
+
+
 def installed_triggers(using: str = DEFAULT_DB_ALIAS) -> set[str]:
     connection = connections[using]
     with connection.cursor() as cur:
