@@ -371,7 +371,7 @@ def three_rates(
     head office — the statistics and the evaluation read them from the rollups,
     cases/rollups.py `tally_sums` + `open_counts` — passes them as `response`: one GROUP BY
     less, and no scan of every case. Likewise `answers`, every source's answers per head office
-    (the month rollup's, `rollups.month_answers`): no query of the sources."""
+    (the rollups', `rollups.answers_of_rows`): no query of the sources."""
     from ombud.cases.lifecycle import OPEN
 
     now = now or timezone.now()

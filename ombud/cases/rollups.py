@@ -1,9 +1,10 @@
 """The rollups: what the statistics count, kept exact in the transaction of each change.
 
-Two tables (cases/models.py): `CaseTally` counts the cases per tuple — opening day (Asia/
+Five tables (cases/models.py). `CaseTally` counts the cases per tuple — opening day (Asia/
 Shanghai) × head office × handling organisation × city × supervising bureau × site × campaign
 × category × product line × channel × status × handler × resolved on site × decided ×
-decided in time × went to review × went to mediation — and `DecisionTally` counts the decided
+decided in time × went to review × went to mediation — with the three rates' answers of those
+cases beside the count, and `DecisionTally` counts the decided
 cases per opening day × head office × city × bureau × site × campaign × time to decision in
 hundredths of a day (the histogram the medians are read from). Coarser ones serve long
 periods: `CaseMonthTally` sums the figures the readers need (opened, decided, in time, review,
@@ -29,7 +30,7 @@ How a count moves (docs/statistics.md "Rollups"): one statement per tuple,
 — atomic on both databases, so two transactions adding to the same tuple never lose one (on
 PostgreSQL the second waits for the first's row lock, or for its uncommitted insert, then
 adds to the committed row); a tuple that reaches 0 is deleted in the same transaction. The
-month tally adds a vector of figures the same way (`SET opened = opened + excluded.opened, …`).
+tallies add their other figures the same way (`SET opened = opened + excluded.opened, …`).
 A move touches its tuples in one fixed order (table by table, sorted), so two moves in opposite
 directions cannot deadlock.
 """
