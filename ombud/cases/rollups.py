@@ -272,8 +272,7 @@ class PeriodParts:
     """A period of opening days [since, until] (None: open on that side) cut into the whole
     months in it, read from `CaseMonthTally` (`months`: the first day of the first one and of
     the month after the last one, None for open; None when there is no whole month), and the
-    days at its ends outside them, read from `CaseTally` and, for the answers, from the cases
-    (`days`: inclusive ranges)."""
+    days at its ends outside them, read from `CaseTally` (`days`: inclusive ranges)."""
 
     months: tuple[date | None, date | None] | None
     days: tuple[tuple[date | None, date | None], ...]
@@ -288,20 +287,17 @@ class PeriodParts:
             qs = qs.filter(month__lt=after)
         return qs
 
-    def of_days(self, qs: QuerySet, field: str = "day") -> QuerySet:
-        """The rows of `qs` on the days at the ends: a rollup's `day`, or (`field`, e.g.
-        "opened_at") a datetime compared with the days' bounds in Asia/Shanghai."""
+    def of_days(self, qs: QuerySet) -> QuerySet:
+        """The rows of a day rollup (`CaseTally`, `DecisionTally`) on the days at the ends."""
         if not self.days:
             return qs.none()
         q = Q()
         for low, high in self.days:
             part = Q()
-            if field == "day":
-                part &= Q(day__gte=low) if low else Q()
-                part &= Q(day__lte=high) if high else Q()
-            else:
-                part &= Q(**{f"{field}__gte": day_start(low)}) if low else Q()
-                part &= Q(**{f"{field}__lt": day_start(high + timedelta(days=1))}) if high else Q()
+            if low:
+                part &= Q(day__gte=low)
+            if high:
+                part &= Q(day__lte=high)
             q |= part
         return qs.filter(q)
 
@@ -326,11 +322,6 @@ def split_period(since: date | None, until: date | None) -> PeriodParts:
     if until is not None and after is not None and after <= until:
         days.append((after, until))
     return PeriodParts((first, after), tuple(days))
-
-
-def day_start(day: date) -> datetime:
-    """00:00 of a Beijing date, aware."""
-    return datetime.combine(day, datetime.min.time(), tzinfo=_zone())
 
 
 def month_sums() -> dict[str, Sum]:

@@ -13,6 +13,7 @@ import threading
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
@@ -503,13 +504,17 @@ def test_random_intake_and_lifecycle_keep_every_rollup_equal_to_the_cases(branch
         transaction.set_rollback(True)  # the next example starts from the same world
 
 
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
 def _assert_statistics_are_those_of_the_cases(user, since, until):
     stats = case_statistics(user, since=since, until=until, now=NOW)
     cases = cases_for(user)
     if since:
-        cases = cases.filter(opened_at__gte=rollups.day_start(since))
+        cases = cases.filter(opened_at__gte=_day_start(since))
     if until:
-        cases = cases.filter(opened_at__lt=rollups.day_start(until + timedelta(days=1)))
+        cases = cases.filter(opened_at__lt=_day_start(until + timedelta(days=1)))
     decided = cases.filter(decided_at__isnull=False)
     totals = stats["totals"]
     assert (totals["opened"], totals["decided"], totals["decided_in_time"]) == (
