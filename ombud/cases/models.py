@@ -373,6 +373,20 @@ class DecisionTally(models.Model):
         return f"{self.day} · {self.company_root_id} · {self.hundredths / 100} d: {self.n}"
 
 
+class PlaceColumns(models.Model):
+    """Where the cases of a coarse rollup tuple count: their head office and the columns every
+    scope and the campaign filter read (directory/access.py `Scope`)."""
+
+    company_root = _dimension(Organization)
+    city = _dimension(Region, null=True)
+    bureau = _dimension(Organization, null=True)
+    site = _dimension(Site, null=True)
+    campaign = _dimension(Campaign, null=True)
+
+    class Meta:
+        abstract = True
+
+
 MONTH_TUPLE = ("month", "company_root", "city", "bureau", "site", "campaign")
 # What a case adds to its month's row (cases/rollups.py `place_of`): 1 opened, and 0 or 1 of each
 # figure the statistics and the evaluation sum (`rollups.tally_sums` names the same ones over
@@ -389,18 +403,13 @@ MONTH_SUMS = (
 )
 
 
-class CaseMonthTally(AnswerFigures):
+class CaseMonthTally(PlaceColumns, AnswerFigures):
     """The figures of the cases opened in one month (Asia/Shanghai) per head office and the
     columns the scopes and the campaign filter read: what the statistics and the evaluation
     read for the whole months of a period (the days at its ends come from `CaseTally`). A
     tuple no case holds any more (`opened` 0) is deleted."""
 
     month = models.DateField(_("month"))  # its first day
-    company_root = _dimension(Organization)
-    city = _dimension(Region, null=True)
-    bureau = _dimension(Organization, null=True)
-    site = _dimension(Site, null=True)
-    campaign = _dimension(Campaign, null=True)
     opened = models.IntegerField(_("cases"))
     decisions = models.IntegerField(_("decided"))
     decisions_in_time = models.IntegerField(_("decided within the deadline"))
@@ -427,17 +436,12 @@ TENTHS_TUPLE = ("company_root", "city", "bureau", "site", "campaign", "tenth")
 DAYS_TUPLE = ("company_root", "city", "bureau", "site", "campaign", "days")
 
 
-class DecisionTenths(models.Model):
+class DecisionTenths(PlaceColumns):
     """How many decided cases, of any opening day, took a time to decision that rounds half up
     to a given tenth of a day (`tenth` t: hundredths from 10·t − 5 to 10·t + 4), per head office
     and the scoping and campaign columns: the second pass of the all-time medians
     (cases/rollups.py `medians`)."""
 
-    company_root = _dimension(Organization)
-    city = _dimension(Region, null=True)
-    bureau = _dimension(Organization, null=True)
-    site = _dimension(Site, null=True)
-    campaign = _dimension(Campaign, null=True)
     tenth = models.IntegerField(_("days to decision (tenths, rounded half up)"))
     n = models.IntegerField(_("cases"))
 
@@ -458,16 +462,11 @@ class DecisionTenths(models.Model):
         return f"{self.company_root_id} · {self.city_id} · {self.tenth / 10} d: {self.n}"
 
 
-class DecisionDays(models.Model):
+class DecisionDays(PlaceColumns):
     """The same cases by ten tenths (`days` = tenth // 10: hundredths from 100·d − 5 to
     100·d + 94): the first pass of the all-time medians, which finds the day each middle value
     lies in (cases/rollups.py `medians`)."""
 
-    company_root = _dimension(Organization)
-    city = _dimension(Region, null=True)
-    bureau = _dimension(Organization, null=True)
-    site = _dimension(Site, null=True)
-    campaign = _dimension(Campaign, null=True)
     days = models.IntegerField(_("days to decision (ten tenths)"))
     n = models.IntegerField(_("cases"))
 

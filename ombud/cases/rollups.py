@@ -84,7 +84,7 @@ from ombud.cases.models import (
     DecisionTally,
     DecisionTenths,
 )
-from ombud.cases.queries import ANSWER_EXPRESSIONS, Answers
+from ombud.cases.queries import ANSWER_EXPRESSIONS, Answers, one_if
 from ombud.directory.access import Scope, scope_for
 from ombud.directory.models import User
 
@@ -693,22 +693,18 @@ def _place_expressions() -> dict[str, Any]:
     }
 
 
-def _one(q: Q) -> CaseWhen:
-    return CaseWhen(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
-
-
 def _sum_expressions() -> dict[str, Any]:
     """What `place_of` adds to a case's month (MONTH_SUMS), in SQL over a Case row."""
     decided = Q(decided_at__isnull=False)
     in_time = decided & Q(decided_in_time=True)
     figures = {
         "opened": Value(1),
-        "decisions": _one(decided),
-        "decisions_in_time": _one(in_time),
-        "reviews": _one(Q(had_review=True)),
-        "mediations": _one(Q(had_mediation=True)),
-        "responded": _one(Q(resolved_on_site=True) | in_time),
-        "owed": _one(Q(resolved_on_site=True) | decided),
+        "decisions": one_if(decided),
+        "decisions_in_time": one_if(in_time),
+        "reviews": one_if(Q(had_review=True)),
+        "mediations": one_if(Q(had_mediation=True)),
+        "responded": one_if(Q(resolved_on_site=True) | in_time),
+        "owed": one_if(Q(resolved_on_site=True) | decided),
         **_answer_expressions(),
     }
     return {name: figures[name] for name in MONTH_SUMS}
