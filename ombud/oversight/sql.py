@@ -46,14 +46,14 @@ def rank(connection: BaseDatabaseWrapper, text_sql: str) -> str:
     return f"sha256_hex({text_sql})"
 
 
-def rank_below(connection: BaseDatabaseWrapper, int_sql: str) -> str:
-    """An SQL value that a rank (above) is less than exactly when the first 32 bits of its
-    digest, read as an unsigned integer, are less than the integer SQL `int_sql` (0 ≤ it <
-    2^32): those 4 bytes (PostgreSQL) or 8 hex digits (SQLite); a longer value with the same
-    start compares greater."""
+def rank_below(connection: BaseDatabaseWrapper, below: int) -> bytes | str:
+    """The value (a query parameter) that a rank (above) is less than exactly when the first
+    32 bits of its digest, read as an unsigned integer, are less than `below` (0 ≤ below <
+    2^32): those 4 bytes (PostgreSQL's bytea) or 8 hex digits (SQLite's text); a longer value
+    with the same start compares greater."""
     if connection.vendor == "postgresql":
-        return f"decode(lpad(to_hex({int_sql}), 8, '0'), 'hex')"
-    return f"printf('%%08x', {int_sql})"  # %% : the query is run with parameters
+        return below.to_bytes(4, "big")
+    return f"{below:08x}"
 
 
 def byte_order(connection: BaseDatabaseWrapper) -> str:

@@ -26,7 +26,7 @@ from ombud.errors import InvalidInput, NotFound
 from ombud.intake.models import Visit
 from ombud.oversight import sql
 from ombud.oversight.models import SpotCheck, SpotCheckItem
-from ombud.oversight.spotchecks.sampling import OUTCOME_ORDER, OUTCOMES, Member, Stratum
+from ombud.oversight.spotchecks.sampling import OUTCOME_ORDER, OUTCOMES, Member, Stratum, rank, stratum_sample_size
 from ombud.pagination import Page, newest_first
 
 # Handled cases: the handler has decided (and may have told the consumer and closed the case),
@@ -240,8 +240,8 @@ def population_counts(
 
 # Before ranking, each stratum of n cases keeps only the cases whose rank starts below
 # (F × k + E) / n of the range of SHA-256, k its sample size: about F × k + E of them, which
-# the database then sorts instead of n (docs/spot-checks.md). Fewer than k kept (a chance
-# below 1e-12 for any k with these figures) and the draw runs again without this filter.
+# are sorted instead of n (docs/spot-checks.md). Fewer than k kept (a chance below 1e-12 for
+# any k with these figures) and the draw runs again without this filter.
 PREFILTER_MARGIN = (2, 32)
 
 
@@ -264,38 +264,22 @@ def _size_sql(size_mode: str, size_value: int) -> tuple[str, list[int]]:
     return "CASE WHEN n < %s THEN n ELSE %s END", [size_value, size_value]
 
 
-def _draw_sql(
-    population_sql: str,
-    population_params: tuple,
-    seed: str,
-    size_mode: str,
-    size_value: int,
-    *,
-    max_total: int | None,
-    margin: tuple[int, int] | None,
+def _ranked_sql(
+    population_sql: str, population_params: tuple, seed: str, size_mode: str, size_value: int, *, max_total: int | None
 ) -> tuple[str, list]:
-    """One statement, so one snapshot of the data (docs/spot-checks.md):
+    """The full ranking, one statement, so one snapshot of the data (docs/spot-checks.md):
 
     p: the population (case id, tracking number, company, outcome), read once; its stratum
        as one text key "<company id>/<outcome>", which the planner joins by hashing;
-    s: per stratum, its size n, its sample size k and, with `margin`, the rank below which
-       its cases are kept for ranking (NULL: keep all);
+    s: per stratum, its size n and its sample size k;
     c: every case with its rank, the SHA-256 of "<seed>/<tracking number>"; none when the
        sample sizes add up above `max_total`;
     then the strata rows (part 0: company, outcome, n, k) and the sampled rows (part 1:
     company, outcome, case id, tracking number, rank in the stratum ≤ k)."""
-    rank = sql.rank(connection, "CAST(%s AS TEXT) || '/' || p.sample_tn")
+    rank_sql = sql.rank(connection, "CAST(%s AS TEXT) || '/' || p.sample_tn")
     byte_order = sql.byte_order(connection)
     size, size_params = _size_sql(size_mode, size_value)
-    params: list = [*population_params, *size_params]
-    threshold = keep_t = filter_kept = ""
-    if margin is not None:
-        want = f"({int(margin[0])} * k + {int(margin[1])})"
-        below = sql.rank_below(connection, f"{want} * 4294967296 / n")
-        threshold = f", CASE WHEN {want} < n THEN {below} END AS t"
-        keep_t = ", s.t"
-        filter_kept = "WHERE c.t IS NULL OR c.h < c.t"
-    params.append(seed)
+    params: list = [*population_params, *size_params, seed]
     cap = "1 = 1"
     if max_total is not None:
         cap = "(SELECT SUM(k) FROM s) <= %s"
@@ -307,18 +291,15 @@ WITH p AS {sql.materialized(connection)} (
     FROM ({population_sql}) q
 ),
 s AS (
-    SELECT sample_key, sample_company, sample_outcome, n, k{threshold}
+    SELECT sample_key, sample_company, sample_outcome, n, {size} AS k
     FROM (
-        SELECT sample_key, sample_company, sample_outcome, n, {size} AS k
-        FROM (
-            SELECT sample_key, MIN(sample_company) AS sample_company, MIN(sample_outcome) AS sample_outcome,
-                COUNT(*) AS n
-            FROM p GROUP BY sample_key
-        ) g
-    ) gk
+        SELECT sample_key, MIN(sample_company) AS sample_company, MIN(sample_outcome) AS sample_outcome,
+            COUNT(*) AS n
+        FROM p GROUP BY sample_key
+    ) g
 ),
 c AS (
-    SELECT p.sample_id, p.sample_tn, s.sample_key, s.sample_company, s.sample_outcome, s.k, {rank} AS h{keep_t}
+    SELECT p.sample_id, p.sample_tn, s.sample_key, s.sample_company, s.sample_outcome, s.k, {rank_sql} AS h
     FROM p JOIN s ON s.sample_key = p.sample_key
     WHERE {cap}
 )
@@ -327,9 +308,40 @@ UNION ALL
 SELECT 1, sample_company, sample_outcome, NULL, NULL, sample_id, sample_tn, rn FROM (
     SELECT c.sample_id, c.sample_tn, c.sample_company, c.sample_outcome, c.k,
         ROW_NUMBER() OVER (PARTITION BY c.sample_key{byte_order} ORDER BY c.h, c.sample_tn{byte_order}) AS rn
-    FROM c {filter_kept}
+    FROM c
 ) r
 WHERE rn <= k"""  # noqa: S608 (our SQL and Django's compiled population; values are parameters)
+    return statement, params
+
+
+def _kept_sql(
+    population_sql: str, population_params: tuple, seed: str, thresholds: dict[tuple[int, str], bytes | str]
+) -> tuple[str, list]:
+    """The prefiltered draw: one statement, one snapshot, one pass over the population. Each
+    case's group is its stratum and, when its rank is below its stratum's threshold (always,
+    for a stratum without one), its tracking number: every case dropped falls into its
+    stratum's one group without a number. So the rows are, per stratum, one row per case kept
+    (company, outcome, tracking number, case id, 1) and one for the rest (company, outcome,
+    NULL, any id, their count): the counts add up to the stratum's size. An aggregate with
+    no materialized CTE and no window, so PostgreSQL hashes and counts in parallel workers;
+    Python ranks the few cases kept (`sampling.rank`, the reference's own rank)."""
+    kept_tn = "q.sample_tn"
+    with_th = join = ""
+    params: list = []
+    if thresholds:
+        rows = ", ".join(["(CAST(%s AS BIGINT), CAST(%s AS TEXT), %s)"] * len(thresholds))
+        with_th = f"WITH th(sample_company, sample_outcome, t) AS (VALUES {rows})"
+        for (company, outcome), t in sorted(thresholds.items()):
+            params += [company, outcome, t]
+        join = "LEFT JOIN th ON th.sample_company = q.sample_company AND th.sample_outcome = q.sample_outcome"
+        rank_sql = sql.rank(connection, "CAST(%s AS TEXT) || '/' || q.sample_tn")
+        kept_tn = f"CASE WHEN th.t IS NULL OR {rank_sql} < th.t THEN q.sample_tn END"
+        params.append(seed)
+    params += population_params  # in the order of the statement: thresholds, seed, population
+    statement = f"""{with_th}
+SELECT q.sample_company, q.sample_outcome, {kept_tn} AS kept_tn, MIN(q.sample_id), COUNT(*)
+FROM ({population_sql}) q {join}
+GROUP BY q.sample_company, q.sample_outcome, kept_tn"""  # noqa: S608 (our SQL and Django's compiled population; values are parameters)
     return statement, params
 
 
@@ -346,10 +358,14 @@ def draw_sample(
     margin: tuple[int, int] | None = PREFILTER_MARGIN,
 ) -> SqlDraw:
     """`sampling.select(population(...), seed, size_mode, size_value)`, computed inside the
-    database: it ranks, counts and picks there and returns only the strata and the sampled
-    cases (docs/spot-checks.md). With `max_total`, a draw whose sample would be larger fetches
-    no sampled cases (the strata and `total` say how large it would be). One query; two when
-    the prefilter (`margin`, None for none) kept too few cases of a stratum."""
+    database: it ranks, counts and picks there and returns only the strata and the cases kept
+    (docs/spot-checks.md). With `max_total`, a draw whose sample would be larger fetches no
+    sampled cases (the strata and `total` say how large it would be).
+
+    With the prefilter (`margin`): two queries, the stratum sizes (which set each stratum's
+    threshold) and then the prefiltered draw, which counts again in its own snapshot; a third,
+    the full ranking, when a stratum kept too few. Without it (`margin` None): the full ranking
+    alone."""
     qs = (
         _population_qs(scope, campaign_id=campaign_id, since=since, until=until)
         .annotate(
@@ -362,42 +378,68 @@ def draw_sample(
         .order_by()
     )
     population_sql, population_params = qs.query.sql_with_params()
-    passes = 0
-    while True:
-        passes += 1
-        statement, params = _draw_sql(
-            population_sql,
-            population_params,
-            seed,
-            size_mode,
-            size_value,
-            max_total=max_total,
-            margin=margin,
-        )
+    if margin is not None:
+        hint = population_counts(scope, campaign_id=campaign_id, since=since, until=until)
+        hinted = {key: stratum_sample_size(n, size_mode, size_value) for key, n in hint.items()}
+        if max_total is not None and sum(hinted.values()) > max_total:
+            return _drawn(hint, hinted, {}, passes=1)  # too large: the sizes alone, one snapshot
+        thresholds = {}
+        for key, n in hint.items():
+            want = margin[0] * hinted[key] + margin[1]
+            if want < n:
+                thresholds[key] = sql.rank_below(connection, want * 4294967296 // n)
+        statement, params = _kept_sql(population_sql, population_params, seed, thresholds)
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
             rows = cursor.fetchall()
-        strata: dict[tuple[int, str], Stratum] = {}
         sizes: dict[tuple[int, str], int] = {}
-        picked: dict[tuple[int, str], list[tuple[int, Member]]] = {}
-        for part, company, outcome, n, k, case_id, tracking_no, rn in rows:
+        kept: dict[tuple[int, str], list[tuple[str, str, int]]] = {}
+        for company, outcome, tracking_no, case_id, n in rows:
             key = (int(company), outcome)
-            if part == 0:
-                strata[key] = Stratum(key[0], outcome, int(n))
-                sizes[key] = int(k)
-            else:
-                picked.setdefault(key, []).append((int(rn), Member(int(case_id), tracking_no, key[0], outcome)))
-        total = sum(sizes.values())
-        fetched = max_total is None or total <= max_total
-        if fetched and margin is not None and any(len(picked.get(key, ())) < k for key, k in sizes.items()):
-            margin = None  # the prefilter kept fewer than k cases of a stratum: rank them all
-            continue
-        break
-    ordered = sorted(strata.values(), key=lambda st: (st.company_id, OUTCOME_ORDER.get(st.outcome, 99), st.outcome))
-    for st in ordered:
-        st.sample = [m for _rn, m in sorted(picked.get((st.company_id, st.outcome), []), key=lambda p: p[0])]
-    population_size = sum(st.population for st in ordered)
-    return SqlDraw(strata=ordered, population=population_size, total=total, passes=passes)
+            sizes[key] = sizes.get(key, 0) + int(n)
+            if tracking_no is not None:
+                kept.setdefault(key, []).append((rank(seed, tracking_no), tracking_no, int(case_id)))
+        wanted = {key: stratum_sample_size(n, size_mode, size_value) for key, n in sizes.items()}
+        if max_total is not None and sum(wanted.values()) > max_total:
+            return _drawn(sizes, wanted, {}, passes=1)
+        if all(len(kept.get(key, ())) >= k for key, k in wanted.items()):
+            picked = {
+                key: [(tn, case_id) for _h, tn, case_id in sorted(kept.get(key, []))[:k]] for key, k in wanted.items()
+            }
+            return _drawn(sizes, wanted, picked, passes=1)
+    # The full ranking: no prefilter asked for, or a stratum kept fewer than its sample size.
+    statement, params = _ranked_sql(population_sql, population_params, seed, size_mode, size_value, max_total=max_total)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    sizes, wanted = {}, {}
+    numbered: dict[tuple[int, str], list[tuple[int, str, int]]] = {}
+    for part, company, outcome, n, k, case_id, tracking_no, rn in rows:
+        key = (int(company), outcome)
+        if part == 0:
+            sizes[key], wanted[key] = int(n), int(k)
+        else:
+            numbered.setdefault(key, []).append((int(rn), tracking_no, int(case_id)))
+    if max_total is not None and sum(wanted.values()) > max_total:
+        numbered = {}
+    picked = {key: [(tn, case_id) for _rn, tn, case_id in sorted(ranked)] for key, ranked in numbered.items()}
+    return _drawn(sizes, wanted, picked, passes=1 if margin is None else 2)
+
+
+def _drawn(
+    sizes: dict[tuple[int, str], int],
+    wanted: dict[tuple[int, str], int],
+    picked: dict[tuple[int, str], list[tuple[str, int]]],
+    *,
+    passes: int,
+) -> SqlDraw:
+    """The draw as `sampling.select` returns it: strata by (company id, outcome order), each
+    with its sample in rank order (`picked`: tracking number and case id, ranked)."""
+    strata = []
+    for company, outcome in sorted(sizes, key=lambda key: (key[0], OUTCOME_ORDER.get(key[1], 99), key[1])):
+        sample = [Member(case_id, tn, company, outcome) for tn, case_id in picked.get((company, outcome), [])]
+        strata.append(Stratum(company, outcome, sizes[(company, outcome)], sample))
+    return SqlDraw(strata=strata, population=sum(sizes.values()), total=sum(wanted.values()), passes=passes)
 
 
 def company_names(ids: set[int]) -> dict[int, str]:

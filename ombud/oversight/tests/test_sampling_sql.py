@@ -211,12 +211,13 @@ def large_population(world, per_stratum: int = 150) -> None:
     ("mode", "value"), [("count", 1), ("count", 3), ("count", 40), ("percent", 2), ("percent", 10)]
 )
 @pytest.mark.parametrize("seed", ["20261120", "种子", ""])
-def test_a_large_population_is_drawn_with_the_prefilter_in_one_query(world, mode, value, seed):
+def test_a_large_population_is_drawn_with_the_prefilter_in_two_queries(world, mode, value, seed):
+    """The stratum sizes, then the prefiltered draw (which fetches only the cases kept)."""
     large_population(world)
     scope = scope_for(world.officer)
     with CaptureQueriesContext(connection) as ctx:
         drawn = queries.draw_sample(scope, seed=seed, size_mode=mode, size_value=value)
-    assert len(ctx) == 1 and drawn.passes == 1
+    assert len(ctx) == 2 and drawn.passes == 1
     assert drawn.strata == reference(scope, seed, mode, value)
     assert [s.population for s in drawn.strata] == [150, 150, 150]
 
