@@ -778,7 +778,7 @@ class Generator:
         self.statuses: Counter = Counter()
         # Spot-check material: handled company cases by (quarter, head, stratum).
         self.strata_counts: Counter = Counter()
-        self.strata_sample: dict[tuple, list[int]] = {}
+        self.strata_sample: dict[tuple, list[tuple[int, int]]] = {}  # (case id, opened at)
         self.city_cum = list(accumulate(world.city_weights))
         self.mediation_name = world.mediation[1] if world.mediation else ""
         self.nature_cum = list(accumulate(w for _n, w in NATURES))
@@ -1209,9 +1209,9 @@ class Generator:
             self.strata_counts[key] += 1
             kept = self.strata_sample.setdefault(key, [])
             if len(kept) < 2:
-                kept.append(cid)
+                kept.append((cid, sec))
             elif rng.random() < 0.01:
-                kept[rng.randrange(2)] = cid
+                kept[rng.randrange(2)] = (cid, sec)
         if status == "closed" and has_phone and cl_at and rng.random() < 0.08:
             self.callback(out, cid, camp.id if camp else None, cl_at)
 
@@ -1301,7 +1301,7 @@ class Generator:
             population = sum(self.strata_counts[k] for k in keys)
             position = 0
             for k in keys:
-                for case_id in self.strata_sample[k]:
+                for case_id, opened_at in self.strata_sample[k]:
                     position += 1
                     checked = rng.random() < 0.85
                     improper = checked and rng.random() < 0.05
@@ -1311,6 +1311,7 @@ class Generator:
                                 str(self.ids.take("oversight_spotcheckitem")),
                                 str(sid),
                                 str(case_id),
+                                ts(opened_at),
                                 str(position),
                                 str(k[1]),
                                 k[2],
@@ -1410,7 +1411,8 @@ COLUMNS = {
         "population", "strata", "drawn_by_id", "drawn_at",
     ],
     "oversight_spotcheckitem": [
-        "id", "spot_check_id", "case_id", "position", "stratum_company_id", "stratum_outcome", "finding",
+        "id", "spot_check_id", "case_id", "case_opened_at", "position", "stratum_company_id", "stratum_outcome",
+        "finding",
         "reasons", "follow_up", "checked_by_id", "checked_at",
     ],
     "oversight_companyfigures": [

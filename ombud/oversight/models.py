@@ -73,6 +73,10 @@ class SpotCheckItem(models.Model):
 
     spot_check = models.ForeignKey(SpotCheck, on_delete=models.CASCADE, related_name="items")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    # The case's opening time, copied when it is sampled (a case's opening never changes): the
+    # pass rates of a period filter the items by it through their own index, not through a
+    # join with every case opened in the period.
+    case_opened_at = models.DateTimeField(_("case opened at"))
     position = models.PositiveIntegerField(_("position in the sample"))
     stratum_company = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     stratum_outcome = models.CharField(_("outcome"), max_length=32)
@@ -92,6 +96,7 @@ class SpotCheckItem(models.Model):
             models.UniqueConstraint(fields=["spot_check", "case"], name="spotcheck_case_once"),
             models.UniqueConstraint(fields=["spot_check", "position"], name="spotcheck_position_once"),
         ]
+        indexes = [models.Index(fields=["case_opened_at"], name="spotcheck_item_case_opened")]
 
     def __str__(self) -> str:
         return f"{self.spot_check_id} #{self.position} · {self.case_id}"

@@ -151,11 +151,15 @@ def draw(
         drawn_at=now or timezone.now(),
     )
     items: list[SpotCheckItem] = []
+    opened = dict(
+        Case.objects.filter(pk__in=sorted(m.case_id for st in strata for m in st.sample)).values_list("pk", "opened_at")
+    )
     for stratum in strata:
         items += [
             SpotCheckItem(
                 spot_check=spot_check,
                 case_id=m.case_id,
+                case_opened_at=opened[m.case_id],
                 position=len(items) + i + 1,
                 stratum_company_id=stratum.company_id,
                 stratum_outcome=stratum.outcome,

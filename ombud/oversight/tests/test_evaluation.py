@@ -112,13 +112,19 @@ def data(world):
         SpotCheckItem.objects.create(
             spot_check=check,
             case=case,
+            case_opened_at=case.opened_at,
             position=position,
             stratum_company=company,
             stratum_outcome="upheld",
             finding=finding,
         )
     SpotCheckItem.objects.create(  # sampled but not yet checked: not counted
-        spot_check=check, case=a[2], position=9, stratum_company=world.company_a, stratum_outcome="upheld"
+        spot_check=check,
+        case=a[2],
+        case_opened_at=a[2].opened_at,
+        position=9,
+        stratum_company=world.company_a,
+        stratum_outcome="upheld",
     )
     # The calls are recorded as an officer records them (the rollups count what they answer).
     for case, satisfaction in [(a[0], 4), (b[0], 5), (b[1], 3)]:

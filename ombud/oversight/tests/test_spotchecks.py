@@ -352,7 +352,8 @@ def test_drawing_costs_the_same_queries_for_any_population_or_sample(world, popu
         with CaptureQueriesContext(connection) as ctx:
             draw(world, size_value=size, campaign_id=world.campaign.pk)
         counts.append(len(ctx))
-    assert counts[0] == counts[1] <= 10
+    # The strata, the prefiltered draw, the sampled cases' opening times, the writes: a fixed number.
+    assert counts[0] == counts[1] <= 11
 
 
 # ---- findings ------------------------------------------------------------------------------------
@@ -517,6 +518,26 @@ def test_pass_rates_by_hand(world, population):
     in_campaign = {r["company_id"]: r for r in queries.pass_rates(world.officer, campaign_id=world.campaign.pk)}
     assert in_campaign[world.company_a.pk]["checked"] == 3 and in_campaign[world.company_a.pk]["proper"] == 2
     assert queries.pass_rates(world.sz_officer) == []
+
+
+def test_the_pass_rates_of_a_period_count_the_items_of_cases_opened_in_it(world, population):
+    """Items keep their case's opening time when drawn, and a period's pass rates read it: the
+    same items as joining the cases opened in the period (Asia/Shanghai days, both ends)."""
+    spot_check = draw(world)
+    items = list(SpotCheckItem.objects.filter(spot_check=spot_check).select_related("case"))
+    assert items and all(i.case_opened_at == i.case.opened_at for i in items)
+    days = sorted({timezone.localtime(i.case_opened_at).date() for i in items})
+    for since, until in [(days[0], days[0]), (days[0], days[-1]), (days[-1], None), (None, days[0])]:
+        expected: dict[int, int] = {}
+        cases = SpotCheckItem.objects.all()
+        if since:
+            cases = cases.filter(case__opened_at__gte=queries.day_start(since))
+        if until:
+            cases = cases.filter(case__opened_at__lt=queries.day_start(until + timedelta(days=1)))
+        for company_id in cases.values_list("stratum_company_id", flat=True):
+            expected[company_id] = expected.get(company_id, 0) + 1
+        rows = queries.pass_rates(world.officer, since=since, until=until)
+        assert {r["company_id"]: r["sampled"] for r in rows} == expected
 
 
 def test_a_company_with_nothing_checked_has_no_pass_rate(world, population):
