@@ -79,18 +79,30 @@ def _visible_sites(scope: Scope, campaign: Campaign) -> QuerySet[Site]:
 
 def _breakdown(visits: QuerySet[Visit]) -> tuple[dict, list[dict], list[dict]]:
     """The counts of `visits` in total, per city and per company (head office): three
-    aggregates, whatever the number of visits."""
+    aggregates, whatever the number of visits, grouped by the ids alone (a hash aggregate
+    over the visits' covering index, no join), and the names of the few groups found."""
     totals = visits.aggregate(**_counts())
+    cities = list(visits.exclude(city_id=None).order_by().values("city_id").annotate(**_counts()))
+    companies = list(visits.exclude(company_root_id=None).order_by().values("company_root_id").annotate(**_counts()))
+    city_names = dict(Region.objects.filter(code__in=sorted(r["city_id"] for r in cities)).values_list("code", "name"))
+    company_names = dict(
+        Organization.objects.filter(pk__in=sorted(r["company_root_id"] for r in companies)).values_list("pk", "name")
+    )
     by_city = [
-        {"city_code": row.pop("city_id"), "city_name": row.pop("city__name"), **row}
-        for row in visits.exclude(city_id=None).values("city_id", "city__name").annotate(**_counts())
+        {
+            "city_code": row["city_id"],
+            "city_name": city_names.get(row["city_id"], ""),
+            **{k: row[k] for k in COUNT_KEYS},
+        }
+        for row in cities
     ]
     by_company = [
-        {"company_id": row.pop("company_root_id"), "company_name": row.pop("company_root__name"), **row}
-        for row in visits.exclude(company_root_id=None)
-        .values("company_root_id", "company_root__name")
-        .annotate(**_counts())
-        .order_by("-visits", "company_root_id")
+        {
+            "company_id": row["company_root_id"],
+            "company_name": company_names.get(row["company_root_id"], ""),
+            **{k: row[k] for k in COUNT_KEYS},
+        }
+        for row in sorted(companies, key=lambda r: (-r["visits"], r["company_root_id"]))
     ]
     return {k: totals[k] for k in COUNT_KEYS}, by_city, by_company
 
