@@ -151,8 +151,8 @@ def _row(sc: SpotCheck, *, sampled: int, checked: int, improper: int) -> dict:
     }
 
 
-def _detail(user: User, spot_check_id: int, *, verify: bool | None = None) -> dict:
-    d = queries.describe(user, spot_check_id, verify=verify)
+def _detail(user: User, spot_check_id: int, *, verify: bool | None = None, just_drawn: bool = False) -> dict:
+    d = queries.describe(user, spot_check_id, verify=verify, just_drawn=just_drawn)
     names = {s["company_id"]: s["company_name"] for s in d.strata}
     return {
         **_row(d.spot_check, sampled=len(d.items), checked=d.checked, improper=d.improper),
@@ -176,7 +176,7 @@ def draw_spot_check(request: ApiRequest, payload: SpotCheckIn) -> Status:
         size_value=payload.size_value,
         seed=payload.seed,
     )
-    return Status(201, _detail(request.user, spot_check.pk))
+    return Status(201, _detail(request.user, spot_check.pk, just_drawn=True))
 
 
 @router.get("/spot-checks", response=SpotCheckPage)

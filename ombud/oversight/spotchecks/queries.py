@@ -611,10 +611,12 @@ class Described:
         return sum(1 for i in self.items if i.finding == SpotCheckItem.Finding.IMPROPER)
 
 
-def describe(user: User, spot_check_id: int, *, verify: bool | None = None) -> Described:
+def describe(user: User, spot_check_id: int, *, verify: bool | None = None, just_drawn: bool = False) -> Described:
     """A spot check with its items, its strata table (populations now) and, when `verify` is
     true, or not given and the population is small, a fresh redraw, which counts the strata
-    too (else one aggregate does) (scoped: 403/404)."""
+    too (else one aggregate does) (scoped: 403/404). `just_drawn`: the spot check was drawn by
+    this request, so the populations it stored (of a moment ago, in the draw's own snapshot)
+    are shown as the populations now rather than counted again."""
     spot_check = access_spot_check(user, spot_check_id)
     items = list(items_of(spot_check))
     if verify is None:
@@ -622,6 +624,8 @@ def describe(user: User, spot_check_id: int, *, verify: bool | None = None) -> D
     again = redraw(spot_check, [i.case_id for i in items]) if verify else None
     if again is not None:  # the redraw counted the strata (in the same query)
         counts = {(st.company_id, st.outcome): st.population for st in again.strata}
+    elif just_drawn:
+        counts = {(int(st["company_id"]), st["outcome"]): int(st["population"]) for st in spot_check.strata}
     else:
         counts = population_counts(
             bureau_scope(spot_check.bureau_id),

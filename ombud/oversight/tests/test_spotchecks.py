@@ -482,6 +482,22 @@ def test_a_large_population_is_redrawn_only_on_request(world, population, monkey
     assert 'data-same="true"' in verified_page
 
 
+def test_a_large_population_just_drawn_is_not_counted_again(world, population, monkeypatch):
+    """The 201 of a draw too large to redraw shows the populations the draw stored (the same
+    strata table as a count), without a second pass over the population."""
+    monkeypatch.setattr(queries, "AUTO_VERIFY_MAX", 19)
+    counted = []
+    real_counts = queries.population_counts
+    monkeypatch.setattr(queries, "population_counts", lambda *a, **kw: counted.append(1) or real_counts(*a, **kw))
+    body = world.api(world.officer).post("/api/v1/spot-checks", {"size_mode": "count", "size_value": 2}).json()
+    assert len(counted) == 1  # the draw's own first statement, not the 201's strata table
+    assert body["population_now"] == 20 and body["same_sample_now"] is None
+    d = queries.describe(world.officer, body["id"])  # counted now: the same table
+    assert [(s["company_id"], s["outcome"], s["population"]) for s in body["strata"]] == [
+        (s["company_id"], s["outcome"], s["population"]) for s in d.strata
+    ]
+
+
 # ---- pass rates ----------------------------------------------------------------------------------
 
 
