@@ -242,6 +242,15 @@ def reads(w: World, today: date) -> list[Read]:
             headers={"HX-Request": "true"},
         ),
         Read(
+            "dashboard case handling (every 60 s)",
+            "GET",
+            f"/campaigns/{c}/dashboard/cases/",
+            "officer",
+            "session",
+            None,
+            headers={"HX-Request": "true"},
+        ),
+        Read(
             "evaluation API, 12 months",
             "GET",
             "/api/v1/evaluation?" + q({"period_start": year_ago.isoformat(), "period_end": today.isoformat()}),

@@ -928,6 +928,7 @@ EXPECT: dict[str, Rule] = {
     "GET /campaigns/": Rule(ok=SIGNED_IN - NO_ROLE, maybe=NO_ROLE),
     "GET /campaigns/<campaign_id>/dashboard/": Rule(targets=CAMPAIGNS, ok=_markers_only, maybe=NO_ROLE),
     "GET /campaigns/<campaign_id>/dashboard/live/": Rule(targets=CAMPAIGNS, ok=_markers_only, maybe=NO_ROLE),
+    "GET /campaigns/<campaign_id>/dashboard/cases/": Rule(targets=CAMPAIGNS, ok=_markers_only, maybe=NO_ROLE),
     "GET /reports/cases/": Rule(ok=SIGNED_IN - NO_ROLE, maybe=NO_ROLE),
     # ---- public consultations (portal/consultations): the public reads and answers; a bureau's
     # officers (and the nationwide admin) manage its own, others get 404 (another bureau) or 403 ----

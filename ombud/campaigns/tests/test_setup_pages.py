@@ -213,6 +213,8 @@ def test_a_finished_campaign_dashboard_has_no_live_label_and_no_polling(world):
             page = client.get(reverse(name, args=[world.campaign.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert "hx-trigger" not in page and "hx-get" not in page and "every " not in page
         assert "live-dot" not in page and 'data-status="finished"' in page
+    cases = client.get(reverse("reports:dashboard_cases", args=[world.campaign.pk])).content.decode()
+    assert 'id="case-handling"' in cases and "hx-trigger" not in cases and "hx-get" not in cases
 
 
 def test_a_campaign_that_ended_by_its_dates_is_not_live_either(world):

@@ -9,5 +9,6 @@ urlpatterns = [
     path("campaigns/", views.campaign_list, name="campaigns"),
     path("campaigns/<int:campaign_id>/dashboard/", views.dashboard, name="dashboard"),
     path("campaigns/<int:campaign_id>/dashboard/live/", views.dashboard_live, name="dashboard_live"),
+    path("campaigns/<int:campaign_id>/dashboard/cases/", views.dashboard_cases, name="dashboard_cases"),
     path("reports/cases/", views.case_report, name="cases"),
 ]

@@ -34,7 +34,8 @@ from ombud.reports.statistics.queries import (
 )
 
 PARTICIPATION_KEYS = ("sites", "staff", "executives", "companies")
-POLL_SECONDS = 5
+POLL_SECONDS = 5  # the live part: visits, outcomes, cities, companies, rosters, the press text
+CASE_POLL_SECONDS = 60  # the case handling by company: decided over days, not seconds
 
 
 @page()
@@ -80,15 +81,25 @@ def _charts(report: dict, hours: list[dict]) -> dict:
     }
 
 
-def _dashboard_context(user: User, campaign: Campaign) -> dict:
+def _live_context(user: User, campaign: Campaign) -> dict:
+    """What the 5-second live part shows (`_live.html`)."""
     report = press.with_text(campaign, campaign_report(user, campaign))
     return {
         "campaign": campaign,
         "report": report,
-        "case_stats": case_statistics(user, campaign_id=campaign.pk),
         "charts": _charts(report, visits_by_hour(user, campaign)),
         "updated_at": timezone.now(),
         "poll_seconds": POLL_SECONDS,
+    }
+
+
+def _case_handling_context(user: User, campaign: Campaign) -> dict:
+    """What the once-a-minute case handling part shows (`_case_handling.html`)."""
+    return {
+        "campaign": campaign,
+        "case_stats": case_statistics(user, campaign_id=campaign.pk),
+        "updated_at": timezone.now(),
+        "case_poll_seconds": CASE_POLL_SECONDS,
     }
 
 
@@ -97,22 +108,42 @@ def _dashboard_context(user: User, campaign: Campaign) -> dict:
 @replica_reads
 def dashboard(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request.user, campaign_id)
-    return render(request, "reports/statistics/dashboard.html", _dashboard_context(request.user, campaign))
+    context = {**_case_handling_context(request.user, campaign), **_live_context(request.user, campaign)}
+    return render(request, "reports/statistics/dashboard.html", context)
+
+
+def _polled_part(request: HttpRequest) -> User | HttpResponse:
+    """The user of a polled part of the dashboard, or the answer for one signed out: the polled
+    parts are not behind `@page`, so that a signed-out poll gets a reload, not a login page in
+    the swapped part."""
+    user = request.user
+    if isinstance(user, User):
+        return user
+    if request.headers.get("HX-Request"):  # signed out (an AnonymousUser) while the dashboard was open
+        return HttpResponse(status=401, headers={"HX-Refresh": "true"})  # reload it: that leads to login
+    return redirect_to_login(request.get_full_path())
 
 
 @require_GET
 @replica_reads
 def dashboard_live(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    """The part of the dashboard htmx polls every few seconds: numbers, tables, text, chart data.
-    Not behind `@page`: a signed-out poll gets a reload, not a login page in the swapped part."""
-    user = request.user
-    if not isinstance(user, User):  # signed out: an AnonymousUser
-        if request.headers.get("HX-Request"):
-            # The session ended while the dashboard was open: reload it, which leads to login.
-            return HttpResponse(status=401, headers={"HX-Refresh": "true"})
-        return redirect_to_login(request.get_full_path())
+    """The part of the dashboard htmx polls every few seconds: numbers, tables, text, chart data."""
+    user = _polled_part(request)
+    if isinstance(user, HttpResponse):
+        return user
     campaign = _campaign(user, campaign_id)
-    return render(request, "reports/statistics/_live.html", _dashboard_context(user, campaign))
+    return render(request, "reports/statistics/_live.html", _live_context(user, campaign))
+
+
+@require_GET
+@replica_reads
+def dashboard_cases(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The part of the dashboard htmx polls once a minute: the campaign's case handling by company."""
+    user = _polled_part(request)
+    if isinstance(user, HttpResponse):
+        return user
+    campaign = _campaign(user, campaign_id)
+    return render(request, "reports/statistics/_case_handling.html", _case_handling_context(user, campaign))
 
 
 @page()

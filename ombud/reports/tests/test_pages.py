@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ombud.intake.services import VisitInput, record_visit
 from ombud.reports.statistics import press
-from ombud.reports.statistics.queries import COUNT_KEYS, campaign_report
+from ombud.reports.statistics.queries import COUNT_KEYS, campaign_report, case_statistics
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,10 @@ def dashboard_url(world):
 
 def live_url(world):
     return reverse("reports:dashboard_live", args=[world.campaign.pk])
+
+
+def cases_url(world):
+    return reverse("reports:dashboard_cases", args=[world.campaign.pk])
 
 
 def english(client):
@@ -84,14 +88,15 @@ def test_campaigns_list_counts_only_what_the_user_may_see(busy):
 
 
 def test_report_pages_need_a_login(world, client):
-    for url in (CAMPAIGNS, dashboard_url(world), live_url(world)):
+    for url in (CAMPAIGNS, dashboard_url(world), live_url(world), cases_url(world)):
         r = client.get(url)
         assert r.status_code == 302 and r.url.startswith(reverse("login"))
 
 
 def test_a_poll_after_the_session_ended_reloads_the_page_instead_of_swapping_the_login_form(world, client):
-    r = client.get(live_url(world), HTTP_HX_REQUEST="true")
-    assert r.status_code == 401 and r["HX-Refresh"] == "true"
+    for url in (live_url(world), cases_url(world)):
+        r = client.get(url, HTTP_HX_REQUEST="true")
+        assert r.status_code == 401 and r["HX-Refresh"] == "true"
 
 
 # ---- dashboard -----------------------------------------------------------------------------
@@ -104,6 +109,9 @@ def test_dashboard_in_chinese_then_english(busy):
     # It polls its live fragment every 5 s; the charts keep their state across swaps.
     assert f'hx-get="{live_url(busy)}" hx-trigger="every 5s" hx-swap="outerHTML"' in html
     assert 'id="charts" class="charts" hx-preserve="true"' in html
+    # The case handling by company, decided over days, polls once a minute on its own.
+    assert f'hx-get="{cases_url(busy)}" hx-trigger="every 60s" hx-swap="outerHTML"' in html
+    assert html.count('data-table="case-companies"') == 1
     assert "/static/vendor/echarts/echarts.common.min.js" in html and "/static/js/dashboard.js" in html
     assert "<script>" not in html  # CSP: only src= scripts and the JSON payload
     html = english(c).get(dashboard_url(busy)).content.decode()
@@ -167,7 +175,25 @@ def test_press_release_and_city_paragraphs_in_the_article_s_words(busy):
     assert "递交进行跟踪处理" in maoming["paragraph"]
 
 
+def test_the_live_part_leaves_the_case_handling_to_its_own_part(busy):
+    """The 5-second fragment computes no case statistics; the once-a-minute fragment shows
+    them, scoped as the case statistics are (a company sees its own head office only)."""
+    c = busy.browser_client(busy.officer)
+    live = c.get(live_url(busy)).content.decode()
+    assert 'data-table="case-companies"' not in live and 'id="case-handling"' not in live
+    r = c.get(cases_url(busy))
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "<html" not in html and 'id="case-handling"' in html and 'data-table="case-companies"' in html
+    stats = case_statistics(busy.officer, campaign_id=busy.campaign.pk)
+    assert {row["company_id"] for row in stats["companies"]} == {busy.company_a.pk, busy.company_b.pk}
+    assert all(f'data-company="{row["company_id"]}"' in html for row in stats["companies"])
+    own = busy.browser_client(busy.handler_a).get(cases_url(busy)).content.decode()
+    assert f'data-company="{busy.company_a.pk}"' in own and f'data-company="{busy.company_b.pk}"' not in own
+
+
 def test_an_unknown_campaign_is_a_404(world):
     c = world.browser_client(world.officer)
     assert c.get(reverse("reports:dashboard", args=[world.campaign.pk + 99])).status_code == 404
     assert c.get(reverse("reports:dashboard_live", args=[world.campaign.pk + 99])).status_code == 404
+    assert c.get(reverse("reports:dashboard_cases", args=[world.campaign.pk + 99])).status_code == 404
