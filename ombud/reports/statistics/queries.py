@@ -107,9 +107,10 @@ def _breakdown(visits: QuerySet[Visit]) -> tuple[dict, list[dict], list[dict]]:
     return {k: totals[k] for k in COUNT_KEYS}, by_city, by_company
 
 
-def campaign_report(user: User, campaign: Campaign) -> dict:
-    """Province totals, per city and per company, as the user may see them."""
-    scope = scope_for(user)
+def campaign_report(user: User, campaign: Campaign, scope: Scope | None = None) -> dict:
+    """Province totals, per city and per company, as the user may see them (`scope`: the user's,
+    when the caller has it already)."""
+    scope = scope or scope_for(user)
     totals, cities, by_company = _breakdown(campaign_visits(scope, campaign))
 
     by_city: dict[str, dict] = {
@@ -191,10 +192,10 @@ def city_participation(scope: Scope, campaign: Campaign) -> dict[str, dict]:
     return out
 
 
-def visits_by_hour(user: User, campaign: Campaign) -> list[dict]:
+def visits_by_hour(user: User, campaign: Campaign, scope: Scope | None = None) -> list[dict]:
     """Visits per hour of the day (Asia/Shanghai), for the live dashboard."""
     rows = (
-        campaign_visits(scope_for(user), campaign)
+        campaign_visits(scope or scope_for(user), campaign)
         .annotate(hour=TruncHour("received_at"))  # in the current time zone, Asia/Shanghai
         .values("hour")
         .annotate(visits=Count("id"))

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from ombud import charts
 from ombud.campaigns.models import Campaign
 from ombud.campaigns.queries import access_campaign, campaigns_for
-from ombud.directory.access import page
+from ombud.directory.access import page, scope_for
 from ombud.directory.models import User
 from ombud.errors import InvalidInput, NotFound
 from ombud.http import AuthedRequest
@@ -83,11 +83,12 @@ def _charts(report: dict, hours: list[dict]) -> dict:
 
 def _live_context(user: User, campaign: Campaign) -> dict:
     """What the 5-second live part shows (`_live.html`)."""
-    report = press.with_text(campaign, campaign_report(user, campaign))
+    scope = scope_for(user)  # once for both
+    report = press.with_text(campaign, campaign_report(user, campaign, scope))
     return {
         "campaign": campaign,
         "report": report,
-        "charts": _charts(report, visits_by_hour(user, campaign)),
+        "charts": _charts(report, visits_by_hour(user, campaign, scope)),
         "updated_at": timezone.now(),
         "poll_seconds": POLL_SECONDS,
     }
