@@ -113,22 +113,22 @@ def campaign_report(user: User, campaign: Campaign, scope: Scope | None = None) 
     scope = scope or scope_for(user)
     totals, cities, by_company = _breakdown(campaign_visits(scope, campaign))
 
+    # The sites the user may see, read once: their cities head the table, their ids (a list the
+    # planner can weigh, not a subquery) select the rosters.
+    sites = list(_visible_sites(scope, campaign).order_by("pk").values_list("pk", "city_id", "city__name"))
+    site_ids = [pk for pk, _city, _name in sites]
     by_city: dict[str, dict] = {
-        code: {"city_code": code, "city_name": name, **_zero()}
-        for code, name in _visible_sites(scope, campaign)
-        .order_by("city_id")
-        .values_list("city_id", "city__name")
-        .distinct()
+        code: {"city_code": code, "city_name": name, **_zero()} for _pk, code, name in sorted(sites, key=lambda s: s[1])
     }
     by_city.update({row["city_code"]: row for row in cities})
-    roster = city_participation(scope, campaign)
+    roster = city_participation(scope, campaign, site_ids)
     for code, row in by_city.items():
         row.update(roster.get(code, {"staff": 0, "executives": 0, "companies": 0}))
     return {
         "campaign_id": campaign.pk,
         "campaign_name": campaign.name,
         **totals,
-        **participation(scope, campaign),
+        **participation(scope, campaign, site_ids),
         "by_city": sorted(by_city.values(), key=lambda r: r["city_code"]),
         "by_company": by_company,
     }
@@ -158,31 +158,34 @@ def _people() -> dict:
     }
 
 
-def participation(scope: Scope, campaign: Campaign) -> dict:
-    """Sites, staff, executives and companies rostered where the user can see."""
-    sites = _visible_sites(scope, campaign)
-    people = RosterEntry.objects.filter(_roster_q(scope), site__in=sites).aggregate(**_people())
-    companies = SiteOrganization.objects.filter(site__in=sites, organization__kind__in=COMPANY_KINDS).aggregate(
+def participation(scope: Scope, campaign: Campaign, site_ids: list[int] | None = None) -> dict:
+    """Sites, staff, executives and companies rostered where the user can see (`site_ids`: those
+    sites, when the caller has read them already)."""
+    if site_ids is None:
+        site_ids = list(_visible_sites(scope, campaign).values_list("pk", flat=True))
+    people = RosterEntry.objects.filter(_roster_q(scope), site_id__in=site_ids).aggregate(**_people())
+    companies = SiteOrganization.objects.filter(site_id__in=site_ids, organization__kind__in=COMPANY_KINDS).aggregate(
         n=Count("organization__head_office_id", distinct=True)
     )["n"]
     return {
-        "sites": sites.count(),
+        "sites": len(site_ids),
         "staff": people["n_staff"],
         "executives": people["n_executives"],
         "companies": companies,
     }
 
 
-def city_participation(scope: Scope, campaign: Campaign) -> dict[str, dict]:
+def city_participation(scope: Scope, campaign: Campaign, site_ids: list[int] | None = None) -> dict[str, dict]:
     """Per city: staff, executives and companies rostered (Maoming: 21 companies, ~300 staff)."""
-    sites = _visible_sites(scope, campaign)
+    if site_ids is None:
+        site_ids = list(_visible_sites(scope, campaign).values_list("pk", flat=True))
     out: dict[str, dict] = {}
     for row in (
-        RosterEntry.objects.filter(_roster_q(scope), site__in=sites).values("site__city_id").annotate(**_people())
+        RosterEntry.objects.filter(_roster_q(scope), site_id__in=site_ids).values("site__city_id").annotate(**_people())
     ):
         out[row["site__city_id"]] = {"staff": row["n_staff"], "executives": row["n_executives"], "companies": 0}
     for row in (
-        SiteOrganization.objects.filter(site__in=sites, organization__kind__in=COMPANY_KINDS)
+        SiteOrganization.objects.filter(site_id__in=site_ids, organization__kind__in=COMPANY_KINDS)
         .values("site__city_id")
         .annotate(companies=Count("organization__head_office_id", distinct=True))
     ):
