@@ -110,7 +110,7 @@ def _breakdown(visits: QuerySet[Visit]) -> tuple[dict, list[dict], list[dict]]:
 def campaign_report(user: User, campaign: Campaign, scope: Scope | None = None) -> dict:
     """Province totals, per city and per company, as the user may see them (`scope`: the user's,
     when the caller has it already)."""
-    scope = scope or scope_for(user)
+    scope = scope if scope is not None else scope_for(user)
     totals, cities, by_company = _breakdown(campaign_visits(scope, campaign))
 
     # The sites the user may see, read once: their cities head the table, their ids (a list the
@@ -198,7 +198,7 @@ def city_participation(scope: Scope, campaign: Campaign, site_ids: list[int] | N
 def visits_by_hour(user: User, campaign: Campaign, scope: Scope | None = None) -> list[dict]:
     """Visits per hour of the day (Asia/Shanghai), for the live dashboard."""
     rows = (
-        campaign_visits(scope or scope_for(user), campaign)
+        campaign_visits(scope if scope is not None else scope_for(user), campaign)
         .annotate(hour=TruncHour("received_at"))  # in the current time zone, Asia/Shanghai
         .values("hour")
         .annotate(visits=Count("id"))
